@@ -1,0 +1,114 @@
+"""Text analysis: tokenizing, normalising and stemming with NLTK.
+
+This is the only module that uses NLTK, and it uses only parts that need no downloaded data
+(a regexp tokenizer and the Snowball English stemmer). The same chain runs at index time and at
+query time; the Whoosh side wraps :func:`analyze` in an analyzer (see ``schema.py``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+
+# A word is a run of letters/digits, optionally joined by apostrophes (Kremlin’s, don't).
+_tokenizer = RegexpTokenizer(r"\w+(?:['’]\w+)*")
+_stemmer = SnowballStemmer("english")
+
+# Characters that join the two halves of a hyphenated compound ("cyber-criminal").
+_HYPHENS = frozenset("-\u2010\u2011")
+# Longer "words" are base64 blobs, URLs run together or garbage; they only bloat the index.
+MAX_TOKEN_LENGTH = 60
+
+
+def _load_stopwords() -> frozenset[str]:
+    text = resources.files("searchapp").joinpath("data/stopwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+STOPWORDS: frozenset[str] = _load_stopwords()
+
+
+@dataclass(slots=True)
+class Term:
+    """One analysed token: its index text, position and character span in the source."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+    stopped: bool = False
+
+
+@lru_cache(maxsize=200_000)
+def normalize(word: str) -> str:
+    """Lower-case, fold accents and curly apostrophes, drop a possessive ``'s``."""
+    word = word.replace("’", "'").lower()
+    if not word.isascii():
+        decomposed = unicodedata.normalize("NFKD", word)
+        word = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if word.endswith("'s"):
+        word = word[:-2]
+    return word.strip("'")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball English stem of an already normalised word.
+
+    Module-level (so Whoosh can pickle a schema that refers to it) and cached, because the
+    NLTK stemmer is pure Python and dominates indexing time without a cache.
+    """
+    return _stemmer.stem(word)
+
+
+def tokenize(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(word, start, end)`` for every word in ``text``, spans into ``text``."""
+    for start, end in _tokenizer.span_tokenize(text):
+        yield text[start:end], start, end
+
+
+def analyze(
+    text: str,
+    *,
+    stemming: bool = True,
+    remove_stops: bool = True,
+    compounds: bool = True,
+) -> Iterator[Term]:
+    """The analysis chain: tokenize, normalise, drop stopwords, stem.
+
+    With ``compounds`` a hyphenated pair ("cyber-criminal") is also indexed joined
+    ("cybercriminal") at the position of its second half, so both spellings find it while the
+    halves keep their positions for phrase queries. With ``remove_stops=False`` stopwords are
+    yielded flagged ``stopped`` (the highlighter wants every token).
+    """
+    previous: tuple[str, int, int] | None = None  # (normalised word, start, end)
+    pos = -1
+    for word, start, end in tokenize(text):
+        norm = normalize(word) if len(word) <= MAX_TOKEN_LENGTH else ""
+        if not norm:
+            previous = None
+            continue
+        joined = None
+        if compounds and previous and start - previous[2] == 1 and text[previous[2]] in _HYPHENS:
+            joined = previous[0] + norm
+            joined_start = previous[1]
+        previous = (norm, start, end)
+        stopped = norm in STOPWORDS
+        # Removed stopwords take no position, so "Sergei and Yulia" matches "Sergei Yulia".
+        if not (stopped and remove_stops) or joined:
+            pos += 1
+        if joined:
+            yield Term(stem(joined) if stemming else joined, pos, joined_start, end)
+        if stopped:
+            if not remove_stops:
+                yield Term(norm, pos, start, end, stopped=True)
+            continue
+        yield Term(stem(norm) if stemming else norm, pos, start, end)

@@ -1,0 +1,140 @@
+"""The ``searchapp`` command: thin click wrappers over the indexer, the search engine and the
+web app."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import click
+
+from .config import DEFAULT_INDEX_DIR, DEFAULT_SEEDS_DIR, INDEX_ENV, SEEDS_ENV
+from .corpus import Skipped
+from .errors import SearchAppError
+from .indexer import reindex as run_reindex
+from .search import SearchEngine
+
+_MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    envvar=INDEX_ENV,
+    default=DEFAULT_INDEX_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Index folder (environment: {INDEX_ENV}).",
+)
+seeds_option = click.option(
+    "--seeds",
+    "seeds_dir",
+    envvar=SEEDS_ENV,
+    default=DEFAULT_SEEDS_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Folder of article files (environment: {SEEDS_ENV}).",
+)
+
+
+@click.group()
+def main() -> None:
+    """Full-text search over a folder of news articles."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(exc: SearchAppError) -> None:
+    click.secho(f"error: {exc.message}", fg="red", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@seeds_option
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild every document instead of updating.")
+def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
+    """Bring the index in step with the seeds folder (incremental unless --full)."""
+
+    def warn(item: Skipped) -> None:
+        click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
+
+    # The indexer logs skips too; the command prints its own one-line warnings instead.
+    logging.getLogger("searchapp.indexer").setLevel(logging.ERROR)
+    try:
+        report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn)
+    except SearchAppError as exc:
+        _fail(exc)
+    click.echo(f"{'Rebuilt' if full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}")
+
+
+def _terminal_snippet(snippet_html: str, color: bool) -> str:
+    """The snippet HTML as terminal text, matches in bold (or [brackets] without colour)."""
+
+    def mark(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        return click.style(inner, bold=True, fg="yellow") if color else f"[{inner}]"
+
+    return html.unescape(_TAG.sub("", _MARK.sub(mark, snippet_html)))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@index_option
+@seeds_option
+def search(
+    query: str, as_json: bool, limit: int, page: int, index_dir: Path, seeds_dir: Path
+) -> None:
+    """Search the index and print ranked results."""
+    engine = SearchEngine(index_dir)
+    try:
+        result = engine.search(query, page=page, per_page=limit)
+    except SearchAppError as exc:
+        _fail(exc)
+    finally:
+        engine.close()
+    if as_json:
+        payload = result.to_dict(
+            lambda hit: f"/article/{quote(hit.id)}?{urlencode({'q': result.shown_query})}"
+        )
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    if result.corrected:
+        click.echo(f"Showing results for: {result.suggestion} (no results for {result.query!r})")
+    elif result.suggestion:
+        click.echo(f"Did you mean: {result.suggestion}")
+    click.echo(f"{result.total} result{'s' if result.total != 1 else ''} ({result.took_ms:.0f} ms)")
+    for rank, hit in enumerate(result.hits, start=result.first_rank):
+        click.echo()
+        click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")
+        click.echo(f"   {hit.id}  score {hit.score:.2f}")
+        click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@index_option
+@seeds_option
+def serve(host: str, port: int, threads: int, index_dir: Path, seeds_dir: Path) -> None:
+    """Serve the web UI and JSON API with waitress."""
+    from waitress import serve as waitress_serve
+
+    from .web import create_app
+
+    app = create_app({"INDEX_DIR": index_dir, "SEEDS_DIR": seeds_dir})
+    click.echo(f"searchapp: serving {index_dir} on http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress_serve(app, host=host, port=port, threads=threads, ident="searchapp")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Reading the article folder: finding files, cleaning scraped text, making titles.
+
+Source files are never modified. Every file either becomes an :class:`Article` or is reported
+as a :class:`Skipped` with a reason, so the reindex summary can account for all of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+
+ARTICLE_SUFFIXES = frozenset({".txt"})
+
+# Lines that are page furniture rather than article text (matched against the whole line).
+_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"(show|hide|view|enlarge) (image|caption|photo|gallery)",
+        r"comments are closed\.?",
+        r"(skip )?advertisement",
+        r"(share|print|email) (this|the) (article|story|page)",
+        r"(read|see) more:?",
+        r"[\w .&'’-]{1,60} contributed to this report\.?",
+        r"(photo(graph)?|image|picture)( credit)?s?:.*",
+        r"\(?reporting by .{1,200}editing by .{1,200}",
+        # A caption ending in a photo credit: "... 2013. (Robert Galbraith/Reuters)"
+        r".{0,400}\((?:[\w.'’ -]{1,60}/)+[\w.'’ -]{1,60}\)",
+    )
+]
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A full stop ends a sentence unless it follows a common abbreviation or a single initial.
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gov gen col lt sgt st no vs etc jr sr inc ltd co corp dept rep sen".split()
+)
+_FIRST_SENTENCE = re.compile(r".+?[.!?…](?=[\"'”’)\]]*(?:\s|$))", re.DOTALL)
+
+HEADLINE_MAX_CHARS = 160
+TITLE_MAX_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A candidate article file, with the stat data used to detect changes cheaply."""
+
+    path: Path
+    relpath: str
+    id: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    title: str
+    body: str  # cleaned text, paragraphs separated by a blank line
+    path: str  # relative to the seeds folder, with forward slashes
+    digest: str  # sha256 of the file's bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
+    """Every article file under ``seeds_dir`` (recursively, symlinked folders not followed).
+
+    Two files whose names give the same id: the first in sorted path order wins and the
+    others are reported as skipped.
+    """
+    found: dict[str, SourceFile] = {}
+    skipped: list[Skipped] = []
+    for dirpath, dirnames, filenames in os.walk(seeds_dir, onerror=None):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if path.suffix.lower() not in ARTICLE_SUFFIXES or name.startswith("."):
+                continue
+            relpath = path.relative_to(seeds_dir).as_posix()
+            try:
+                stat = path.stat()
+            except OSError as exc:
+                skipped.append(Skipped(relpath, f"cannot read: {exc.strerror or exc}"))
+                continue
+            article_id = path.stem
+            if article_id in found:
+                first = found[article_id].relpath
+                skipped.append(Skipped(relpath, f"duplicate id {article_id!r} (also {first})"))
+                continue
+            found[article_id] = SourceFile(path, relpath, article_id, stat.st_size, stat.st_mtime_ns)
+    return list(found.values()), skipped
+
+
+def read_article(source: SourceFile) -> Article:
+    """Read, validate and clean one file. Raises :class:`CorpusError` with the reason."""
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
+    return parse_article(data, source.id, source.relpath)
+
+
+def parse_article(data: bytes, article_id: str, relpath: str) -> Article:
+    if not data.strip():
+        raise CorpusError("empty file")
+    if b"\x00" in data:
+        raise CorpusError("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not UTF-8 (invalid byte at offset {exc.start})") from exc
+    paragraphs = clean_paragraphs(text)
+    if not paragraphs:
+        raise CorpusError("no article text after removing boilerplate")
+    title, body_paragraphs = split_title(paragraphs)
+    digest = hashlib.sha256(data).hexdigest()
+    return Article(article_id, title, "\n\n".join(body_paragraphs), relpath, digest)
+
+
+def is_boilerplate(line: str) -> bool:
+    return any(pattern.fullmatch(line) for pattern in _BOILERPLATE)
+
+
+def clean_paragraphs(text: str) -> list[str]:
+    """Paragraphs of a scraped page, with page furniture removed.
+
+    Blocks are separated by blank lines. Inside a block, a line that ends a sentence ends a
+    paragraph (scraped pages put one paragraph per line); other lines are hard-wrapped text
+    and are joined to the next.
+    """
+    paragraphs: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for raw_line in text.splitlines():
+        line = " ".join(raw_line.split())  # collapse runs of whitespace, drop control spacing
+        if not line:
+            flush()
+            continue
+        if is_boilerplate(line):
+            flush()
+            continue
+        current.append(line)
+        if _SENTENCE_END.search(line):
+            flush()
+    flush()
+    return _drop_author_bio(paragraphs)
+
+
+def _drop_author_bio(paragraphs: list[str]) -> list[str]:
+    """Drop a trailing byline + bio ("Peter Simpson" / "Peter Simpson is a British journalist…")."""
+    if len(paragraphs) >= 3:
+        name, bio = paragraphs[-2], paragraphs[-1]
+        words = name.split()
+        if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+            if bio.startswith(name + " is ") or bio.startswith(name + " was "):
+                return paragraphs[:-2]
+    return paragraphs
+
+
+def split_title(paragraphs: list[str]) -> tuple[str, list[str]]:
+    """The headline and the remaining body paragraphs.
+
+    A headline is a short first paragraph that does not end with a full stop; it is taken out
+    of the body. Without one, the title is the first sentence, cut at a word boundary, and the
+    body keeps all its text.
+    """
+    first = paragraphs[0]
+    if len(paragraphs) > 1 and len(first) <= HEADLINE_MAX_CHARS and not first.endswith("."):
+        return first, paragraphs[1:]
+    return shorten(first_sentence(first), TITLE_MAX_CHARS), paragraphs
+
+
+def first_sentence(text: str) -> str:
+    for match in _FIRST_SENTENCE.finditer(text):
+        candidate = text[: match.end()]
+        last_word = candidate.rstrip(".").rsplit(maxsplit=1)[-1].lower()
+        if candidate.endswith(".") and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+            continue
+        return candidate.strip()
+    return text.strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` without a final full stop, cut at a word boundary to ``limit`` characters."""
+    text = text.rstrip(".").strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(",;:–—- ") + "…"
+
+
+def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:
+    """Read each source in turn; unreadable ones come back as :class:`Skipped`."""
+    for source in sources:
+        try:
+            yield read_article(source)
+        except CorpusError as exc:
+            yield Skipped(source.relpath, exc.message)

@@ -1,0 +1,98 @@
+"""The Whoosh schema and the analyzers that plug our NLTK analysis chain into Whoosh.
+
+Whoosh pickles the schema into the index, so everything here is module-level and importable;
+the index is nevertheless always opened with :data:`SCHEMA` from this module, so a code change
+to analysis takes effect without unpickling surprises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import fields
+from whoosh.analysis import Token, Tokenizer
+
+from . import analysis
+
+SEARCH_FIELDS = ("title", "body")
+# Title matches count more than body matches (BM25F per-field boost at query time).
+FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
+
+
+class NltkAnalyzer(Tokenizer):
+    """A Whoosh analyzer running :func:`searchapp.analysis.analyze`.
+
+    Compound joins ("cyberattack" for "cyber-attack") are produced at index time only: at query
+    time the parts alone, as a phrase, already find both spellings.
+    """
+
+    def __init__(self, stemming: bool = True) -> None:
+        self.stemming = stemming
+        # Tells Whoosh the terms are stems (it then never offers them as spellings).
+        self.is_morph = stemming
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NltkAnalyzer) and other.stemming == self.stemming
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            # Whole-value terms (range ends, wildcard text): normalise, never split or stem.
+            token.text = analysis.normalize(value)
+            token.original = value
+            token.boost = 1.0
+            token.stopped = False
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for term in analysis.analyze(
+            value, stemming=self.stemming, remove_stops=removestops, compounds=mode != "query"
+        ):
+            token.text = term.text
+            token.boost = 1.0
+            token.stopped = term.stopped
+            if keeporiginal:
+                token.original = value[term.start : term.end]
+            if positions:
+                token.pos = start_pos + term.pos
+            if chars:
+                token.startchar = start_char + term.start
+                token.endchar = start_char + term.end
+            yield token
+
+
+STEMMED = NltkAnalyzer(stemming=True)
+UNSTEMMED = NltkAnalyzer(stemming=False)
+
+
+def build_schema() -> fields.Schema:
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        title=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
+        body=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
+        # Unstemmed words of title and body: the vocabulary for "did you mean" and for
+        # expanding prefix*, wild?card and fuzzy~ queries before stemming them.
+        vocab=fields.TEXT(analyzer=UNSTEMMED, phrase=False),
+        path=fields.STORED(),
+        # "relpath\0size\0mtime_ns\0sha256": lets reindex skip unchanged files by stat alone.
+        fingerprint=fields.ID(sortable=True),
+    )
+
+
+SCHEMA = build_schema()

@@ -1,0 +1,518 @@
+"""Searching the index: query parsing, ranking, snippets and spelling suggestions.
+
+One :class:`SearchEngine` serves a whole process. Each thread keeps its own Whoosh searcher and
+refreshes it when a reindex has committed a new generation, so requests never open the index
+and always read one consistent generation.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from whoosh import highlight, query, scoring
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.reading import IndexReader
+from whoosh.searching import Searcher
+
+from . import analysis
+from .corpus import shorten
+from .errors import IndexMissing, NotFound, QueryError
+from .indexer import index_exists, open_index
+from .schema import FIELD_BOOSTS, SCHEMA, SEARCH_FIELDS
+
+MAX_QUERY_LENGTH = 1000
+MAX_PER_PAGE = 100
+# Deepest result a client may page to; deeper pages cost a full top-N sort per request.
+MAX_RESULT_WINDOW = 10_000
+# Words a prefix*, wild?card or fuzzy~ term may expand to before the query is refused.
+MAX_EXPANSIONS = 1024
+SNIPPET_CHARS = 200
+# Fields a user may name in the query as `field:`.
+QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"}
+# How much a document matching every query word gains over one matching only some of them.
+ALL_WORDS_BONUS = 1.0
+
+Operator = Literal["or_bonus", "and_fallback"]
+
+_FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
+_QUOTED = re.compile(r'"[^"]*"?')
+_QUERY_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_WHITESPACE = re.compile(r"\s+")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    title: str
+    title_html: str  # title with matched words in <mark>, HTML-escaped
+    score: float
+    snippet: str  # HTML: escaped text with matched words in <mark>
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    suggestion: str | None  # a corrected query worth offering ("Did you mean …")
+    corrected: bool  # True when the hits are for ``suggestion`` because ``query`` found none
+    hits: list[Hit]
+
+    @property
+    def shown_query(self) -> str:
+        """The query the hits are for."""
+        return self.suggestion if self.corrected and self.suggestion else self.query
+
+    def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
+        """The JSON API's shape (also printed by ``searchapp search --json``)."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": self.took_ms,
+            "suggestion": self.suggestion,
+            "corrected": self.corrected,
+            "results": [
+                {
+                    "id": hit.id,
+                    "title": hit.title,
+                    "score": hit.score,
+                    "snippet": hit.snippet,
+                    "url": article_url(hit),
+                }
+                for hit in self.hits
+            ],
+        }
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-min(self.total, MAX_RESULT_WINDOW) // self.per_page))
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    id: str
+    title: str
+    body: str
+    path: str
+    title_html: str
+    paragraphs_html: list[str]  # escaped, query words in <mark> when a query was given
+
+
+class MarkFormatter(highlight.Formatter):
+    """Escapes every character and wraps matches in ``<mark>``.
+
+    Given fragments best first, it keeps them while they fit the snippet budget, then shows
+    them in text order with ellipses where text was cut.
+    """
+
+    def __init__(self, budget: int | None = SNIPPET_CHARS) -> None:
+        self.budget = budget
+
+    def _text(self, text: str) -> str:
+        return html.escape(_WHITESPACE.sub(" ", text), quote=False)
+
+    def format_token(self, text: str, token, replace: bool = False) -> str:  # noqa: ANN001
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
+
+    def format(self, fragments: Iterable[highlight.Fragment], replace: bool = False) -> str:
+        chosen: list[highlight.Fragment] = []
+        used = 0
+        for fragment in fragments:
+            length = fragment.endchar - fragment.startchar
+            if chosen and self.budget is not None and used + length > self.budget * 1.2:
+                continue
+            chosen.append(fragment)
+            used += length
+        chosen.sort(key=lambda f: f.startchar)
+        parts = []
+        for fragment in chosen:
+            text = self.format_fragment(fragment, replace=replace).strip()
+            if fragment.startchar > 0:
+                text = "… " + text
+            if fragment.endchar < len(fragment.text):
+                text += " …"
+            parts.append(text)
+        return " ".join(parts).replace("… …", "…")
+
+
+def _snippet_highlighter() -> highlight.Highlighter:
+    return highlight.Highlighter(
+        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60, charlimit=None),
+        formatter=MarkFormatter(),
+        order=highlight.SCORE,  # best first; MarkFormatter restores text order
+    )
+
+
+def _whole_highlighter() -> highlight.Highlighter:
+    return highlight.Highlighter(
+        fragmenter=highlight.WholeFragmenter(charlimit=None),
+        formatter=MarkFormatter(budget=None),
+    )
+
+
+def _parser() -> MultifieldParser:
+    parser = MultifieldParser(
+        list(SEARCH_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS, group=OrGroup
+    )
+    parser.add_plugin(FuzzyTermPlugin())
+    return parser
+
+
+def check_query_text(text: str | None) -> str:
+    """The query with control characters removed; :class:`QueryError` if unusable."""
+    if text is None or not text.strip():
+        raise QueryError("Missing query: pass the search words as q.")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"Query too long: {len(text)} characters, the limit is {MAX_QUERY_LENGTH}."
+        )
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text).strip()
+    if not cleaned:
+        raise QueryError("The query holds no printable characters.")
+    return cleaned
+
+
+def _check_fields(text: str) -> None:
+    """Refuse `field:` prefixes naming no searchable field (Whoosh would search them as text)."""
+    outside_quotes = _QUOTED.sub(" ", text)
+    for match in _FIELD_PREFIX.finditer(outside_quotes):
+        name = match.group(1)
+        if name.lower() not in QUERY_FIELDS:
+            fields = ", ".join(sorted(QUERY_FIELDS))
+            raise QueryError(f"Unknown field {name!r}; searchable fields are: {fields}.")
+
+
+class _Expander:
+    """Turns prefix/wildcard/fuzzy terms on stemmed fields into terms on stems.
+
+    Stemmed fields hold "spi" for "spies", so `spy*` must be matched against real words (the
+    unstemmed vocabulary) and the words found stemmed again.
+    """
+
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.cache: dict[tuple[type, str, int], list[str]] = {}
+
+    def stems(self, q: query.Query) -> list[str]:
+        text = analysis.normalize(q.text)
+        maxdist = getattr(q, "maxdist", 0)
+        key = (type(q), text, maxdist)
+        if key not in self.cache:
+            if isinstance(q, query.FuzzyTerm):
+                probe: query.Query = query.FuzzyTerm(
+                    "vocab", text, maxdist=maxdist, prefixlength=q.prefixlength
+                )
+            elif isinstance(q, query.Prefix):
+                probe = query.Prefix("vocab", text)
+            else:
+                probe = query.Wildcard("vocab", text)
+            words = set()
+            for _field, btext in probe.expanded_terms(self.reader):
+                words.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+                if len(words) > MAX_EXPANSIONS:
+                    raise QueryError(
+                        f"{q.text!r} matches more than {MAX_EXPANSIONS} different words; "
+                        "make it more specific."
+                    )
+            self.cache[key] = sorted({analysis.stem(w) for w in words})
+        return self.cache[key]
+
+    def rewrite(self, q: query.Query) -> query.Query:
+        if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)) and (
+            q.fieldname in SEARCH_FIELDS
+        ):
+            terms = [query.Term(q.fieldname, s, boost=q.boost) for s in self.stems(q)]
+            if not terms:
+                return query.NullQuery
+            return terms[0] if len(terms) == 1 else query.Or(terms)
+        if isinstance(q, query.Every) and q.fieldname in SEARCH_FIELDS:
+            return query.Every()
+        if q.is_leaf():
+            return q
+        return q.apply(self.rewrite)
+
+
+def _fix_negations(q: query.Query) -> query.Query:
+    """Make NOT exclude inside OR groups: ``a OR (NOT b)`` becomes ``a ANDNOT b``."""
+    if q.is_leaf():
+        return q
+    q = q.apply(_fix_negations)
+    if not isinstance(q, (query.Or, query.And)):
+        return q
+    negatives = [sub.query for sub in q.subqueries if isinstance(sub, query.Not)]
+    if not negatives:
+        return q
+    positives = [sub for sub in q.subqueries if not isinstance(sub, query.Not)]
+    base = q.__class__(positives, boost=q.boost) if positives else query.Every()
+    excluded = negatives[0] if len(negatives) == 1 else query.Or(negatives)
+    return query.AndNot(base, excluded)
+
+
+def _word_groups(q: query.Query) -> list[query.Query]:
+    """The top-level clauses the user joined implicitly (one per word or phrase)."""
+    if isinstance(q, query.Or) and len(q.subqueries) > 1:
+        return list(q.subqueries)
+    return []
+
+
+def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus") -> query.Query:
+    """Parse user query text into the Whoosh query that is run.
+
+    Plain words are OR-ed, and documents holding all of them get ``ALL_WORDS_BONUS`` more
+    (``or_bonus``), or are required (``and_fallback``, which falls back to OR when nothing
+    matches all words; see :meth:`SearchEngine.search`).
+    """
+    _check_fields(text)
+    try:
+        parsed = _parser().parse(text, normalize=False)
+    except Exception as exc:  # the parser is lenient; anything left is a query we can't read
+        raise QueryError(f"Could not understand the query: {exc}") from exc
+    q = _fix_negations(_Expander(reader).rewrite(parsed))
+    if isinstance(q, query.Not):  # "NOT b" alone: everything except b
+        q = query.AndNot(query.Every(), q.query)
+    groups = _word_groups(q)
+    if groups and operator == "and_fallback":
+        q = query.And(groups)
+    elif groups and ALL_WORDS_BONUS:
+        q = query.Or([q, query.And(groups, boost=ALL_WORDS_BONUS)])
+    q = q.normalize()
+    if q is query.NullQuery:
+        raise QueryError(_nothing_to_search_message(text))
+    return q
+
+
+def _nothing_to_search_message(text: str) -> str:
+    words = [w for w in _QUERY_WORD.findall(text) if w not in _OPERATORS]
+    if words and all(analysis.normalize(w) in analysis.STOPWORDS for w in words):
+        return (
+            f"Only very common words ({', '.join(words)}), which are not indexed: "
+            "add a more specific word."
+        )
+    return "Nothing to search for: the query has no words, only operators or punctuation."
+
+
+def _or_fallback(q: query.Query) -> query.Query:
+    if isinstance(q, query.And):
+        return query.Or(q.subqueries)
+    return q
+
+
+class SearchEngine:
+    """Searches one index directory from any number of threads."""
+
+    def __init__(self, index_dir: Path, operator: Operator = "or_bonus") -> None:
+        self.index_dir = Path(index_dir)
+        self.operator: Operator = operator
+        self._ix = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._searchers: list[Searcher] = []
+
+    # -- searcher management -------------------------------------------------------------
+
+    def _index(self):  # noqa: ANN202
+        with self._lock:
+            if self._ix is None:
+                self._ix = open_index(self.index_dir)
+            return self._ix
+
+    def available(self) -> bool:
+        return self._ix is not None or index_exists(self.index_dir)
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, refreshed if a reindex committed since it was opened."""
+        ix = self._index()
+        current: Searcher | None = getattr(self._local, "searcher", None)
+        if current is None:
+            fresh = ix.searcher(weighting=scoring.BM25F())
+        elif not current.up_to_date():
+            fresh = current.refresh()
+        else:
+            return current
+        with self._lock:
+            if current is not None:
+                self._searchers.remove(current)
+            self._searchers.append(fresh)
+        self._local.searcher = fresh
+        return fresh
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers.clear()
+            self._local = threading.local()
+
+    def document_count(self) -> int:
+        return self.searcher().doc_count()
+
+    # -- searching -----------------------------------------------------------------------
+
+    def search(
+        self, text: str | None, page: int = 1, per_page: int = 10, *, autocorrect: bool = True
+    ) -> SearchPage:
+        """One page of ranked hits. When nothing matches and ``autocorrect`` is on, the
+        spelling suggestion is searched instead and the page says so (``corrected``)."""
+        started = time.perf_counter()
+        text = check_query_text(text)
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+        if page < 1 or (page - 1) * per_page >= MAX_RESULT_WINDOW:
+            limit = MAX_RESULT_WINDOW // per_page
+            raise QueryError(f"page must be between 1 and {limit} for per_page={per_page}.")
+        searcher = self.searcher()
+        reader = searcher.reader()
+        suggestion = suggest(text, searcher)
+        q = build_query(text, reader, self.operator)
+        results = self._run(searcher, q, page, per_page)
+        corrected = False
+        if results.total == 0 and suggestion and autocorrect:
+            try:
+                results = self._run(
+                    searcher, build_query(suggestion, reader, self.operator), page, per_page
+                )
+                corrected = results.total > 0
+            except QueryError:
+                pass
+        # Whoosh answers a page past the end with the last page; we answer it empty.
+        past_end = (page - 1) * per_page >= results.total
+        hits = [] if past_end else [self._hit(hit) for hit in results]
+        took_ms = (time.perf_counter() - started) * 1000
+        return SearchPage(
+            text, results.total, page, per_page, round(took_ms, 2), suggestion, corrected, hits
+        )
+
+    def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):  # noqa: ANN202
+        results = searcher.search_page(q, page, pagelen=per_page, terms=True)
+        if results.total == 0 and self.operator == "and_fallback":
+            fallback = _or_fallback(q)
+            if fallback is not q:
+                results = searcher.search_page(fallback, page, pagelen=per_page, terms=True)
+        return results
+
+    def _hit(self, hit) -> Hit:  # noqa: ANN001
+        fields = hit.fields()
+        body = fields["body"]
+        snippet = _snippet_highlighter().highlight_hit(hit, "body", top=3)
+        if not snippet:
+            snippet = html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
+        title_html = _whole_highlighter().highlight_hit(hit, "title", top=1, minscore=0)
+        return Hit(
+            id=fields["id"],
+            title=fields["title"],
+            title_html=title_html or html.escape(fields["title"], quote=False),
+            score=round(hit.score or 0.0, 4),
+            snippet=snippet,
+            path=fields.get("path", ""),
+        )
+
+    # -- articles ------------------------------------------------------------------------
+
+    def article(self, article_id: str, text: str | None = None) -> ArticleView:
+        searcher = self.searcher()
+        fields = searcher.document(id=article_id)
+        if fields is None:
+            raise NotFound(f"No article with id {article_id!r}.")
+        terms: dict[str, set[str]] = {name: set() for name in SEARCH_FIELDS}
+        if text and text.strip():
+            try:
+                q = build_query(check_query_text(text), searcher.reader())
+            except QueryError:
+                q = None
+            if q is not None:
+                for fieldname, btext in q.iter_all_terms():
+                    if fieldname in terms and isinstance(btext, str):
+                        terms[fieldname].add(btext)
+        title = fields["title"]
+        body = fields["body"]
+        title_html = _highlight_whole(title, terms["title"] | terms["body"])
+        paragraphs = [_highlight_whole(p, terms["body"]) for p in body.split("\n\n") if p]
+        return ArticleView(article_id, title, body, fields.get("path", ""), title_html, paragraphs)
+
+
+def _highlight_whole(text: str, terms: set[str]) -> str:
+    if terms:
+        marked = highlight.highlight(
+            text,
+            terms,
+            SCHEMA["body"].analyzer,
+            highlight.WholeFragmenter(charlimit=None),
+            MarkFormatter(budget=None),
+            top=1,
+            mode="index",
+        )
+        if marked:
+            return marked
+    return html.escape(text, quote=False)
+
+
+# -- did you mean ----------------------------------------------------------------------------
+
+
+def _plain_words(text: str) -> Iterator[re.Match[str]]:
+    """Words of the query that are searched as typed (no operators, fields, patterns)."""
+    for match in _QUERY_WORD.finditer(text):
+        word = match.group(0)
+        before = text[match.start() - 1] if match.start() else " "
+        after = text[match.end()] if match.end() < len(text) else " "
+        if word in _OPERATORS or after in ":*?~" or before in "*?^~" or word.isdigit():
+            continue
+        yield match
+
+
+def suggest(text: str, searcher: Searcher) -> str | None:
+    """The query with each word that is not in the index replaced by a close indexed word."""
+    reader = searcher.reader()
+    corrector = searcher.corrector("vocab")
+    replacements: list[tuple[int, int, str]] = []
+    for match in _plain_words(text):
+        word = analysis.normalize(match.group(0))
+        if len(word) < 3 or word in analysis.STOPWORDS or ("vocab", word) in reader:
+            continue
+        correction = _correct(word, corrector, reader)
+        if correction:
+            replacements.append((match.start(), match.end(), correction))
+    if not replacements:
+        return None
+    out = text
+    for start, end, word in reversed(replacements):
+        out = out[:start] + word + out[end:]
+    return out
+
+
+_INFLECTIONS = ("s", "ed", "ing", "ly", "er", "ers", "ion", "ions")
+
+
+def _correct(word: str, corrector, reader: IndexReader) -> str | None:  # noqa: ANN001
+    stem = analysis.stem(word)
+    if any((field, stem) in reader for field in SEARCH_FIELDS):
+        # The word already finds documents through its stem. A regular inflection of an
+        # indexed word ("poisoned" for "poisoning") is no misspelling; otherwise offer the
+        # corpus's own spelling of the same stem (Navalny -> navalni, Skripall -> skripal).
+        if word != stem and word.startswith(stem) and word.endswith(_INFLECTIONS):
+            return None
+        accept = lambda candidate: analysis.stem(candidate) == stem  # noqa: E731
+    else:
+        accept = lambda candidate: True  # noqa: E731
+    for maxdist in (1, 2) if len(word) > 4 else (1,):
+        for candidate in corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1):
+            if accept(candidate):
+                return candidate
+    return None

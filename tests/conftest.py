@@ -1,0 +1,95 @@
+"""Shared fixtures: a small corpus (with malformed files), indexes built in tmp_path, and the
+Flask ``app``/``client`` plus a CLI ``runner`` in the style of Flask's tutorial."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchapp.indexer import reindex
+from searchapp.search import SearchEngine
+from searchapp.web import create_app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+SEEDS = Path(__file__).parent.parent / "seeds"
+
+# Files that must be skipped with a warning, and why.
+MALFORMED = {
+    "empty.txt": b"",
+    "blank.txt": b"  \n\n \n",
+    "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "latin1.txt": "Caf\xe9 au lait and espionage".encode("latin-1"),
+}
+VALID_FIXTURES = 6
+
+
+def make_corpus(root: Path) -> Path:
+    """Copy the fixture corpus to ``root`` and add the malformed files."""
+    shutil.copytree(FIXTURES, root)
+    for name, data in MALFORMED.items():
+        (root / name).write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    return make_corpus(tmp_path / "corpus")
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, corpus_dir: Path) -> Path:
+    """A fresh index of the fixture corpus that a test may change."""
+    path = tmp_path / "index"
+    reindex(corpus_dir, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only index of the fixture corpus shared by the whole session."""
+    root = tmp_path_factory.mktemp("fixture")
+    corpus = make_corpus(root / "corpus")
+    reindex(corpus, root / "index")
+    return root / "index"
+
+
+@pytest.fixture(scope="session")
+def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A read-only index of the project's real seeds/ folder."""
+    path = tmp_path_factory.mktemp("seeds") / "index"
+    reindex(SEEDS, path)
+    return path
+
+
+@pytest.fixture
+def engine(fixture_index: Path):
+    engine = SearchEngine(fixture_index)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def seeds_engine(seeds_index: Path):
+    engine = SearchEngine(seeds_index)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def app(fixture_index: Path, tmp_path: Path):
+    app = create_app({"TESTING": True, "INDEX_DIR": fixture_index, "SEEDS_DIR": tmp_path})
+    yield app
+    app.extensions["searchapp"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

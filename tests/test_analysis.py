@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from searchapp import analysis
+from searchapp.schema import SCHEMA, STEMMED
+
+
+def terms(text: str, **kwargs) -> list[str]:
+    return [t.text for t in analysis.analyze(text, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        ("poisoned", "poisoning", "poison", "poisons"),
+        ("spy", "spies", "spying"),
+        ("attack", "attacks", "attacked", "attacking"),
+    ],
+)
+def test_inflections_share_one_stem(group: tuple[str, ...]):
+    assert len({terms(word)[0] for word in group}) == 1
+
+
+def test_curly_apostrophe_possessive_indexes_as_the_name():
+    assert terms("Kremlin’s") == ["kremlin"]
+    assert terms("Kremlin's") == ["kremlin"]
+
+
+@pytest.mark.parametrize("acronym", ["MI5", "GCHQ", "GRU", "FSB", "NCSC"])
+def test_agency_acronyms_stay_searchable(acronym: str):
+    assert terms(acronym) == [acronym.lower()]
+
+
+def test_case_insensitive_and_accent_folded():
+    assert terms("NAVALNY Navalny navalny") == ["navalni"] * 3
+    assert terms("Café") == terms("cafe")
+
+
+def test_hyphenated_compound_indexes_parts_and_joined_word():
+    tokens = list(analysis.analyze("cyber-criminal gangs"))
+    assert [(t.text, t.pos) for t in tokens] == [
+        ("cyber", 0),
+        ("cybercrimin", 1),
+        ("crimin", 1),
+        ("gang", 2),
+    ]
+    # The query side gets only the parts, which find the compound as a phrase.
+    assert terms("cyber criminal", compounds=False) == ["cyber", "crimin"]
+
+
+def test_stopwords_dropped_without_leaving_position_gaps():
+    tokens = list(analysis.analyze("Sergei and Yulia"))
+    assert [(t.text, t.pos) for t in tokens] == [("sergei", 0), ("yulia", 1)]
+
+
+def test_us_and_may_are_not_stopwords():
+    assert terms("US") == ["us"]
+    assert terms("May") == ["may"]
+
+
+def test_stopwords_kept_and_flagged_for_the_highlighter():
+    tokens = list(analysis.analyze("the spy", remove_stops=False))
+    assert [(t.text, t.stopped) for t in tokens] == [("the", True), ("spi", False)]
+
+
+def test_character_spans_point_into_the_original_text():
+    text = "The Kremlin’s spies"
+    for term in analysis.analyze(text):
+        assert text[term.start : term.end] in {"Kremlin’s", "spies"}
+
+
+def test_absurdly_long_tokens_are_dropped():
+    assert terms("a" * 500 + " spy") == ["spi"]
+
+
+def test_whoosh_analyzer_uses_the_same_chain():
+    assert [t.text for t in STEMMED("Kremlin’s cyber-criminal spies")] == [
+        "kremlin",
+        "cyber",
+        "cybercrimin",
+        "crimin",
+        "spi",
+    ]
+    assert [t.text for t in STEMMED("cyber-criminal", mode="query")] == ["cyber", "crimin"]
+
+
+def test_schema_survives_pickling():
+    restored = pickle.loads(pickle.dumps(SCHEMA))
+    assert [t.text for t in restored["body"].analyzer("poisoned spies")] == ["poison", "spi"]
+    assert restored["body"].analyzer == SCHEMA["body"].analyzer
+
+
+def test_no_nltk_download_or_data_needed(tmp_path: Path):
+    # A fresh interpreter with NLTK's data path pointing at an empty folder still analyses.
+    code = (
+        "import nltk; nltk.data.path[:] = []; "
+        "from searchapp.analysis import analyze; "
+        "print([t.text for t in analyze('Spies were poisoned')])"
+    )
+    env = {"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip() == "['spi', 'poison']"

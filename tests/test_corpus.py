@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchapp.corpus import (
+    Article,
+    Skipped,
+    clean_paragraphs,
+    discover,
+    iter_articles,
+    parse_article,
+    shorten,
+    split_title,
+)
+from searchapp.errors import CorpusError
+
+from .conftest import MALFORMED, SEEDS, VALID_FIXTURES
+
+
+def seed_articles() -> dict[str, Article]:
+    sources, skipped = discover(SEEDS)
+    assert skipped == []
+    return {a.id: a for a in iter_articles(sources)}
+
+
+def test_seed_ids_are_file_names_without_extension():
+    assert set(seed_articles()) == {
+        "000_9025636b6e3d722b",
+        "003_c6a6930e540fe979",
+        "004_dea59cc362fdbe69",
+    }
+
+
+def test_headline_line_becomes_the_title_and_leaves_the_body():
+    article = seed_articles()["003_c6a6930e540fe979"]
+    assert article.title == "Foreign spies using networking sites to train UK officials: MI5"
+    assert not article.body.startswith("Foreign spies using networking sites")
+    assert article.body.startswith("Foreign spies have extended their dark arts")
+
+
+def test_title_after_dropped_show_image_line():
+    article = seed_articles()["004_dea59cc362fdbe69"]
+    assert article.title == (
+        "Russia report reveals Kremlin’s “symbiotic relationship” with cyber criminals"
+    )
+    assert "show image" not in article.body
+
+
+def test_title_from_first_sentence_cut_at_word_boundary():
+    article = seed_articles()["000_9025636b6e3d722b"]
+    assert article.title.startswith("MI5 quietly strengthened the security protections")
+    assert article.title.endswith("…")
+    assert len(article.title) <= 100
+    words = article.title.rstrip("…").split()
+    assert all(word in article.body for word in words)  # cut between words, not inside one
+    # Without a headline the body keeps all of its text.
+    assert article.body.startswith("MI5 quietly strengthened")
+
+
+def test_boilerplate_lines_are_dropped():
+    body = seed_articles()["003_c6a6930e540fe979"].body
+    for furniture in (
+        "(Robert Galbraith/Reuters)",
+        "PA Media contributed to this report.",
+        "Comments are closed.",
+        "Peter Simpson is a British journalist",
+    ):
+        assert furniture not in body
+    assert "LinkedIn spokesperson" in body
+
+
+def test_paragraphs_kept_and_blank_lines_collapsed():
+    body = seed_articles()["000_9025636b6e3d722b"].body
+    assert "\n\n\n" not in body
+    assert body.count("\n\n") == 13  # 14 paragraphs
+    assert body == body.strip()
+
+
+def test_source_files_are_not_modified(tmp_path: Path):
+    before = {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
+    seed_articles()
+    assert before == {p.name: p.read_bytes() for p in SEEDS.glob("*.txt")}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected_title"),
+    [
+        ("Short headline\n\nThe body starts here.", "Short headline"),
+        ("One sentence only, no headline. Second sentence.", "One sentence only, no headline"),
+        ("Mr. Smith went to Washington. Then left.", "Mr. Smith went to Washington"),
+        ("x" * 300, "x" * 99 + "…"),
+    ],
+)
+def test_titles_are_never_empty(raw: str, expected_title: str):
+    article = parse_article(raw.encode(), "id", "id.txt")
+    assert article.title == expected_title
+
+
+def test_title_only_file_keeps_its_text_as_title():
+    article = parse_article(b"Just a headline", "id", "id.txt")
+    assert article.title == "Just a headline"
+
+
+def test_hard_wrapped_lines_are_joined_into_paragraphs():
+    text = "Headline\n\nThis paragraph was\nwrapped at a narrow\nwidth by an editor.\nNext one.\n"
+    assert clean_paragraphs(text) == [
+        "Headline",
+        "This paragraph was wrapped at a narrow width by an editor.",
+        "Next one.",
+    ]
+
+
+def test_split_title_needs_a_body_to_call_a_line_a_headline():
+    assert split_title(["No full stop here"]) == ("No full stop here", ["No full stop here"])
+
+
+def test_shorten():
+    assert shorten("A short one.", 100) == "A short one"
+    assert shorten("alpha beta gamma delta", 12) == "alpha beta…"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (MALFORMED["empty.txt"], "empty file"),
+        (MALFORMED["blank.txt"], "empty file"),
+        (MALFORMED["binary.txt"], "binary file"),
+        (MALFORMED["latin1.txt"], "not UTF-8"),
+        (b"show image\n\nComments are closed.\n", "no article text"),
+    ],
+)
+def test_malformed_files_raise_with_a_reason(data: bytes, reason: str):
+    with pytest.raises(CorpusError, match=reason):
+        parse_article(data, "bad", "bad.txt")
+
+
+def test_utf8_bom_is_accepted():
+    article = parse_article("\ufeffHeadline here\n\nBody text.".encode(), "bom", "bom.txt")
+    assert article.title == "Headline here"
+
+
+def test_discover_is_recursive_and_iter_articles_reports_skips(corpus_dir: Path):
+    sources, skipped = discover(corpus_dir)
+    assert skipped == []
+    assert "nested/deeper/election.txt" in {s.relpath for s in sources}
+    results = list(iter_articles(sources))
+    articles = [r for r in results if isinstance(r, Article)]
+    skips = {r.path: r.reason for r in results if isinstance(r, Skipped)}
+    assert len(articles) == VALID_FIXTURES
+    assert set(skips) == set(MALFORMED)
+    assert skips["binary.txt"].startswith("binary file")
+
+
+def test_duplicate_ids_in_subfolders_are_skipped_not_merged(corpus_dir: Path):
+    (corpus_dir / "nested" / "ransomware.txt").write_text("Another\n\nDifferent text.")
+    sources, skipped = discover(corpus_dir)
+    # Folders are walked top-down in sorted order: the top-level file wins.
+    assert [s.path for s in skipped] == ["nested/ransomware.txt"]
+    assert skipped[0].reason == "duplicate id 'ransomware' (also ransomware.txt)"
+    assert sum(1 for s in sources if s.id == "ransomware") == 1
+
+
+def test_symlinked_folders_are_not_followed(corpus_dir: Path):
+    (corpus_dir / "nested" / "loop").symlink_to(corpus_dir, target_is_directory=True)
+    sources, _ = discover(corpus_dir)
+    assert len({s.id for s in sources}) == len(sources)

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from searchapp import indexer
+from searchapp.errors import ConfigError, IndexLocked
+from searchapp.indexer import index_exists, open_index, reindex
+from searchapp.search import SearchEngine
+
+from .conftest import MALFORMED, VALID_FIXTURES
+
+
+def indexed_ids(index_dir: Path) -> set[str]:
+    with open_index(index_dir).searcher() as searcher:
+        return {fields["id"] for fields in searcher.all_stored_fields()}
+
+
+def generation(index_dir: Path) -> int:
+    return open_index(index_dir).latest_generation()
+
+
+def test_first_reindex_adds_valid_files_and_skips_malformed(tmp_path: Path, corpus_dir: Path):
+    seen = []
+    report = reindex(corpus_dir, tmp_path / "ix", on_skip=seen.append)
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (6, 0, 0, 0)
+    assert report.documents == VALID_FIXTURES
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert set(reasons) == set(MALFORMED)
+    assert reasons["latin1.txt"].startswith("not UTF-8")
+    assert seen == report.skipped
+    assert "election" in indexed_ids(tmp_path / "ix")  # found in nested/deeper/
+
+
+def test_skips_are_logged_as_warnings_naming_the_file(tmp_path, corpus_dir, caplog):
+    reindex(corpus_dir, tmp_path / "ix")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("binary.txt" in w and "binary file" in w for w in warnings)
+
+
+def test_second_run_changes_nothing_and_writes_no_generation(index_dir: Path, corpus_dir: Path):
+    before = generation(index_dir)
+    report = reindex(corpus_dir, index_dir)
+    assert (report.added, report.updated, report.deleted) == (0, 0, 0)
+    assert report.unchanged == VALID_FIXTURES
+    assert len(report.skipped) == len(MALFORMED)
+    assert generation(index_dir) == before
+
+
+def test_incremental_add_change_delete(index_dir: Path, corpus_dir: Path):
+    (corpus_dir / "new-article.txt").write_text("Sanctions on the FSB\n\nNew sanctions today.")
+    changed = corpus_dir / "ransomware.txt"
+    changed.write_text(changed.read_text() + "\nA late update about extortion.\n")
+    (corpus_dir / "recruitment.txt").unlink()
+
+    report = reindex(corpus_dir, index_dir)
+
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 1, 1, 4)
+    ids = indexed_ids(index_dir)
+    assert "new-article" in ids and "recruitment" not in ids
+    engine = SearchEngine(index_dir)
+    try:
+        assert [h.id for h in engine.search("extortion").hits] == ["ransomware"]
+    finally:
+        engine.close()
+
+
+def test_touched_file_is_unchanged_and_then_skipped_by_stat(index_dir, corpus_dir, monkeypatch):
+    path = corpus_dir / "ransomware.txt"
+    later = time.time() + 10
+    os.utime(path, (later, later))
+    report = reindex(corpus_dir, index_dir)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, VALID_FIXTURES)
+
+    reads = []
+    real_read = indexer.read_article
+    monkeypatch.setattr(indexer, "read_article", lambda s: reads.append(s.id) or real_read(s))
+    reindex(corpus_dir, index_dir)
+    assert reads == [name.removesuffix(".txt") for name in sorted(MALFORMED)]
+
+
+def test_file_that_turns_unreadable_keeps_its_indexed_version(index_dir, corpus_dir):
+    (corpus_dir / "ransomware.txt").write_bytes(b"\xff\xfe garbage \x00")
+    report = reindex(corpus_dir, index_dir)
+    reasons = {s.path: s.reason for s in report.skipped}
+    assert reasons["ransomware.txt"] == "binary file (contains NUL bytes); previous version kept"
+    assert report.deleted == 0
+    assert "ransomware" in indexed_ids(index_dir)
+
+
+def test_full_rebuild_reindexes_everything_and_drops_the_rest(index_dir, corpus_dir):
+    (corpus_dir / "recruitment.txt").unlink()
+    report = reindex(corpus_dir, index_dir, full=True)
+    assert report.full
+    assert report.deleted == 1
+    assert report.added + report.updated + report.unchanged == VALID_FIXTURES - 1
+    assert len(indexed_ids(index_dir)) == VALID_FIXTURES - 1
+    with open_index(index_dir).reader() as reader:
+        assert reader.doc_count_all() == VALID_FIXTURES - 1  # no deleted leftovers
+
+
+def test_second_reindex_while_one_writes_fails_fast(index_dir, corpus_dir):
+    writer = open_index(index_dir).writer()
+    try:
+        started = time.perf_counter()
+        with pytest.raises(IndexLocked, match="Another reindex is writing"):
+            reindex(corpus_dir, index_dir)
+        assert time.perf_counter() - started < 5
+    finally:
+        writer.cancel()
+    assert reindex(corpus_dir, index_dir).unchanged == VALID_FIXTURES
+
+
+def test_crash_mid_reindex_leaves_last_good_index(index_dir, corpus_dir, monkeypatch):
+    before_ids, before_gen = indexed_ids(index_dir), generation(index_dir)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (corpus_dir / name).write_text(f"Headline {name}\n\nBody of {name}.")
+    calls = []
+
+    def explode(source):
+        calls.append(source)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real_read(source)
+
+    real_read = indexer.read_article
+    monkeypatch.setattr(indexer, "read_article", explode)
+    with pytest.raises(RuntimeError):
+        reindex(corpus_dir, index_dir)
+    assert indexed_ids(index_dir) == before_ids
+    assert generation(index_dir) == before_gen
+
+    monkeypatch.setattr(indexer, "read_article", real_read)
+    assert reindex(corpus_dir, index_dir).added == 3  # lock released, nothing half-written
+
+
+def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_dir):
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.search("sanctions").total == 0
+        (corpus_dir / "sanctions.txt").write_text("Sanctions list grows\n\nSanctions on GRU.")
+        reindex(corpus_dir, index_dir)
+        assert [h.id for h in engine.search("sanctions").hits] == ["sanctions"]
+    finally:
+        engine.close()
+
+
+def test_missing_seeds_folder_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        reindex(tmp_path / "nope", tmp_path / "ix")
+    assert not index_exists(tmp_path / "ix")
+
+
+def test_empty_seeds_folder_builds_an_empty_index(tmp_path: Path):
+    (tmp_path / "seeds").mkdir()
+    report = reindex(tmp_path / "seeds", tmp_path / "ix")
+    assert report.documents == 0
+    assert index_exists(tmp_path / "ix")
