@@ -63,13 +63,13 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
     def warn(item: Skipped) -> None:
         click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
 
-    # The indexer logs skips too; the command prints its own one-line warnings instead.
-    logging.getLogger("searchapp.indexer").setLevel(logging.ERROR)
     try:
         report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn)
     except SearchAppError as exc:
         _fail(exc)
-    click.echo(f"{'Rebuilt' if full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}")
+    click.echo(
+        f"{'Rebuilt' if full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}"
+    )
 
 
 def _terminal_snippet(snippet_html: str, color: bool) -> str:

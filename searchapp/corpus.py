@@ -96,7 +96,9 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
                 first = found[article_id].relpath
                 skipped.append(Skipped(relpath, f"duplicate id {article_id!r} (also {first})"))
                 continue
-            found[article_id] = SourceFile(path, relpath, article_id, stat.st_size, stat.st_mtime_ns)
+            found[article_id] = SourceFile(
+                path, relpath, article_id, stat.st_size, stat.st_mtime_ns
+            )
     return list(found.values()), skipped
 
 

@@ -105,7 +105,8 @@ def reindex(
 
     Incremental by default: files whose path, size and modification time are unchanged are not
     read at all; changed ones are re-read and updated; missing ones are deleted. ``full``
-    rebuilds every document and drops everything else in one commit.
+    rebuilds every document and drops everything else in one commit. Each skipped file is
+    passed to ``on_skip``, or logged as a warning without one.
     """
     started = time.perf_counter()
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
@@ -116,9 +117,10 @@ def reindex(
 
     def skip(item: Skipped) -> None:
         report.skipped.append(item)
-        log.warning("skipped %s: %s", item.path, item.reason)
         if on_skip:
             on_skip(item)
+        else:
+            log.warning("skipped %s: %s", item.path, item.reason)
 
     for item in skipped:
         skip(item)

@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 
 from . import analysis
 from .corpus import shorten
-from .errors import IndexMissing, NotFound, QueryError
+from .errors import NotFound, QueryError
 from .indexer import index_exists, open_index
 from .schema import FIELD_BOOSTS, SCHEMA, SEARCH_FIELDS
 
@@ -128,7 +128,7 @@ class MarkFormatter(highlight.Formatter):
     def _text(self, text: str) -> str:
         return html.escape(_WHITESPACE.sub(" ", text), quote=False)
 
-    def format_token(self, text: str, token, replace: bool = False) -> str:  # noqa: ANN001
+    def format_token(self, text: str, token, replace: bool = False) -> str:
         return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
 
     def format(self, fragments: Iterable[highlight.Fragment], replace: bool = False) -> str:
@@ -168,9 +168,7 @@ def _whole_highlighter() -> highlight.Highlighter:
 
 
 def _parser() -> MultifieldParser:
-    parser = MultifieldParser(
-        list(SEARCH_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS, group=OrGroup
-    )
+    parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS, group=OrGroup)
     parser.add_plugin(FuzzyTermPlugin())
     return parser
 
@@ -327,7 +325,7 @@ class SearchEngine:
 
     # -- searcher management -------------------------------------------------------------
 
-    def _index(self):  # noqa: ANN202
+    def _index(self):
         with self._lock:
             if self._ix is None:
                 self._ix = open_index(self.index_dir)
@@ -399,7 +397,7 @@ class SearchEngine:
             text, results.total, page, per_page, round(took_ms, 2), suggestion, corrected, hits
         )
 
-    def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):  # noqa: ANN202
+    def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):
         results = searcher.search_page(q, page, pagelen=per_page, terms=True)
         if results.total == 0 and self.operator == "and_fallback":
             fallback = _or_fallback(q)
@@ -407,7 +405,7 @@ class SearchEngine:
                 results = searcher.search_page(fallback, page, pagelen=per_page, terms=True)
         return results
 
-    def _hit(self, hit) -> Hit:  # noqa: ANN001
+    def _hit(self, hit) -> Hit:
         fields = hit.fields()
         body = fields["body"]
         snippet = _snippet_highlighter().highlight_hit(hit, "body", top=3)
@@ -500,7 +498,7 @@ def suggest(text: str, searcher: Searcher) -> str | None:
 _INFLECTIONS = ("s", "ed", "ing", "ly", "er", "ers", "ion", "ions")
 
 
-def _correct(word: str, corrector, reader: IndexReader) -> str | None:  # noqa: ANN001
+def _correct(word: str, corrector, reader: IndexReader) -> str | None:
     stem = analysis.stem(word)
     if any((field, stem) in reader for field in SEARCH_FIELDS):
         # The word already finds documents through its stem. A regular inflection of an

@@ -55,7 +55,7 @@ def engine() -> SearchEngine:
     return current_app.extensions["searchapp"]
 
 
-def _add_security_headers(response):  # noqa: ANN001, ANN202
+def _add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
@@ -65,7 +65,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def handle_error(exc: Exception):  # noqa: ANN201
+def handle_error(exc: Exception):
     """The one error handler: the same message as JSON under /api/, as a page elsewhere."""
     if isinstance(exc, HTTPException) and exc.code is not None and exc.code < 400:
         return exc  # routing redirects
@@ -114,13 +114,13 @@ def _search(page_args: tuple[int, int]) -> SearchPage:
 
 
 @bp.get("/")
-def home():  # noqa: ANN201
+def home():
     documents = engine().document_count() if engine().available() else None
     return render_template("index.html", documents=documents, q="")
 
 
 @bp.get("/search")
-def search():  # noqa: ANN201
+def search():
     if not request.args.get("q", "").strip():
         return home()
     result = _search(_paging())
@@ -130,7 +130,7 @@ def search():  # noqa: ANN201
 
 
 @bp.get("/article/<article_id>")
-def article(article_id: str):  # noqa: ANN201
+def article(article_id: str):
     q = request.args.get("q", "")
     view = engine().article(article_id, q)
     return render_template(
@@ -146,21 +146,19 @@ def article(article_id: str):  # noqa: ANN201
 
 
 @bp.get("/api/search")
-def api_search():  # noqa: ANN201
+def api_search():
     result = _search(_paging())
     return jsonify(
-        result.to_dict(
-            lambda hit: url_for("web.article", article_id=hit.id, q=result.shown_query)
-        )
+        result.to_dict(lambda hit: url_for("web.article", article_id=hit.id, q=result.shown_query))
     )
 
 
 @bp.get("/api/article/<article_id>")
-def api_article(article_id: str):  # noqa: ANN201
+def api_article(article_id: str):
     view = engine().article(article_id)
     return jsonify(id=view.id, title=view.title, body=view.body)
 
 
 @bp.get("/api/health")
-def api_health():  # noqa: ANN201
+def api_health():
     return jsonify(status="ok", documents=engine().document_count())

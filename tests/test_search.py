@@ -83,7 +83,9 @@ def test_spy_variants_find_each_other(engine, q):
     assert {"nerve-agent", "recruitment"} <= set(ids(engine, q))
 
 
-@pytest.mark.parametrize("q", ["cyber criminal", '"cyber criminal"', "cyber-criminal", "cybercriminal"])
+@pytest.mark.parametrize(
+    "q", ["cyber criminal", '"cyber criminal"', "cyber-criminal", "cybercriminal"]
+)
 def test_hyphenated_compound_found_every_way(engine, q):
     assert ids(engine, q)[0] == "ransomware"
 
@@ -156,7 +158,9 @@ def test_wildcard_expanding_too_far_is_refused(engine, monkeypatch):
     assert MAX_EXPANSIONS > 5
 
 
-@pytest.mark.parametrize("q", ["(((", "AND OR", "title:", ")", '"', '""', "~", "[a TO", "a AND", "NOT"])
+@pytest.mark.parametrize(
+    "q", ["(((", "AND OR", "title:", ")", '"', '""', "~", "[a TO", "a AND", "NOT"]
+)
 def test_malformed_syntax_never_raises_anything_but_query_error(engine, q):
     try:
         engine.search(q)

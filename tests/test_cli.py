@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from searchapp.cli import main
+from searchapp.indexer import open_index
+
+from .conftest import MALFORMED, VALID_FIXTURES
+
+
+def invoke(runner, *args: str, env: dict[str, str] | None = None):
+    return runner.invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_reindex_prints_counts_and_warnings(runner, corpus_dir: Path, tmp_path: Path):
+    index = tmp_path / "ix"
+    result = invoke(runner, "reindex", "--seeds", str(corpus_dir), "--index", str(index))
+    assert result.exit_code == 0
+    assert (
+        f"added {VALID_FIXTURES}, updated 0, deleted 0, unchanged 0, skipped {len(MALFORMED)};"
+        in result.stdout
+    )
+    assert f"{VALID_FIXTURES} documents in the index" in result.stdout
+    assert "warning: skipped binary.txt: binary file (contains NUL bytes)" in result.stderr
+    assert "warning: skipped latin1.txt: not UTF-8" in result.stderr
+
+
+def test_reindex_incremental_then_full(runner, corpus_dir: Path, index_dir: Path):
+    args = ("--seeds", str(corpus_dir), "--index", str(index_dir))
+    (corpus_dir / "extra.txt").write_text("Extra headline\n\nExtra body about the SVR.")
+    (corpus_dir / "recruitment.txt").write_text("Rewritten\n\nNow about the NSA.")
+    (corpus_dir / "election.txt").write_text("Moved up\n\nA new election story.")
+    (corpus_dir / "nested" / "deeper" / "election.txt").unlink()
+    (corpus_dir / "ransomware.txt").unlink()
+    result = invoke(runner, "reindex", *args)
+    assert "added 1, updated 2, deleted 1, unchanged 3, skipped 4;" in result.stdout
+    result = invoke(runner, "reindex", "--full", *args)
+    assert result.stdout.startswith("Rebuilt")
+    assert "added 0, updated 0, deleted 0, unchanged 6, skipped 4;" in result.stdout
+
+
+def test_environment_variables_set_the_folders(runner, corpus_dir: Path, tmp_path: Path):
+    env = {"SEARCHAPP_SEEDS": str(corpus_dir), "SEARCHAPP_INDEX": str(tmp_path / "env-ix")}
+    assert invoke(runner, "reindex", env=env).exit_code == 0
+    assert open_index(tmp_path / "env-ix").doc_count() == VALID_FIXTURES
+    result = invoke(runner, "search", "novichok", env=env)
+    assert "nerve-agent" in result.stdout
+
+
+def test_reindex_errors_exit_nonzero_with_message(runner, tmp_path: Path, index_dir, corpus_dir):
+    result = invoke(
+        runner, "reindex", "--seeds", str(tmp_path / "missing"), "--index", str(index_dir)
+    )
+    assert result.exit_code == 1
+    assert "error: Seeds folder" in result.stderr
+
+    writer = open_index(index_dir).writer()
+    try:
+        result = invoke(runner, "reindex", "--seeds", str(corpus_dir), "--index", str(index_dir))
+    finally:
+        writer.cancel()
+    assert result.exit_code == 1
+    assert "Another reindex is writing" in result.stderr
+
+
+def test_search_prints_ranked_results_with_marked_matches(runner, fixture_index: Path):
+    result = invoke(runner, "search", "poisoned", "--index", str(fixture_index))
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("2 results (")
+    assert lines[2] == "1. Former spy poisoned with nerve agent in Salisbury"
+    assert lines[3].startswith("   nerve-agent  score ")
+    assert "[poisoned]" in lines[4]
+
+
+def test_search_json_matches_the_api(runner, fixture_index: Path, client):
+    result = invoke(
+        runner, "search", "novichock", "--json", "--limit", "3", "--index", str(fixture_index)
+    )
+    data = json.loads(result.stdout)
+    api = client.get("/api/search?q=novichock&per_page=3").get_json()
+    for volatile in ("took_ms",):
+        data.pop(volatile), api.pop(volatile)
+    assert data == api
+
+
+def test_search_did_you_mean_and_errors(runner, fixture_index: Path, tmp_path: Path):
+    result = invoke(runner, "search", "novichock", "--index", str(fixture_index))
+    assert result.stdout.startswith("Showing results for: novichok")
+    result = invoke(runner, "search", "(((", "--index", str(fixture_index))
+    assert result.exit_code == 1 and "error: Nothing to search for" in result.stderr
+    result = invoke(runner, "search", "spy", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 1 and "No index in" in result.stderr
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "searchapp"
+    result = subprocess.run(
+        [str(script), "--help"], capture_output=True, text=True, env=os.environ, check=True
+    )
+    for command in ("reindex", "search", "serve"):
+        assert command in result.stdout

@@ -1,0 +1,242 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from searchapp.web import SECURITY_HEADERS, create_app
+
+
+def test_factory_takes_its_configuration(tmp_path: Path):
+    app = create_app({"INDEX_DIR": tmp_path / "ix", "SEEDS_DIR": tmp_path / "s"})
+    assert app.config["INDEX_DIR"] == tmp_path / "ix"
+    assert app.config["SEEDS_DIR"] == tmp_path / "s"
+    assert not app.testing
+
+
+def test_factory_reads_environment(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SEARCHAPP_INDEX", str(tmp_path / "env-ix"))
+    assert create_app().config["INDEX_DIR"] == tmp_path / "env-ix"
+
+
+# -- JSON API ------------------------------------------------------------------------------
+
+
+def test_api_search_shape(client):
+    response = client.get("/api/search", query_string={"q": "poisoned", "per_page": 5})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert list(data) == [
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "suggestion",
+        "corrected",
+        "results",
+    ]
+    assert data["query"] == "poisoned"
+    assert data["total"] == 2 and data["page"] == 1 and data["per_page"] == 5
+    assert data["suggestion"] is None and data["corrected"] is False
+    assert isinstance(data["took_ms"], float)
+    first = data["results"][0]
+    assert set(first) == {"id", "title", "score", "snippet", "url"}
+    assert "<mark>" in first["snippet"]
+    assert first["url"] == f"/article/{first['id']}?q=poisoned"
+    assert first["score"] >= data["results"][1]["score"]
+
+
+def test_api_search_escapes_article_html(client):
+    data = client.get("/api/search?q=payloads").get_json()
+    snippet = data["results"][0]["snippet"]
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+
+
+def test_api_search_suggestion_and_correction(client):
+    data = client.get("/api/search?q=novichock").get_json()
+    assert data["suggestion"] == "novichok"
+    assert data["corrected"] is True
+    assert data["results"][0]["id"] == "nerve-agent"
+    assert data["results"][0]["url"] == "/article/nerve-agent?q=novichok"
+    exact = client.get("/api/search?q=novichock&exact=1").get_json()
+    assert exact["total"] == 0 and exact["corrected"] is False
+
+
+@pytest.mark.parametrize(
+    ("query_string", "message"),
+    [
+        ("", "Missing query"),
+        ("q=", "Missing query"),
+        ("q=%20%20", "Missing query"),
+        ("q=" + "a" * 1001, "Query too long"),
+        ("q=spy&page=abc", "page must be a whole number"),
+        ("q=spy&page=1.5", "page must be a whole number"),
+        ("q=spy&page=0", "page must be between"),
+        ("q=spy&page=-3", "page must be between"),
+        ("q=spy&page=99999999999999999999", "page must be a whole number"),
+        ("q=spy&per_page=0", "per_page must be between 1 and 100"),
+        ("q=spy&per_page=101", "per_page must be between 1 and 100"),
+        ("q=spy&per_page=ten", "per_page must be a whole number"),
+        ("q=(((", "Nothing to search for"),
+        ("q=nosuchfield:spy", "Unknown field 'nosuchfield'"),
+    ],
+)
+def test_api_search_bad_input_is_400_json(client, query_string, message):
+    response = client.get(f"/api/search?{query_string}")
+    assert response.status_code == 400
+    assert response.is_json
+    data = response.get_json()
+    assert list(data) == ["error"]
+    assert message in data["error"]
+
+
+@pytest.mark.parametrize(
+    "q", ["*", "?", "~", '"', "((((", "NOT", "title:", "[a TO", "x" * 999, "\u202eRTL", "🕵️ spy"]
+)
+def test_api_never_500s_on_odd_queries(client, q):
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code in (200, 400)
+    assert response.is_json
+
+
+def test_api_article(client):
+    response = client.get("/api/article/recruitment")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["id"] == "recruitment"
+    assert data["title"] == "Spies target officials through networking sites"
+    assert data["body"].startswith("Hostile states are spying")
+
+
+def test_api_article_404_json(client):
+    response = client.get("/api/article/nope")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "No article with id 'nope'."}
+
+
+def test_api_unknown_route_and_method_are_json(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404 and response.is_json
+    response = client.post("/api/search?q=spy")
+    assert response.status_code == 405 and "error" in response.get_json()
+
+
+def test_api_health(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "documents": 6}
+
+
+def test_api_health_without_index_is_503(tmp_path: Path):
+    app = create_app({"TESTING": True, "INDEX_DIR": tmp_path / "none"})
+    client = app.test_client()
+    response = client.get("/api/health")
+    assert response.status_code == 503
+    assert "searchapp reindex" in response.get_json()["error"]
+    assert client.get("/api/search?q=spy").status_code == 503
+    home = client.get("/")
+    assert home.status_code == 200 and b"No index yet" in home.data
+
+
+def test_unexpected_errors_are_500_without_traceback(client, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr("searchapp.search.SearchEngine.search", boom)
+    response = client.get("/api/search?q=spy")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "Internal error: the search could not be completed."}
+    page = client.get("/search?q=spy")
+    assert page.status_code == 500 and b"secret internals" not in page.data
+
+
+# -- HTML pages ----------------------------------------------------------------------------
+
+
+def test_home_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<form class="search" action="/search"' in html
+    assert "6 articles" in html
+
+
+def test_search_page_lists_ranked_results(client):
+    response = client.get("/search?q=poisoned")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "2 results" in html and " ms)" in html
+    assert 'href="/article/nerve-agent?q=poisoned"' in html
+    assert "<mark>poisoned</mark>" in html
+    assert "nerve-agent · score" in html
+    assert 'value="poisoned"' in html  # the box keeps the query
+
+
+def test_search_page_escapes_everything(client):
+    html = client.get("/search?q=payloads").get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    html = client.get('/search?q="><script>alert(1)</script>').get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+
+
+def test_search_page_did_you_mean_and_showing_results_for(client):
+    html = client.get("/search?q=novichock").get_data(as_text=True)
+    assert "Showing results for" in html
+    assert 'href="/search?q=novichok"' in html
+    assert 'href="/search?q=novichock&amp;exact=1"' in html
+    html = client.get("/search?q=Skripall+spies").get_data(as_text=True)
+    assert "Did you mean" in html and "skripal spies" in html
+
+
+def test_search_page_paging_links(client):
+    html = client.get("/search?q=kremlin+OR+spies+OR+gchq&per_page=1&page=2").get_data(as_text=True)
+    assert 'rel="prev"' in html and 'rel="next"' in html
+    assert 'href="/search?page=3&amp;q=kremlin+OR+spies+OR+gchq&amp;per_page=1"' in html
+    assert '<ol class="results" start="2">' in html
+
+
+def test_search_page_bad_query_shows_message_with_400(client):
+    response = client.get("/search?q=(((")
+    assert response.status_code == 400
+    assert "Nothing to search for" in response.get_data(as_text=True)
+    assert client.get("/search?q=spy&page=zero").status_code == 400
+
+
+def test_search_page_without_query_shows_home(client):
+    assert b"6 articles" in client.get("/search?q=").data
+
+
+def test_article_page_highlights_query(client):
+    response = client.get("/article/nerve-agent?q=poisoned")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Former spy <mark>poisoned</mark> with nerve agent in Salisbury</h1>" in html
+    assert "<mark>poison</mark>" in html
+    assert html.count("<p>") >= 2
+    assert "show image" not in html
+
+
+def test_article_page_escapes_text(client):
+    html = client.get("/article/script-injection").get_data(as_text=True)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_friendly_404_pages(client):
+    for path in ("/article/nope", "/no/such/page"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "text/html" in response.content_type
+        assert "Go to the search page" in response.get_data(as_text=True)
+
+
+def test_pages_load_nothing_from_other_hosts_and_need_no_javascript(client):
+    for path in ("/", "/search?q=spies", "/article/recruitment", "/nope"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert "<script" not in html
+        for external in ("http://", "https://", '="//', "url("):
+            assert external not in html
+        for header, value in SECURITY_HEADERS.items():
+            assert response.headers[header] == value
+        assert '<meta name="viewport"' in html
