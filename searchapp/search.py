@@ -44,6 +44,8 @@ Operator = Literal["or_bonus", "and_fallback"]
 _FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
 _QUOTED = re.compile(r'"[^"]*"?')
 _QUERY_WORD = re.compile(r"\w+(?:['’]\w+)*")
+# "who poisoned Skripal?" asks a question; a ? inside a word (n?vichok) is a wildcard.
+_QUESTION_MARK = re.compile(r"(?<=[^\s*?])\?(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 
@@ -277,6 +279,7 @@ def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus")
     (``or_bonus``), or are required (``and_fallback``, which falls back to OR when nothing
     matches all words; see :meth:`SearchEngine.search`).
     """
+    text = _QUESTION_MARK.sub("", text)
     _check_fields(text)
     try:
         parsed = _parser().parse(text, normalize=False)
@@ -396,6 +399,13 @@ class SearchEngine:
         return SearchPage(
             text, results.total, page, per_page, round(took_ms, 2), suggestion, corrected, hits
         )
+
+    def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
+        """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
+        ranks them, without snippets or spelling correction (for evaluations)."""
+        searcher = self.searcher()
+        q = build_query(check_query_text(text), searcher.reader(), self.operator)
+        return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit)]
 
     def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):
         results = searcher.search_page(q, page, pagelen=per_page, terms=True)

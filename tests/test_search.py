@@ -151,6 +151,11 @@ def test_wildcard_and_fuzzy(engine):
     assert ids(engine, "Skripall~") == ["nerve-agent"]
 
 
+def test_question_mark_ending_a_word_is_punctuation(engine):
+    assert ids(engine, "who poisoned Skripal?")[0] == "nerve-agent"
+    assert ids(engine, "skrip?l") == ["nerve-agent"]
+
+
 def test_wildcard_expanding_too_far_is_refused(engine, monkeypatch):
     monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
     with pytest.raises(QueryError, match="matches more than 5 different words"):
