@@ -68,7 +68,7 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
     except SearchAppError as exc:
         _fail(exc)
     click.echo(
-        f"{'Rebuilt' if full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}"
+        f"{'Rebuilt' if report.full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}"
     )
 
 

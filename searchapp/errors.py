@@ -38,6 +38,10 @@ class IndexMissing(SearchAppError):
     status = 503
 
 
+class IndexOutdated(IndexMissing):
+    """The index was built with another schema or analysis chain and must be rebuilt."""
+
+
 class IndexLocked(SearchAppError):
     """Another process is writing the index (a reindex is running)."""
 

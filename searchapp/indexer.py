@@ -17,13 +17,16 @@ from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
 
+from . import analysis
 from .corpus import Article, Skipped, SourceFile, discover, read_article
-from .errors import ConfigError, CorpusError, IndexLocked, IndexMissing
-from .schema import SCHEMA
+from .errors import ConfigError, CorpusError, IndexLocked, IndexMissing, IndexOutdated
+from .schema import SCHEMA, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
 WRITER_MEMORY_MB = 256
+# Records which SCHEMA_VERSION built the index; written after each commit.
+VERSION_FILE = "searchapp-schema-version"
 
 
 @dataclass
@@ -53,10 +56,30 @@ def index_exists(index_dir: Path) -> bool:
     return Path(index_dir).is_dir() and whoosh_index.exists_in(str(index_dir))
 
 
+def _version_file(index_dir: Path) -> Path:
+    return Path(index_dir) / VERSION_FILE
+
+
+def _index_version(index_dir: Path) -> int | None:
+    try:
+        return int(_version_file(index_dir).read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _mark_current(index_dir: Path) -> None:
+    _version_file(index_dir).write_text(f"{SCHEMA_VERSION}\n")
+
+
 def open_index(index_dir: Path) -> whoosh_index.FileIndex:
     """Open the index with the schema from code (never the pickled one)."""
     if not index_exists(index_dir):
         raise IndexMissing(f"No index in {index_dir}: run `searchapp reindex` to build it.")
+    if _index_version(index_dir) != SCHEMA_VERSION:
+        raise IndexOutdated(
+            f"The index in {index_dir} was built by another version of searchapp: "
+            "run `searchapp reindex` to rebuild it."
+        )
     return whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
 
 
@@ -88,7 +111,7 @@ def _document(source: SourceFile, article: Article) -> dict[str, str]:
         "id": article.id,
         "title": article.title,
         "body": article.body,
-        "vocab": f"{article.title}\n{article.body}",
+        "vocab": " ".join(sorted(analysis.vocabulary(f"{article.title}\n{article.body}"))),
         "path": article.path,
         "fingerprint": _fingerprint(source, article),
     }
@@ -126,10 +149,16 @@ def reindex(
         skip(item)
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    if index_exists(index_dir):
-        ix = open_index(index_dir)
-    else:
+    if not index_exists(index_dir):
         ix = whoosh_index.create_in(str(index_dir), SCHEMA)
+        _mark_current(index_dir)
+    elif _index_version(index_dir) != SCHEMA_VERSION:
+        # Built with another schema or analysis chain: rebuild it all. Searchers keep the
+        # old generation until the commit, as with any reindex.
+        full = report.full = True
+        ix = whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
+    else:
+        ix = open_index(index_dir)
     try:
         writer = ix.writer(limitmb=WRITER_MEMORY_MB)
     except LockError as exc:
@@ -183,6 +212,7 @@ def reindex(
 
     if writes or full:
         writer.commit(mergetype=CLEAR if full else None)
+        _mark_current(index_dir)
     else:
         writer.cancel()
     report.documents = ix.doc_count()

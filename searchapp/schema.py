@@ -15,6 +15,10 @@ from whoosh.analysis import Token, Tokenizer
 
 from . import analysis
 
+# Bump whenever the schema or the analysis chain changes: an index built with another
+# version is rebuilt by the next reindex instead of being searched with mismatched terms.
+SCHEMA_VERSION = 1
+
 SEARCH_FIELDS = ("title", "body")
 # Title matches count more than body matches (BM25F per-field boost at query time).
 FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
@@ -27,13 +31,14 @@ class NltkAnalyzer(Tokenizer):
     time the parts alone, as a phrase, already find both spellings.
     """
 
-    def __init__(self, stemming: bool = True) -> None:
-        self.stemming = stemming
-        # Tells Whoosh the terms are stems (it then never offers them as spellings).
-        self.is_morph = stemming
+    # Tells Whoosh the terms are stems (so it never offers them as spellings).
+    is_morph = True
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NltkAnalyzer) and other.stemming == self.stemming
+        return isinstance(other, NltkAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(NltkAnalyzer)
 
     def __call__(  # type: ignore[override]
         self,
@@ -62,7 +67,10 @@ class NltkAnalyzer(Tokenizer):
             yield token
             return
         for term in analysis.analyze(
-            value, stemming=self.stemming, remove_stops=removestops, compounds=mode != "query"
+            value,
+            remove_stops=removestops,
+            compounds=mode != "query",
+            spans=chars,
         ):
             token.text = term.text
             token.boost = 1.0
@@ -77,8 +85,7 @@ class NltkAnalyzer(Tokenizer):
             yield token
 
 
-STEMMED = NltkAnalyzer(stemming=True)
-UNSTEMMED = NltkAnalyzer(stemming=False)
+STEMMED = NltkAnalyzer()
 
 
 def build_schema() -> fields.Schema:
@@ -86,9 +93,10 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
         body=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
-        # Unstemmed words of title and body: the vocabulary for "did you mean" and for
-        # expanding prefix*, wild?card and fuzzy~ queries before stemming them.
-        vocab=fields.TEXT(analyzer=UNSTEMMED, phrase=False),
+        # The distinct unstemmed words of title and body, space-separated (see
+        # analysis.vocabulary): the dictionary for "did you mean" and for expanding prefix*,
+        # wild?card and fuzzy~ queries before stemming them.
+        vocab=fields.KEYWORD(lowercase=False, commas=False, scorable=False),
         path=fields.STORED(),
         # "relpath\0size\0mtime_ns\0sha256": lets reindex skip unchanged files by stat alone.
         fingerprint=fields.ID(sortable=True),

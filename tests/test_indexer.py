@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searchapp import indexer
-from searchapp.errors import ConfigError, IndexLocked
+from searchapp.errors import ConfigError, IndexLocked, IndexOutdated
 from searchapp.indexer import index_exists, open_index, reindex
 from searchapp.search import SearchEngine
 
@@ -146,6 +146,15 @@ def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_di
         assert [h.id for h in engine.search("sanctions").hits] == ["sanctions"]
     finally:
         engine.close()
+
+
+def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, corpus_dir):
+    (index_dir / indexer.VERSION_FILE).write_text("0\n")
+    with pytest.raises(IndexOutdated, match="run `searchapp reindex` to rebuild it"):
+        open_index(index_dir)
+    report = reindex(corpus_dir, index_dir)
+    assert report.full and report.unchanged == VALID_FIXTURES
+    assert open_index(index_dir).doc_count() == VALID_FIXTURES
 
 
 def test_missing_seeds_folder_is_a_clear_error(tmp_path: Path):
