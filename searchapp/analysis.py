@@ -20,9 +20,7 @@ from nltk.tokenize import RegexpTokenizer
 # Tokens: numbers with separators (10,000 / 11.6); words, optionally joined by apostrophes
 # (Kremlin’s, don't); and a hyphen directly between two words, which marks a compound.
 _HYPHENS = "-\u2010\u2011"
-_tokenizer = RegexpTokenizer(
-    rf"\d+(?:[.,]\d+)+|\w+(?:['’]\w+)*|(?<=\w)[{_HYPHENS}](?=\w)"
-)
+_tokenizer = RegexpTokenizer(rf"\d+(?:[.,]\d+)+|\w+(?:['’]\w+)*|(?<=\w)[{_HYPHENS}](?=\w)")
 _stemmer = SnowballStemmer("english")
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 # Longer "words" are base64 blobs, URLs run together or garbage; they only bloat the index.

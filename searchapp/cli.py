@@ -67,9 +67,8 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
         report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn)
     except SearchAppError as exc:
         _fail(exc)
-    click.echo(
-        f"{'Rebuilt' if report.full else 'Reindexed'} {index_dir} from {seeds_dir}: {report.summary()}"
-    )
+    done = "Rebuilt" if report.full else "Reindexed"
+    click.echo(f"{done} {index_dir} from {seeds_dir}: {report.summary()}")
 
 
 def _terminal_snippet(snippet_html: str, color: bool) -> str:

@@ -204,7 +204,7 @@ def shorten(text: str, limit: int) -> str:
     cut = text[: limit - 1]
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(",;:–—- ") + "…"
+    return cut.rstrip(".,;:–—- ") + "…"
 
 
 def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:

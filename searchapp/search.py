@@ -341,15 +341,16 @@ class SearchEngine:
         """This thread's searcher, refreshed if a reindex committed since it was opened."""
         ix = self._index()
         current: Searcher | None = getattr(self._local, "searcher", None)
-        if current is None:
-            fresh = ix.searcher(weighting=scoring.BM25F())
-        elif not current.up_to_date():
-            fresh = current.refresh()
-        else:
+        if current is not None and current.up_to_date():
             return current
+        # A new searcher, not Searcher.refresh(): whoosh3 3.54 reuses segment readers by
+        # segment id there, so deletions committed since are ignored and merged-away segments
+        # come back (test_deleted_documents_vanish_from_an_open_engine).
+        fresh = ix.searcher(weighting=scoring.BM25F())
         with self._lock:
             if current is not None:
                 self._searchers.remove(current)
+                current.close()
             self._searchers.append(fresh)
         self._local.searcher = fresh
         return fresh

@@ -119,6 +119,7 @@ def test_split_title_needs_a_body_to_call_a_line_a_headline():
 def test_shorten():
     assert shorten("A short one.", 100) == "A short one"
     assert shorten("alpha beta gamma delta", 12) == "alpha beta…"
+    assert shorten("It ended. Then more words", 12) == "It ended…"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from searchapp import indexer
-from searchapp.errors import ConfigError, IndexLocked, IndexOutdated
+from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
 from searchapp.indexer import index_exists, open_index, reindex
 from searchapp.search import SearchEngine
 
@@ -157,6 +157,22 @@ def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, co
     assert open_index(index_dir).doc_count() == VALID_FIXTURES
 
 
+def test_deleted_documents_vanish_from_an_open_engine(index_dir, corpus_dir):
+    engine = SearchEngine(index_dir)
+    try:
+        for _ in range(3):
+            extra = corpus_dir / "extra.txt"
+            extra.write_text("Extra\n\nAn extra Kremlin story.")
+            reindex(corpus_dir, index_dir)
+            assert engine.search("kremlin").total == 3
+            extra.unlink()
+            reindex(corpus_dir, index_dir)
+            assert engine.search("kremlin").total == 2
+            assert engine.document_count() == VALID_FIXTURES
+    finally:
+        engine.close()
+
+
 def test_missing_seeds_folder_is_a_clear_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="does not exist"):
         reindex(tmp_path / "nope", tmp_path / "ix")
@@ -168,3 +184,47 @@ def test_empty_seeds_folder_builds_an_empty_index(tmp_path: Path):
     report = reindex(tmp_path / "seeds", tmp_path / "ix")
     assert report.documents == 0
     assert index_exists(tmp_path / "ix")
+
+
+def test_searches_during_reindexes_always_see_a_whole_index(index_dir, corpus_dir):
+    """Reindex (add, then delete, a batch of files) while other threads search: every answer
+    comes from a committed generation, never an error or a half-written index."""
+    import threading
+
+    batch = [corpus_dir / f"batch-{i}.txt" for i in range(20)]
+    errors: list[BaseException] = []
+    totals: set[int] = set()
+    stop = threading.Event()
+    engine = SearchEngine(index_dir)
+
+    def search_loop() -> None:
+        while not stop.is_set():
+            try:
+                result = engine.search("batch OR kremlin", per_page=5)
+                totals.add(result.total)
+                for hit in result.hits:
+                    try:
+                        engine.article(hit.id)
+                    except NotFound:
+                        pass  # deleted by a reindex since the search: a consistent answer
+            except BaseException as exc:  # any failure fails the test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=search_loop) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(4):
+            for i, path in enumerate(batch):
+                path.write_text(f"Batch article {i}\n\nA batch story about the Kremlin, {i}.")
+            assert reindex(corpus_dir, index_dir).added == len(batch)
+            for path in batch:
+                path.unlink()
+            assert reindex(corpus_dir, index_dir).deleted == len(batch)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        engine.close()
+    assert errors == []
+    assert totals <= {2, 2 + len(batch)}  # the two Kremlin articles, with or without the batch

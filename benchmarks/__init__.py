@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations, run as scripts (``python benchmarks/NAME.py``)."""
