@@ -24,7 +24,7 @@ from whoosh.searching import Searcher
 from . import analysis
 from .corpus import shorten
 from .errors import NotFound, QueryError
-from .indexer import index_exists, open_index
+from .indexer import open_index
 from .schema import FIELD_BOOSTS, SCHEMA, SEARCH_FIELDS
 
 MAX_QUERY_LENGTH = 1000
@@ -333,9 +333,6 @@ class SearchEngine:
             if self._ix is None:
                 self._ix = open_index(self.index_dir)
             return self._ix
-
-    def available(self) -> bool:
-        return self._ix is not None or index_exists(self.index_dir)
 
     def searcher(self) -> Searcher:
         """This thread's searcher, refreshed if a reindex committed since it was opened."""

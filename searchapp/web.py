@@ -13,7 +13,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from .config import Settings
-from .errors import BadRequest, SearchAppError
+from .errors import BadRequest, IndexMissing, SearchAppError
 from .search import MAX_PER_PAGE, SearchEngine, SearchPage
 
 log = logging.getLogger(__name__)
@@ -115,8 +115,11 @@ def _search(page_args: tuple[int, int]) -> SearchPage:
 
 @bp.get("/")
 def home():
-    documents = engine().document_count() if engine().available() else None
-    return render_template("index.html", documents=documents, q="")
+    try:
+        documents, notice = engine().document_count(), None
+    except IndexMissing as exc:
+        documents, notice = None, exc.message
+    return render_template("index.html", documents=documents, notice=notice, q="")
 
 
 @bp.get("/search")

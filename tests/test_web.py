@@ -136,7 +136,7 @@ def test_api_health_without_index_is_503(tmp_path: Path):
     assert "searchapp reindex" in response.get_json()["error"]
     assert client.get("/api/search?q=spy").status_code == 503
     home = client.get("/")
-    assert home.status_code == 200 and b"No index yet" in home.data
+    assert home.status_code == 200 and b"run `searchapp reindex` to build it" in home.data
 
 
 def test_unexpected_errors_are_500_without_traceback(client, monkeypatch):
