@@ -489,14 +489,18 @@ def format_notes(reports: dict[str, dict[str, Any]], queries_by: dict[str, dict]
             )
         for skip in report["skipped_documents"]:
             notes.append(f"  searchapp skipped {skip}")
+        # Configurations usually refuse the same queries: one line per distinct set.
+        refused: dict[tuple[tuple[str, str], ...], list[str]] = {}
         for label, result in report["configs"].items():
-            errors, crashes = result["query_errors"], result["crashes"]
-            if errors:
-                notes.append(
-                    f"  {label}: {len(errors)} queries raised QueryError (no hits counted): "
-                    + "; ".join(f"{q}: {msg}" for q, msg in errors.items())
-                )
-            for q, msg in crashes.items():
+            if result["query_errors"]:
+                refused.setdefault(tuple(result["query_errors"].items()), []).append(label)
+        for errors, labels in refused.items():
+            notes.append(
+                f"  {', '.join(labels)}: {len(errors)} queries raised QueryError (counted as no "
+                "hits): " + "; ".join(f"{q}: {msg}" for q, msg in errors)
+            )
+        for label, result in report["configs"].items():
+            for q, msg in result["crashes"].items():
                 notes.append(
                     f"  BUG {label}: query {q} raised {msg}; query text: {queries_by[name][q]!r}"
                 )

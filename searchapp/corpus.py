@@ -17,21 +17,27 @@ from .errors import CorpusError
 
 ARTICLE_SUFFIXES = frozenset({".txt"})
 
+# One to four capitalised words: a person or an agency in a photo credit.
+_NAMES = r"[A-ZÀ-Þ][\w.'’-]*(?: [A-ZÀ-Þ][\w.'’-]*){0,3}"
+
 # Lines that are page furniture rather than article text (matched against the whole line).
 _BOILERPLATE = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"(show|hide|view|enlarge) (image|caption|photo|gallery)",
-        r"comments are closed\.?",
-        r"(skip )?advertisement",
-        r"(share|print|email) (this|the) (article|story|page)",
-        r"(read|see) more:?",
-        r"[\w .&'’-]{1,60} contributed to this report\.?",
-        r"(photo(graph)?|image|picture)( credit)?s?:.*",
-        r"\(?reporting by .{1,200}editing by .{1,200}",
-        # A caption ending in a photo credit: "... 2013. (Robert Galbraith/Reuters)"
-        r".{0,400}\((?:[\w.'’ -]{1,60}/)+[\w.'’ -]{1,60}\)",
-    )
+    *(
+        re.compile(p, re.IGNORECASE)
+        for p in (
+            r"(show|hide|view|enlarge) (image|caption|photo|gallery)",
+            r"comments are closed\.?",
+            r"(skip )?advertisement",
+            r"(share|print|email) (this|the) (article|story|page)",
+            r"(read|see) more:?",
+            r"[\w .&'’-]{1,60} contributed to this report\.?",
+            r"(photo(graph)?|image|picture)( credit)?s?:.*",
+            r"\(?reporting by .{1,200}editing by .{1,200}",
+        )
+    ),
+    # A caption ending in a photo credit of capitalised names (case matters): "... 2013.
+    # (Robert Galbraith/Reuters)", "(AP Photo/Evan Vucci)"; never "(15 mg/kg)".
+    re.compile(rf".{{0,400}}\((?:{_NAMES}/)+{_NAMES}\)"),
 ]
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -63,6 +69,7 @@ class Article:
     body: str  # cleaned text, paragraphs separated by a blank line
     path: str  # relative to the seeds folder, with forward slashes
     digest: str  # sha256 of the file's bytes
+    headline: bool  # the title is the article's own headline, not made from its first sentence
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +130,9 @@ def parse_article(data: bytes, article_id: str, relpath: str) -> Article:
     paragraphs = clean_paragraphs(text)
     if not paragraphs:
         raise CorpusError("no article text after removing boilerplate")
-    title, body_paragraphs = split_title(paragraphs)
+    title, body_paragraphs, headline = split_title(paragraphs)
     digest = hashlib.sha256(data).hexdigest()
-    return Article(article_id, title, "\n\n".join(body_paragraphs), relpath, digest)
+    return Article(article_id, title, "\n\n".join(body_paragraphs), relpath, digest, headline)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -173,8 +180,8 @@ def _drop_author_bio(paragraphs: list[str]) -> list[str]:
     return paragraphs
 
 
-def split_title(paragraphs: list[str]) -> tuple[str, list[str]]:
-    """The headline and the remaining body paragraphs.
+def split_title(paragraphs: list[str]) -> tuple[str, list[str], bool]:
+    """The title, the body paragraphs, and whether the title is a headline.
 
     A headline is a short first paragraph that does not end with a full stop; it is taken out
     of the body. Without one, the title is the first sentence, cut at a word boundary, and the
@@ -182,8 +189,8 @@ def split_title(paragraphs: list[str]) -> tuple[str, list[str]]:
     """
     first = paragraphs[0]
     if len(paragraphs) > 1 and len(first) <= HEADLINE_MAX_CHARS and not first.endswith("."):
-        return first, paragraphs[1:]
-    return shorten(first_sentence(first), TITLE_MAX_CHARS), paragraphs
+        return first, paragraphs[1:], True
+    return shorten(first_sentence(first), TITLE_MAX_CHARS), paragraphs, False
 
 
 def first_sentence(text: str) -> str:

@@ -109,7 +109,10 @@ def _indexed_fingerprints(ix: whoosh_index.FileIndex) -> dict[str, str]:
 def _document(source: SourceFile, article: Article) -> dict[str, str]:
     return {
         "id": article.id,
-        "title": article.title,
+        # Only a real headline is searched as the (boosted) title: a title made from the first
+        # sentence is still shown, but its words already count once in the body.
+        "title": article.title if article.headline else "",
+        "_stored_title": article.title,
         "body": article.body,
         "vocab": " ".join(sorted(analysis.vocabulary(f"{article.title}\n{article.body}"))),
         "path": article.path,

@@ -17,7 +17,7 @@ from . import analysis
 
 # Bump whenever the schema or the analysis chain changes: an index built with another
 # version is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SEARCH_FIELDS = ("title", "body")
 # Title matches count more than body matches (BM25F per-field boost at query time).

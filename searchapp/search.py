@@ -162,13 +162,6 @@ def _snippet_highlighter() -> highlight.Highlighter:
     )
 
 
-def _whole_highlighter() -> highlight.Highlighter:
-    return highlight.Highlighter(
-        fragmenter=highlight.WholeFragmenter(charlimit=None),
-        formatter=MarkFormatter(budget=None),
-    )
-
-
 def _parser() -> MultifieldParser:
     parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS, group=OrGroup)
     parser.add_plugin(FuzzyTermPlugin())
@@ -384,15 +377,17 @@ class SearchEngine:
         corrected = False
         if results.total == 0 and suggestion and autocorrect:
             try:
-                results = self._run(
-                    searcher, build_query(suggestion, reader, self.operator), page, per_page
-                )
-                corrected = results.total > 0
+                suggested_q = build_query(suggestion, reader, self.operator)
             except QueryError:
-                pass
+                suggested_q = None
+            if suggested_q is not None:
+                suggested_results = self._run(searcher, suggested_q, page, per_page)
+                if suggested_results.total:
+                    q, results, corrected = suggested_q, suggested_results, True
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
-        hits = [] if past_end else [self._hit(hit) for hit in results]
+        terms = _query_terms(q)
+        hits = [] if past_end else [self._hit(hit, terms) for hit in results]
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
             text, results.total, page, per_page, round(took_ms, 2), suggestion, corrected, hits
@@ -413,17 +408,16 @@ class SearchEngine:
                 results = searcher.search_page(fallback, page, pagelen=per_page, terms=True)
         return results
 
-    def _hit(self, hit) -> Hit:
+    def _hit(self, hit, terms: set[str]) -> Hit:
         fields = hit.fields()
         body = fields["body"]
         snippet = _snippet_highlighter().highlight_hit(hit, "body", top=3)
         if not snippet:
             snippet = html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
-        title_html = _whole_highlighter().highlight_hit(hit, "title", top=1, minscore=0)
         return Hit(
             id=fields["id"],
             title=fields["title"],
-            title_html=title_html or html.escape(fields["title"], quote=False),
+            title_html=_highlight_whole(fields["title"], terms),
             score=round(hit.score or 0.0, 4),
             snippet=snippet,
             path=fields.get("path", ""),
@@ -436,24 +430,30 @@ class SearchEngine:
         fields = searcher.document(id=article_id)
         if fields is None:
             raise NotFound(f"No article with id {article_id!r}.")
-        terms: dict[str, set[str]] = {name: set() for name in SEARCH_FIELDS}
+        terms: set[str] = set()
         if text and text.strip():
             try:
-                q = build_query(check_query_text(text), searcher.reader())
+                terms = _query_terms(build_query(check_query_text(text), searcher.reader()))
             except QueryError:
-                q = None
-            if q is not None:
-                for fieldname, btext in q.iter_all_terms():
-                    if fieldname in terms and isinstance(btext, str):
-                        terms[fieldname].add(btext)
+                pass  # an unusable query just highlights nothing
         title = fields["title"]
         body = fields["body"]
-        title_html = _highlight_whole(title, terms["title"] | terms["body"])
-        paragraphs = [_highlight_whole(p, terms["body"]) for p in body.split("\n\n") if p]
+        title_html = _highlight_whole(title, terms)
+        paragraphs = [_highlight_whole(p, terms) for p in body.split("\n\n") if p]
         return ArticleView(article_id, title, body, fields.get("path", ""), title_html, paragraphs)
 
 
+def _query_terms(q: query.Query) -> set[str]:
+    """The index terms a query looks for in the searched fields (phrase words included)."""
+    return {
+        text
+        for fieldname, text in q.iter_all_terms(phrases=True)
+        if fieldname in SEARCH_FIELDS and isinstance(text, str)
+    }
+
+
 def _highlight_whole(text: str, terms: set[str]) -> str:
+    """All of ``text``, escaped, with words whose index term is in ``terms`` marked."""
     if terms:
         marked = highlight.highlight(
             text,

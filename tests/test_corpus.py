@@ -9,6 +9,7 @@ from searchapp.corpus import (
     Skipped,
     clean_paragraphs,
     discover,
+    is_boilerplate,
     iter_articles,
     parse_article,
     shorten,
@@ -35,6 +36,7 @@ def test_seed_ids_are_file_names_without_extension():
 
 def test_headline_line_becomes_the_title_and_leaves_the_body():
     article = seed_articles()["003_c6a6930e540fe979"]
+    assert article.headline
     assert article.title == "Foreign spies using networking sites to train UK officials: MI5"
     assert not article.body.startswith("Foreign spies using networking sites")
     assert article.body.startswith("Foreign spies have extended their dark arts")
@@ -50,6 +52,7 @@ def test_title_after_dropped_show_image_line():
 
 def test_title_from_first_sentence_cut_at_word_boundary():
     article = seed_articles()["000_9025636b6e3d722b"]
+    assert not article.headline
     assert article.title.startswith("MI5 quietly strengthened the security protections")
     assert article.title.endswith("…")
     assert len(article.title) <= 100
@@ -69,6 +72,22 @@ def test_boilerplate_lines_are_dropped():
     ):
         assert furniture not in body
     assert "LinkedIn spokesperson" in body
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("Logo in Mountain View, February 6, 2013. (Robert Galbraith/Reuters)", True),
+        ("(AP Photo/Evan Vucci)", True),
+        ("show image", True),
+        ("Rats were given the drug (15 mg/kg)", False),
+        ("Doses of 10 mg/kg were given (mg/kg)", False),
+        ("Results are in the table (see Table 2/Figure 3)", False),
+        ("Comments are closed on the proposal to cut funding.", False),
+    ],
+)
+def test_boilerplate_patterns_spare_real_text(line: str, furniture: bool):
+    assert is_boilerplate(line) is furniture
 
 
 def test_paragraphs_kept_and_blank_lines_collapsed():
@@ -113,7 +132,12 @@ def test_hard_wrapped_lines_are_joined_into_paragraphs():
 
 
 def test_split_title_needs_a_body_to_call_a_line_a_headline():
-    assert split_title(["No full stop here"]) == ("No full stop here", ["No full stop here"])
+    assert split_title(["No full stop here"]) == (
+        "No full stop here",
+        ["No full stop here"],
+        False,
+    )
+    assert split_title(["A headline", "Body."]) == ("A headline", ["Body."], True)
 
 
 def test_shorten():

@@ -135,6 +135,15 @@ def test_field_query(engine):
     assert set(ids(engine, "title:(inquiry OR election)")) == {"poisoning-inquiry", "election"}
 
 
+def test_title_made_from_first_sentence_is_shown_but_not_searched_as_title(engine):
+    # ransomware.txt has no headline: its title is its first sentence, which the body keeps.
+    assert ids(engine, "title:tuesday") == []
+    hit = engine.search("tuesday").hits[0]
+    assert hit.id == "ransomware"
+    assert hit.title.startswith("The National Cyber Security Centre warned on Tuesday")
+    assert "<mark>Tuesday</mark>" in hit.title_html
+
+
 def test_id_field_query(engine):
     assert ids(engine, "id:ransomware") == ["ransomware"]
 
