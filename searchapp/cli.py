@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import quote, urlencode
 
 import click
@@ -48,7 +49,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _fail(exc: SearchAppError) -> None:
+def _fail(exc: SearchAppError) -> NoReturn:
     click.secho(f"error: {exc.message}", fg="red", err=True)
     sys.exit(1)
 

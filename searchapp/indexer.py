@@ -99,8 +99,8 @@ def _same_content(fingerprint: str, article: Article) -> bool:
 def _indexed_fingerprints(ix: whoosh_index.FileIndex) -> dict[str, str]:
     """id -> fingerprint of every live document, read from columns (no stored bodies)."""
     with ix.reader() as reader:
-        if reader.doc_count_all() == 0:
-            return {}
+        if reader.doc_count_all() == 0 or not reader.has_column("fingerprint"):
+            return {}  # empty, or built by a version without fingerprints (rebuilt in full)
         ids = reader.column_reader("id")
         fingerprints = reader.column_reader("fingerprint")
         return {ids[docnum]: fingerprints[docnum] for docnum in reader.all_doc_ids()}
@@ -187,28 +187,25 @@ def reindex(
                 continue
             writes += 1
             document = _document(source, article)
-            if full:
-                # CLEAR below drops every old segment, so nothing is updated in place.
-                writer.add_document(**document)
-            elif previous:
+            if previous and not full:
                 # Rewritten even when only the mtime changed, so the next run skips it by stat.
                 writer.update_document(**document)
             else:
-                writer.add_document(**document)
+                writer.add_document(**document)  # with full, CLEAR drops the old segments
             if not previous:
                 report.added += 1
             elif _same_content(previous, article):
                 report.unchanged += 1
             else:
                 report.updated += 1
-        # A file that exists but could not be listed keeps its indexed version.
         unlisted = {item.path for item in skipped}
         for article_id, previous in indexed.items():
-            if full or previous.split("\0", 1)[0] not in unlisted:
-                if not full:
-                    writer.delete_by_term("id", article_id)
-                report.deleted += 1
-                writes += 1
+            if not full and previous.split("\0", 1)[0] in unlisted:
+                continue  # the file exists but could not be listed: keep its indexed version
+            if not full:
+                writer.delete_by_term("id", article_id)
+            report.deleted += 1
+            writes += 1
     except BaseException:
         writer.cancel()
         raise

@@ -401,11 +401,11 @@ class SearchEngine:
         return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit)]
 
     def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):
-        results = searcher.search_page(q, page, pagelen=per_page, terms=True)
+        results = searcher.search_page(q, page, pagelen=per_page)
         if results.total == 0 and self.operator == "and_fallback":
             fallback = _or_fallback(q)
             if fallback is not q:
-                results = searcher.search_page(fallback, page, pagelen=per_page, terms=True)
+                results = searcher.search_page(fallback, page, pagelen=per_page)
         return results
 
     def _hit(self, hit, terms: set[str]) -> Hit:
