@@ -120,8 +120,9 @@ class ArticleView:
 class MarkFormatter(highlight.Formatter):
     """Escapes every character and wraps matches in ``<mark>``.
 
-    Given fragments best first, it keeps them while they fit the snippet budget, then shows
-    them in text order with ellipses where text was cut.
+    With a ``budget`` (snippets), it takes the fragments best first while they fit and shows
+    them in text order, with ellipses where text was left out. Without one it formats whole
+    texts.
     """
 
     def __init__(self, budget: int | None = SNIPPET_CHARS) -> None:
@@ -134,29 +135,50 @@ class MarkFormatter(highlight.Formatter):
         return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
 
     def format(self, fragments: Iterable[highlight.Fragment], replace: bool = False) -> str:
-        chosen: list[highlight.Fragment] = []
-        used = 0
-        for fragment in fragments:
-            length = fragment.endchar - fragment.startchar
-            if chosen and self.budget is not None and used + length > self.budget * 1.2:
-                continue
-            chosen.append(fragment)
-            used += length
-        chosen.sort(key=lambda f: f.startchar)
-        parts = []
+        chosen = list(fragments)
+        if self.budget is not None:
+            chosen = self._fit(chosen, self.budget)
+        out = ""
+        shown_to = 0  # end of the text shown so far
         for fragment in chosen:
-            text = self.format_fragment(fragment, replace=replace).strip()
-            if fragment.startchar > 0:
-                text = "… " + text
-            if fragment.endchar < len(fragment.text):
-                text += " …"
-            parts.append(text)
-        return " ".join(parts).replace("… …", "…")
+            skipped = fragment.text[shown_to : fragment.startchar].strip()
+            if skipped:
+                out += " … " if out else "… "
+            elif out:
+                out += " "
+            out += self.format_fragment(fragment, replace=replace).strip()
+            shown_to = fragment.endchar
+        if chosen and chosen[-1].text[shown_to:].strip():
+            out += " …"
+        return out
+
+    @staticmethod
+    def _fit(fragments: list[highlight.Fragment], budget: int) -> list[highlight.Fragment]:
+        """The best fragments that fit in about ``budget`` characters, in text order.
+
+        Fragments showing a query word not shown yet go first, so a snippet covers as many of
+        the words as it can; then the rest, best first, while they fit.
+        """
+        chosen: list[highlight.Fragment] = []
+        shown: set[str] = set()
+        used = 0
+        for wants_new_words in (True, False):
+            for fragment in fragments:
+                if fragment in chosen:
+                    continue
+                words = {token.text for token in fragment.matches}
+                length = fragment.endchar - fragment.startchar
+                fits = not chosen or used + length <= budget * 1.25
+                if fits and (not wants_new_words or words - shown):
+                    chosen.append(fragment)
+                    shown |= words
+                    used += length
+        return sorted(chosen, key=lambda f: f.startchar)
 
 
 def _snippet_highlighter() -> highlight.Highlighter:
     return highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60, charlimit=None),
+        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=45, charlimit=None),
         formatter=MarkFormatter(),
         order=highlight.SCORE,  # best first; MarkFormatter restores text order
     )

@@ -252,6 +252,19 @@ def test_snippet_is_short_and_has_up_to_three_fragments(seeds_engine):
     assert 1 <= visible.count("…") <= 4
 
 
+def test_snippet_shows_each_query_word_where_it_can(seeds_engine):
+    # In the Skripal article the two names are paragraphs apart: two fragments, one each.
+    hit = seeds_engine.search("Sturgess Navalni").hits[0]
+    assert {"Sturgess", "Navalni"} <= set(marked(hit.snippet))
+    assert " … " in hit.snippet
+
+
+def test_snippet_ellipses_only_where_text_is_left_out(engine):
+    snippet = engine.search("poisoning inquiry").hits[0].snippet
+    assert not snippet.startswith("…")  # the match is in the first sentence
+    assert "… …" not in snippet
+
+
 def test_snippet_escapes_html_in_article_text(engine):
     result = engine.search("payloads")
     hit = result.hits[0]
