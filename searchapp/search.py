@@ -42,7 +42,7 @@ ALL_WORDS_BONUS = 1.0
 Operator = Literal["or_bonus", "and_fallback"]
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
-_QUOTED = re.compile(r'"[^"]*"?')
+_QUOTED = re.compile(r'("[^"]*"?)')
 _QUERY_WORD = re.compile(r"\w+(?:['’]\w+)*")
 # "who poisoned Skripal?" asks a question; a ? inside a word (n?vichok) is a wildcard.
 _QUESTION_MARK = re.compile(r"(?<=[^\s*?])\?(?=\s|$)")
@@ -204,14 +204,21 @@ def check_query_text(text: str | None) -> str:
     return cleaned
 
 
-def _check_fields(text: str) -> None:
-    """Refuse `field:` prefixes naming no searchable field (Whoosh would search them as text)."""
-    outside_quotes = _QUOTED.sub(" ", text)
-    for match in _FIELD_PREFIX.finditer(outside_quotes):
+def _normalize_fields(text: str) -> str:
+    """Lower-case `field:` prefixes (Title:spies) and refuse unknown ones, which Whoosh would
+    otherwise search as plain text. Quoted phrases are left alone."""
+
+    def field(match: re.Match[str]) -> str:
         name = match.group(1)
         if name.lower() not in QUERY_FIELDS:
             fields = ", ".join(sorted(QUERY_FIELDS))
             raise QueryError(f"Unknown field {name!r}; searchable fields are: {fields}.")
+        return f"{name.lower()}:"
+
+    parts = _QUOTED.split(text)  # the quoted phrases are the odd parts
+    return "".join(
+        part if i % 2 else _FIELD_PREFIX.sub(field, part) for i, part in enumerate(parts)
+    )
 
 
 class _Expander:
@@ -295,7 +302,7 @@ def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus")
     matches all words; see :meth:`SearchEngine.search`).
     """
     text = _QUESTION_MARK.sub("", text)
-    _check_fields(text)
+    text = _normalize_fields(text)
     try:
         parsed = _parser().parse(text, normalize=False)
     except Exception as exc:  # the parser is lenient; anything left is a query we can't read

@@ -144,6 +144,11 @@ def test_title_made_from_first_sentence_is_shown_but_not_searched_as_title(engin
     assert "<mark>Tuesday</mark>" in hit.title_html
 
 
+def test_field_names_are_case_insensitive(engine):
+    assert ids(engine, "Title:spies") == ids(engine, "TITLE:spies") == ids(engine, "title:spies")
+    assert ids(engine, '"Title:spies"') != ids(engine, "title:spies")  # quoted: plain words
+
+
 def test_id_field_query(engine):
     assert ids(engine, "id:ransomware") == ["ransomware"]
 
