@@ -222,7 +222,8 @@ def _normalize_fields(text: str) -> str:
 
 
 class _Expander:
-    """Turns prefix/wildcard/fuzzy terms on stemmed fields into terms on stems.
+    """Expands prefix/wildcard/fuzzy terms and ranges on stemmed fields into plain terms,
+    refusing any that would expand to more than ``MAX_EXPANSIONS`` words.
 
     Stemmed fields hold "spi" for "spies", so `spy*` must be matched against real words (the
     unstemmed vocabulary) and the words found stemmed again.
@@ -231,6 +232,18 @@ class _Expander:
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
         self.cache: dict[tuple[type, str, int], list[str]] = {}
+
+    @staticmethod
+    def _collect(expanded: Iterable[tuple[str, bytes | str]], label: str) -> set[str]:
+        words = set()
+        for _field, btext in expanded:
+            words.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+            if len(words) > MAX_EXPANSIONS:
+                raise QueryError(
+                    f"{label!r} matches more than {MAX_EXPANSIONS} different words; "
+                    "make it more specific."
+                )
+        return words
 
     def stems(self, q: query.Query) -> list[str]:
         text = analysis.normalize(q.text)
@@ -245,30 +258,30 @@ class _Expander:
                 probe = query.Prefix("vocab", text)
             else:
                 probe = query.Wildcard("vocab", text)
-            words = set()
-            for _field, btext in probe.expanded_terms(self.reader):
-                words.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
-                if len(words) > MAX_EXPANSIONS:
-                    raise QueryError(
-                        f"{q.text!r} matches more than {MAX_EXPANSIONS} different words; "
-                        "make it more specific."
-                    )
+            words = self._collect(probe.expanded_terms(self.reader), q.text)
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
 
     def rewrite(self, q: query.Query) -> query.Query:
-        if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)) and (
-            q.fieldname in SEARCH_FIELDS
-        ):
-            terms = [query.Term(q.fieldname, s, boost=q.boost) for s in self.stems(q)]
-            if not terms:
-                return query.NullQuery
-            return terms[0] if len(terms) == 1 else query.Or(terms)
-        if isinstance(q, query.Every) and q.fieldname in SEARCH_FIELDS:
-            return query.Every()
+        if getattr(q, "fieldname", None) in SEARCH_FIELDS:
+            if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
+                return _any_term(q.fieldname, self.stems(q), q.boost)
+            if isinstance(q, query.TermRange):
+                label = f"[{q.start} TO {q.end}]"
+                stems = sorted(self._collect(q.expanded_terms(self.reader), label))
+                return _any_term(q.fieldname, stems, q.boost)
+            if isinstance(q, query.Every):
+                return query.Every()
         if q.is_leaf():
             return q
         return q.apply(self.rewrite)
+
+
+def _any_term(fieldname: str, texts: list[str], boost: float) -> query.Query:
+    terms = [query.Term(fieldname, text, boost=boost) for text in texts]
+    if not terms:
+        return query.NullQuery
+    return terms[0] if len(terms) == 1 else query.Or(terms)
 
 
 def _fix_negations(q: query.Query) -> query.Query:

@@ -170,6 +170,13 @@ def test_question_mark_ending_a_word_is_punctuation(engine):
     assert ids(engine, "skrip?l") == ["nerve-agent"]
 
 
+def test_term_ranges_are_expanded_and_bounded(engine, monkeypatch):
+    assert ids(engine, "title:[saa TO sam]") == ["nerve-agent"]  # salisburi
+    monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
+    with pytest.raises(QueryError, match=r"'\[a TO z\]' matches more than 5"):
+        engine.search("body:[a TO z]")
+
+
 def test_wildcard_expanding_too_far_is_refused(engine, monkeypatch):
     monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
     with pytest.raises(QueryError, match="matches more than 5 different words"):
