@@ -1,4 +1,4 @@
-"""The Whoosh schema and the analyzers that plug our NLTK analysis chain into Whoosh.
+"""The Whoosh schema, and the analyzer that plugs our NLTK analysis chain into Whoosh.
 
 Whoosh pickles the schema into the index, so everything here is module-level and importable;
 the index is nevertheless always opened with :data:`SCHEMA` from this module, so a code change
@@ -70,7 +70,7 @@ class NltkAnalyzer(Tokenizer):
             value,
             remove_stops=removestops,
             compounds=mode != "query",
-            spans=chars,
+            spans=chars or keeporiginal,
         ):
             token.text = term.text
             token.boost = 1.0

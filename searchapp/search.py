@@ -300,11 +300,19 @@ def _fix_negations(q: query.Query) -> query.Query:
     return query.AndNot(base, excluded)
 
 
-def _word_groups(q: query.Query) -> list[query.Query]:
-    """The top-level clauses the user joined implicitly (one per word or phrase)."""
-    if isinstance(q, query.Or) and len(q.subqueries) > 1:
-        return list(q.subqueries)
-    return []
+def _combine_words(q: query.Query, operator: Operator) -> query.Query:
+    """Apply the plain-words policy to the top-level clauses (one per word or phrase, joined
+    by OR by the parser): add the all-words bonus, or require all words. The words before a
+    top-level NOT get the same treatment."""
+    if isinstance(q, query.AndNot):
+        return query.AndNot(_combine_words(q.a, operator), q.b)
+    if not (isinstance(q, query.Or) and len(q.subqueries) > 1):
+        return q
+    if operator == "and_fallback":
+        return query.And(q.subqueries)
+    if ALL_WORDS_BONUS:
+        return query.Or([q, query.And(q.subqueries, boost=ALL_WORDS_BONUS)])
+    return q
 
 
 def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus") -> query.Query:
@@ -323,12 +331,7 @@ def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus")
     q = _fix_negations(_Expander(reader).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
-    groups = _word_groups(q)
-    if groups and operator == "and_fallback":
-        q = query.And(groups)
-    elif groups and ALL_WORDS_BONUS:
-        q = query.Or([q, query.And(groups, boost=ALL_WORDS_BONUS)])
-    q = q.normalize()
+    q = _combine_words(q, operator).normalize()
     if q is query.NullQuery:
         raise QueryError(_nothing_to_search_message(text))
     return q

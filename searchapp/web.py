@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .errors import BadRequest, IndexMissing, SearchAppError
-from .search import MAX_PER_PAGE, SearchEngine, SearchPage
+from .search import SearchEngine, SearchPage
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,9 @@ def _int_arg(name: str, default: int) -> int:
     return int(raw)
 
 
-def _paging() -> tuple[int, int]:
-    return _int_arg("page", 1), _int_arg("per_page", DEFAULT_PER_PAGE)
-
-
-def _search(page_args: tuple[int, int]) -> SearchPage:
-    page, per_page = page_args
+def _search() -> SearchPage:
+    """The search the request's ``q``, ``page``, ``per_page`` and ``exact`` ask for."""
+    page, per_page = _int_arg("page", 1), _int_arg("per_page", DEFAULT_PER_PAGE)
     exact = request.args.get("exact") == "1"
     return engine().search(request.args.get("q"), page, per_page, autocorrect=not exact)
 
@@ -126,10 +123,7 @@ def home():
 def search():
     if not request.args.get("q", "").strip():
         return home()
-    result = _search(_paging())
-    return render_template(
-        "search.html", result=result, q=request.args["q"], max_per_page=MAX_PER_PAGE
-    )
+    return render_template("search.html", result=_search(), q=request.args["q"])
 
 
 @bp.get("/article/<article_id>")
@@ -150,7 +144,7 @@ def article(article_id: str):
 
 @bp.get("/api/search")
 def api_search():
-    result = _search(_paging())
+    result = _search()
     return jsonify(
         result.to_dict(lambda hit: url_for("web.article", article_id=hit.id, q=result.shown_query))
     )

@@ -364,8 +364,13 @@ def test_one_searcher_per_thread_reused_between_requests(engine):
     assert engine.searcher() is first
 
 
-def test_build_query_shape(fixture_index):
+def test_all_words_bonus_is_part_of_the_query_even_with_not(fixture_index):
     with open_index(fixture_index).reader() as reader:
         q = build_query("spies novichok", reader)
-    assert isinstance(q, query.Or)
-    assert any(isinstance(sub, query.And) for sub in q.subqueries)
+        assert isinstance(q, query.Or)
+        assert any(isinstance(sub, query.And) for sub in q.subqueries)
+        q = build_query("spies novichok NOT linkedin", reader)
+        assert isinstance(q, query.AndNot)
+        assert any(isinstance(sub, query.And) for sub in q.a.subqueries)
+        single = build_query("spies", reader)  # title OR body, no bonus
+        assert not any(isinstance(sub, query.And) for sub in single.subqueries)
