@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from searchapp.cli import main
@@ -104,3 +107,35 @@ def test_console_script_is_installed():
     )
     for command in ("reindex", "search", "serve"):
         assert command in result.stdout
+
+
+def test_serve_answers_over_http(fixture_index: Path, tmp_path: Path):
+    """`searchapp serve` runs the app on waitress: the UI and API answer on the given port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(sys.executable).parent / "searchapp"
+    server = subprocess.Popen(
+        [str(script), "serve", "--port", str(port), "--index", str(fixture_index)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health") as response:
+                    assert json.load(response) == {"status": "ok", "documents": VALID_FIXTURES}
+                    break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/search?q=novichok"
+        with urllib.request.urlopen(url) as response:
+            assert response.headers["Server"] == "searchapp"
+            assert "Former spy poisoned" in response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
