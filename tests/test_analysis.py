@@ -96,7 +96,7 @@ def test_schema_survives_pickling():
     assert restored["body"].analyzer == SCHEMA["body"].analyzer
 
 
-def test_no_nltk_download_or_data_needed(tmp_path: Path):
+def test_analysis_needs_no_downloaded_nltk_data(tmp_path: Path):
     # A fresh interpreter with NLTK's data path pointing at an empty folder still analyses.
     code = (
         "import nltk; nltk.data.path[:] = []; "
