@@ -79,6 +79,28 @@ def test_absurdly_long_tokens_are_dropped():
     assert terms("a" * 500 + " spy") == ["spi"]
 
 
+TRICKY = (
+    "The Kremlin’s cyber-criminal in-depth e-mail 10,000 spies; a-b-c chains, Café "
+    + "x" * 70
+    + "-tail and MI5's GRU - not-joined -dash"
+)
+
+
+def test_vocabulary_is_the_unstemmed_analysis():
+    expected = {t.text for t in analysis.analyze(TRICKY, stemming=False, spans=False)}
+    assert analysis.vocabulary(TRICKY) == expected
+    assert {"cybercriminal", "indepth", "ab", "bc", "10000", "cafe", "mi5"} <= expected
+    assert "the" not in expected
+
+
+def test_tokenizer_without_nltk_timeout_tokenizes_as_nltk_does():
+    from nltk.tokenize import RegexpTokenizer
+
+    plain = RegexpTokenizer(analysis._TOKEN_PATTERN)
+    assert analysis._tokenizer.tokenize(TRICKY) == plain.tokenize(TRICKY)
+    assert list(analysis._tokenizer.span_tokenize(TRICKY)) == list(plain.span_tokenize(TRICKY))
+
+
 def test_whoosh_analyzer_uses_the_same_chain():
     assert [t.text for t in STEMMED("Kremlin’s cyber-criminal spies")] == [
         "kremlin",
