@@ -23,24 +23,20 @@ from .search import SearchEngine
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
-index_option = click.option(
-    "--index",
-    "index_dir",
-    envvar=INDEX_ENV,
-    default=DEFAULT_INDEX_DIR,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"Index folder (environment: {INDEX_ENV}).",
-)
-seeds_option = click.option(
-    "--seeds",
-    "seeds_dir",
-    envvar=SEEDS_ENV,
-    default=DEFAULT_SEEDS_DIR,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"Folder of article files (environment: {SEEDS_ENV}).",
-)
+def _folder_option(flag: str, envvar: str, default: str, what: str):
+    return click.option(
+        flag,
+        f"{flag.lstrip('-')}_dir",
+        envvar=envvar,
+        default=default,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=f"{what} (environment: {envvar}).",
+    )
+
+
+index_option = _folder_option("--index", INDEX_ENV, DEFAULT_INDEX_DIR, "Index folder")
+seeds_option = _folder_option("--seeds", SEEDS_ENV, DEFAULT_SEEDS_DIR, "Folder of article files")
 
 
 @click.group()
