@@ -23,6 +23,7 @@ from .search import SearchEngine
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
+
 def _folder_option(flag: str, envvar: str, default: str, what: str):
     return click.option(
         flag,
