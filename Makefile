@@ -25,6 +25,7 @@ run: index
 
 lint: $(STAMP)
 	$(BIN)/ruff check searchapp tests benchmarks
+	$(BIN)/ruff format --check searchapp tests benchmarks
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
