@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,12 +211,3 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(".,;:–—- ") + "…"
-
-
-def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:
-    """Read each source in turn; unreadable ones come back as :class:`Skipped`."""
-    for source in sources:
-        try:
-            yield read_article(source)
-        except CorpusError as exc:
-            yield Skipped(source.relpath, exc.message)

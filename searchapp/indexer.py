@@ -40,10 +40,6 @@ class ReindexReport:
     seconds: float = 0.0
     full: bool = False
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deleted)
-
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "

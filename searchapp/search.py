@@ -57,7 +57,6 @@ class Hit:
     title_html: str  # title with matched words in <mark>, HTML-escaped
     score: float
     snippet: str  # HTML: escaped text with matched words in <mark>
-    path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,12 +175,12 @@ class MarkFormatter(highlight.Formatter):
         return sorted(chosen, key=lambda f: f.startchar)
 
 
-def _snippet_highlighter() -> highlight.Highlighter:
-    return highlight.Highlighter(
-        fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=45, charlimit=None),
-        formatter=MarkFormatter(),
-        order=highlight.SCORE,  # best first; MarkFormatter restores text order
-    )
+# Stateless between calls, so one serves every thread.
+SNIPPETS = highlight.Highlighter(
+    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=45, charlimit=None),
+    formatter=MarkFormatter(),
+    order=highlight.SCORE,  # best first; MarkFormatter restores text order
+)
 
 
 def _parser() -> MultifieldParser:
@@ -456,7 +455,7 @@ class SearchEngine:
     def _hit(self, hit, terms: set[str]) -> Hit:
         fields = hit.fields()
         body = fields["body"]
-        snippet = _snippet_highlighter().highlight_hit(hit, "body", top=3)
+        snippet = SNIPPETS.highlight_hit(hit, "body", top=3)
         if not snippet:
             snippet = html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
         return Hit(
@@ -465,7 +464,6 @@ class SearchEngine:
             title_html=_highlight_whole(fields["title"], terms),
             score=round(hit.score or 0.0, 4),
             snippet=snippet,
-            path=fields.get("path", ""),
         )
 
     # -- articles ------------------------------------------------------------------------
@@ -553,17 +551,14 @@ _INFLECTIONS = ("s", "ed", "ing", "ly", "er", "ers", "ion", "ions")
 
 def _correct(word: str, corrector, reader: IndexReader) -> str | None:
     stem = analysis.stem(word)
-    if any((field, stem) in reader for field in SEARCH_FIELDS):
-        # The word already finds documents through its stem. A regular inflection of an
-        # indexed word ("poisoned" for "poisoning") is no misspelling; otherwise offer the
-        # corpus's own spelling of the same stem (Navalny -> navalni, Skripall -> skripal).
-        if word != stem and word.startswith(stem) and word.endswith(_INFLECTIONS):
-            return None
-        accept = lambda candidate: analysis.stem(candidate) == stem  # noqa: E731
-    else:
-        accept = lambda candidate: True  # noqa: E731
+    same_stem_only = any((field, stem) in reader for field in SEARCH_FIELDS)
+    # The word already finds documents through its stem. A regular inflection of an indexed
+    # word ("poisoned" for "poisoning") is no misspelling; otherwise offer the corpus's own
+    # spelling of the same stem (Navalny -> navalni, Skripall -> skripal).
+    if same_stem_only and word != stem and word.startswith(stem) and word.endswith(_INFLECTIONS):
+        return None
     for maxdist in (1, 2) if len(word) > 4 else (1,):
         for candidate in corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1):
-            if accept(candidate):
+            if not same_stem_only or analysis.stem(candidate) == stem:
                 return candidate
     return None

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -7,17 +8,27 @@ import pytest
 from searchapp.corpus import (
     Article,
     Skipped,
+    SourceFile,
     clean_paragraphs,
     discover,
     is_boilerplate,
-    iter_articles,
     parse_article,
+    read_article,
     shorten,
     split_title,
 )
 from searchapp.errors import CorpusError
 
 from .conftest import MALFORMED, SEEDS, VALID_FIXTURES
+
+
+def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:
+    """Each source read in turn; unreadable ones come back as Skipped."""
+    for source in sources:
+        try:
+            yield read_article(source)
+        except CorpusError as exc:
+            yield Skipped(source.relpath, exc.message)
 
 
 def seed_articles() -> dict[str, Article]:
