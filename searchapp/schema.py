@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import fields, formats
-from whoosh.analysis import SpaceSeparatedTokenizer, Token, Tokenizer
+from whoosh.analysis import SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
 
 from . import analysis
 
 # Bump whenever the schema or the analysis chain changes: an index built with another
 # version is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SEARCH_FIELDS = ("title", "body")
 # Title matches count more than body matches (BM25F per-field boost at query time).
@@ -88,6 +88,11 @@ class NltkAnalyzer(Tokenizer):
 STEMMED = NltkAnalyzer()
 
 
+# Metadata fields a query may restrict (`source:bbc`, `tag:GRU`, `date:2017`): they filter the
+# hits and never add to the score.
+FILTER_FIELDS = ("source", "author", "tag", "date", "year")
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
@@ -99,8 +104,20 @@ def build_schema() -> fields.Schema:
         # Existence postings (no frequencies) make it about 10% cheaper to index than KEYWORD.
         vocab=fields.FieldType(formats.Existence(), SpaceSeparatedTokenizer()),
         path=fields.STORED(),
-        # "relpath\0size\0mtime_ns\0sha256": lets reindex skip unchanged files by stat alone.
-        fingerprint=fields.ID(sortable=True),
+        url=fields.STORED(),
+        # Outlet and author are matched word by word, unstemmed (`source:jazeera`,
+        # `author:"luke harding"`); source_name keeps the exact outlet for facets and their
+        # filter links.
+        source=fields.TEXT(analyzer=SimpleAnalyzer(), stored=True, multitoken_query="phrase"),
+        source_name=fields.ID(sortable=True),
+        author=fields.TEXT(analyzer=SimpleAnalyzer(), stored=True, multitoken_query="phrase"),
+        # Gazetteer tags by canonical name ("GRU", "cyber attack"), comma-separated.
+        tag=fields.KEYWORD(stored=True, commas=True, scorable=False),
+        date=fields.DATETIME(stored=True),
+        year=fields.NUMERIC(int, bits=32, sortable=True),
+        # Date as a day number, 0 when unknown: Whoosh gives missing column values the
+        # maximum, which would sort undated articles first in "newest first".
+        day=fields.NUMERIC(int, bits=32, sortable=True),
     )
 
 

@@ -7,16 +7,18 @@ and always read one consistent generation.
 
 from __future__ import annotations
 
+import calendar
 import html
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from whoosh import highlight, query, scoring
+from whoosh import highlight, query, scoring, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -25,7 +27,8 @@ from . import analysis
 from .corpus import shorten
 from .errors import NotFound, QueryError
 from .indexer import open_index
-from .schema import FIELD_BOOSTS, SCHEMA, SEARCH_FIELDS
+from .schema import FIELD_BOOSTS, FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
+from .tags import default_gazetteer
 
 MAX_QUERY_LENGTH = 1000
 MAX_PER_PAGE = 100
@@ -35,11 +38,16 @@ MAX_RESULT_WINDOW = 10_000
 MAX_EXPANSIONS = 1024
 SNIPPET_CHARS = 200
 # Fields a user may name in the query as `field:`.
-QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"}
+QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
+# Values listed per facet (the selected ones are always listed too).
+FACET_SIZE = 12
+RELATED_COUNT = 5
 # How much a document matching every query word gains over one matching only some of them.
 ALL_WORDS_BONUS = 1.0
 
 Operator = Literal["or_bonus", "and_fallback"]
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
 _QUOTED = re.compile(r'("[^"]*"?)')
@@ -48,6 +56,87 @@ _QUERY_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _QUESTION_MARK = re.compile(r"(?<=[^\s*?])\?(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
+_DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_FILTER_VALUE = re.compile(rf"\b(?:{'|'.join(FILTER_FIELDS)}):(\"[^\"]*\"?|\[[^\]]*\]?|\S+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions given as parameters (facet clicks, from=/to=) rather than in the query.
+
+    Several sources, authors or years: any of them. Several tags: all of them (an article has
+    many tags, and analysts narrow down: "GRU" and "poisoning").
+    """
+
+    sources: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.sources, self.authors, self.tags, self.years, self.date_from, self.date_to)
+        )
+
+    def to_query(self) -> query.Query | None:
+        clauses: list[query.Query] = []
+        if self.sources:
+            clauses.append(query.Or([query.Term("source_name", s) for s in self.sources]))
+        if self.authors:
+            clauses.append(query.Or([_phrase("author", a) for a in self.authors]))
+        for tag in self.tags:
+            clauses.append(query.Term("tag", _canonical_tag(tag)))
+        if self.years:
+            clauses.append(query.Or([query.Term("year", y) for y in self.years]))
+        if self.date_from or self.date_to:
+            clauses.append(_date_range(self.date_from, self.date_to))
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else query.And(clauses)
+
+
+def parse_day(text: str, *, end: bool = False) -> date:
+    """``2017``, ``2017-03`` or ``2017-03-05`` as the first (or, with ``end``, last) day it
+    covers; :class:`QueryError` otherwise."""
+    match = _DAY.fullmatch(text.strip())
+    try:
+        if not match:
+            raise ValueError
+        year, month, day = (int(g) if g else None for g in match.groups())
+        if month is None:
+            return date(year, 12, 31) if end else date(year, 1, 1)
+        if day is None:
+            return date(year, month, calendar.monthrange(year, month)[1] if end else 1)
+        return date(year, month, day)
+    except ValueError:
+        raise QueryError(
+            f"Not a date: {text!r}; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2017-03-05)."
+        ) from None
+
+
+def _date_range(start: date | None, end: date | None) -> query.Query:
+    low = datetime.combine(start, datetime.min.time()) if start else None
+    high = datetime.combine(end, datetime.max.time()) if end else None
+    return query.DateRange("date", low, high)
+
+
+def _phrase(fieldname: str, text: str) -> query.Query:
+    words = [t.text for t in SCHEMA[fieldname].analyzer(text)]
+    if len(words) == 1:
+        return query.Term(fieldname, words[0])
+    return query.Phrase(fieldname, words) if words else query.NullQuery
+
+
+def _canonical_tag(value: str) -> str:
+    gazetteer = default_gazetteer()
+    name = gazetteer.canonical(value)
+    if name is None:
+        raise QueryError(
+            f"Unknown tag {value!r}; tags are: {', '.join(gazetteer.names)}."
+        )
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +146,48 @@ class Hit:
     title_html: str  # title with matched words in <mark>, HTML-escaped
     score: float
     snippet: str  # HTML: escaped text with matched words in <mark>
+    published: date | None = None
+    source: str = ""
+    author: str = ""
+    url: str = ""  # the article's own address, where its file gave one
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": self.score,
+            "snippet": self.snippet,
+            "url": article_url(self),
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "author": self.author,
+            "source_url": self.url,
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    source: list[FacetValue] = field(default_factory=list)
+    year: list[FacetValue] = field(default_factory=list)
+    tag: list[FacetValue] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: [
+                {"value": v.value, "count": v.count, "selected": v.selected}
+                for v in getattr(self, name)
+            ]
+            for name in ("source", "year", "tag")
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +200,8 @@ class SearchPage:
     suggestion: str | None  # a corrected query worth offering ("Did you mean …")
     corrected: bool  # True when the hits are for ``suggestion`` because ``query`` found none
     hits: list[Hit]
+    sort: Sort = "relevance"
+    facets: Facets = field(default_factory=Facets)
 
     @property
     def shown_query(self) -> str:
@@ -85,16 +218,9 @@ class SearchPage:
             "took_ms": self.took_ms,
             "suggestion": self.suggestion,
             "corrected": self.corrected,
-            "results": [
-                {
-                    "id": hit.id,
-                    "title": hit.title,
-                    "score": hit.score,
-                    "snippet": hit.snippet,
-                    "url": article_url(hit),
-                }
-                for hit in self.hits
-            ],
+            "sort": self.sort,
+            "results": [hit.to_dict(article_url) for hit in self.hits],
+            "facets": self.facets.to_dict(),
         }
 
     @property
@@ -114,6 +240,11 @@ class ArticleView:
     path: str
     title_html: str
     paragraphs_html: list[str]  # escaped, query words in <mark> when a query was given
+    published: date | None = None
+    source: str = ""
+    author: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
 
 
 class MarkFormatter(highlight.Formatter):
@@ -262,7 +393,13 @@ class _Expander:
         return self.cache[key]
 
     def rewrite(self, q: query.Query) -> query.Query:
-        if getattr(q, "fieldname", None) in SEARCH_FIELDS:
+        error = getattr(q, "error", None)
+        if error:  # Whoosh's parser turns an unreadable value (date:2017-13) into an error
+            raise QueryError(f"Could not read the query: {error}.")
+        fieldname = getattr(q, "fieldname", None)
+        if fieldname == "tag" and isinstance(q, query.Term):
+            return query.Term("tag", _canonical_tag(q.text), boost=q.boost)
+        if fieldname in SEARCH_FIELDS:
             if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
                 return _any_term(q.fieldname, self.stems(q), q.boost)
             if isinstance(q, query.TermRange):
@@ -299,6 +436,40 @@ def _fix_negations(q: query.Query) -> query.Query:
     return query.AndNot(base, excluded)
 
 
+def _is_filter(q: query.Query) -> bool:
+    fields = {fieldname for fieldname, _text in q.iter_all_terms()}
+    if isinstance(q, (query.NumericRange, query.DateRange)):
+        fields = {q.fieldname}
+    return bool(fields) and fields <= set(FILTER_FIELDS) | {"source_name"}
+
+
+def _split_filters(q: query.Query) -> tuple[query.Query, list[query.Query]]:
+    """The top-level clauses on metadata fields (`source:bbc`, `date:2017`), taken out of the
+    scored query: they must hold for every hit, whatever joins them to the words."""
+    if isinstance(q, query.AndNot):
+        base, filters = _split_filters(q.a)
+        return query.AndNot(base, q.b), filters
+    if _is_filter(q):
+        return query.Every(), [q]
+    if not isinstance(q, (query.Or, query.And)):
+        return q, []
+    filters = [sub for sub in q.subqueries if _is_filter(sub)]
+    if not filters:
+        return q, []
+    rest = [sub for sub in q.subqueries if not _is_filter(sub)]
+    if not rest:
+        return query.Every(), filters
+    return (rest[0] if len(rest) == 1 else q.__class__(rest, boost=q.boost)), filters
+
+
+def _require(q: query.Query, filters: list[query.Query]) -> query.Query:
+    """``q`` restricted to documents matching every filter, which add nothing to the score."""
+    if not filters:
+        return q
+    condition = filters[0] if len(filters) == 1 else query.And(filters)
+    return query.And([q, query.ConstantScoreQuery(condition, score=0.0)])
+
+
 def _combine_words(q: query.Query, operator: Operator) -> query.Query:
     """Apply the plain-words policy to the top-level clauses (one per word or phrase, joined
     by OR by the parser): add the all-words bonus, or require all words. The words before a
@@ -314,13 +485,23 @@ def _combine_words(q: query.Query, operator: Operator) -> query.Query:
     return q
 
 
-def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus") -> query.Query:
+def build_query(
+    text: str,
+    reader: IndexReader,
+    operator: Operator = "or_bonus",
+    filters: Filters | None = None,
+) -> query.Query:
     """Parse user query text into the Whoosh query that is run.
 
     Plain words are OR-ed, and documents holding all of them get ``ALL_WORDS_BONUS`` more
     (``or_bonus``), or are required (``and_fallback``, which falls back to OR when nothing
-    matches all words; see :meth:`SearchEngine.search`).
+    matches all words; see :meth:`SearchEngine.search`). Metadata clauses in the text and
+    ``filters`` restrict the hits without changing their scores. Empty text with filters
+    matches every document that passes them.
     """
+    extra = filters.to_query() if filters else None
+    if extra is not None and not text.strip():
+        return _require(query.Every(), [extra])
     text = _QUESTION_MARK.sub("", text)
     text = _normalize_fields(text)
     try:
@@ -330,10 +511,13 @@ def build_query(text: str, reader: IndexReader, operator: Operator = "or_bonus")
     q = _fix_negations(_Expander(reader).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
+    q, required = _split_filters(q)
     q = _combine_words(q, operator).normalize()
     if q is query.NullQuery:
         raise QueryError(_nothing_to_search_message(text))
-    return q
+    if extra is not None:
+        required.append(extra)
+    return _require(q, required)
 
 
 def _nothing_to_search_message(text: str) -> str:
@@ -402,39 +586,62 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------------------
 
     def search(
-        self, text: str | None, page: int = 1, per_page: int = 10, *, autocorrect: bool = True
+        self,
+        text: str | None,
+        page: int = 1,
+        per_page: int = 10,
+        *,
+        autocorrect: bool = True,
+        filters: Filters | None = None,
+        sort: Sort = "relevance",
+        facets: bool = True,
     ) -> SearchPage:
-        """One page of ranked hits. When nothing matches and ``autocorrect`` is on, the
-        spelling suggestion is searched instead and the page says so (``corrected``)."""
+        """One page of hits, with facet counts over all of them. When nothing matches and
+        ``autocorrect`` is on, the spelling suggestion is searched instead and the page says
+        so (``corrected``). Text may be empty when ``filters`` are given (browsing)."""
         started = time.perf_counter()
-        text = check_query_text(text)
+        filters = filters or Filters()
+        text = "" if filters and not (text or "").strip() else check_query_text(text)
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
         if page < 1 or (page - 1) * per_page >= MAX_RESULT_WINDOW:
             limit = MAX_RESULT_WINDOW // per_page
             raise QueryError(f"page must be between 1 and {limit} for per_page={per_page}.")
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
         searcher = self.searcher()
         reader = searcher.reader()
-        suggestion = suggest(text, searcher)
-        q = build_query(text, reader, self.operator)
-        results = self._run(searcher, q, page, per_page)
+        suggestion = suggest(text, searcher) if text else None
+        q = build_query(text, reader, self.operator, filters)
+        options = {"sort": sort, "facets": filters if facets else None}
+        results = self._run(searcher, q, page, per_page, **options)
         corrected = False
         if results.total == 0 and suggestion and autocorrect:
             try:
-                suggested_q = build_query(suggestion, reader, self.operator)
+                suggested_q = build_query(suggestion, reader, self.operator, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
-                suggested_results = self._run(searcher, suggested_q, page, per_page)
+                suggested_results = self._run(searcher, suggested_q, page, per_page, **options)
                 if suggested_results.total:
                     q, results, corrected = suggested_q, suggested_results, True
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
         terms = _query_terms(q)
         hits = [] if past_end else [self._hit(hit, terms) for hit in results]
+        counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
-            text, results.total, page, per_page, round(took_ms, 2), suggestion, corrected, hits
+            text,
+            results.total,
+            page,
+            per_page,
+            round(took_ms, 2),
+            suggestion,
+            corrected,
+            hits,
+            sort,
+            counted,
         )
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
@@ -444,12 +651,31 @@ class SearchEngine:
         q = build_query(check_query_text(text), searcher.reader(), self.operator)
         return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit)]
 
-    def _run(self, searcher: Searcher, q: query.Query, page: int, per_page: int):
-        results = searcher.search_page(q, page, pagelen=per_page)
+    def _run(
+        self,
+        searcher: Searcher,
+        q: query.Query,
+        page: int,
+        per_page: int,
+        sort: Sort = "relevance",
+        facets: Filters | None = None,
+    ):
+        options: dict[str, Any] = {}
+        if sort == "relevance" and not _scores_words(q):
+            sort = "newest"  # nothing to rank by (only filters): newest first reads best
+        if sort == "newest":
+            options["sortedby"] = sorting.FieldFacet("day", reverse=True)
+        elif sort == "oldest":
+            # Undated articles (day 0) last.
+            options["sortedby"] = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
+        if facets is not None:
+            options["groupedby"] = FACET_FIELDS
+            options["maptype"] = sorting.Count
+        results = searcher.search_page(q, page, pagelen=per_page, **options)
         if results.total == 0 and self.operator == "and_fallback":
             fallback = _or_fallback(q)
             if fallback is not q:
-                results = searcher.search_page(fallback, page, pagelen=per_page)
+                results = searcher.search_page(fallback, page, pagelen=per_page, **options)
         return results
 
     def _hit(self, hit, terms: set[str]) -> Hit:
@@ -457,13 +683,14 @@ class SearchEngine:
         body = fields["body"]
         snippet = SNIPPETS.highlight_hit(hit, "body", top=3)
         if not snippet:
-            snippet = html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
+            snippet = _opening(body)
         return Hit(
             id=fields["id"],
             title=fields["title"],
             title_html=_highlight_whole(fields["title"], terms),
             score=round(hit.score or 0.0, 4),
             snippet=snippet,
+            **_metadata(fields),
         )
 
     # -- articles ------------------------------------------------------------------------
@@ -481,9 +708,96 @@ class SearchEngine:
                 pass  # an unusable query just highlights nothing
         title = fields["title"]
         body = fields["body"]
-        title_html = _highlight_whole(title, terms)
-        paragraphs = [_highlight_whole(p, terms) for p in body.split("\n\n") if p]
-        return ArticleView(article_id, title, body, fields.get("path", ""), title_html, paragraphs)
+        return ArticleView(
+            article_id,
+            title,
+            body,
+            fields.get("path", ""),
+            _highlight_whole(title, terms),
+            [_highlight_whole(p, terms) for p in body.split("\n\n") if p],
+            **_metadata(fields),
+        )
+
+    def related(self, article_id: str, limit: int = RELATED_COUNT) -> list[Hit]:
+        """The articles most like this one (key terms of its body), itself excluded."""
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise NotFound(f"No article with id {article_id!r}.")
+        similar = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
+        related = []
+        for hit in similar:
+            fields = hit.fields()
+            related.append(
+                Hit(
+                    id=fields["id"],
+                    title=fields["title"],
+                    title_html=html.escape(fields["title"], quote=False),
+                    score=round(hit.score or 0.0, 4),
+                    snippet=_opening(fields["body"]),
+                    **_metadata(fields),
+                )
+            )
+        return related
+
+
+# Facets counted over every hit (Whoosh's groupedby sees all matches, not just the page).
+FACET_FIELDS = {
+    "source": sorting.FieldFacet("source_name"),
+    "year": sorting.FieldFacet("year"),
+    "tag": sorting.FieldFacet("tag", allow_overlap=True),
+}
+# Key terms more-like-this searches for: more finds closer neighbours, at some cost.
+RELATED_TERMS = 12
+_NO_DAY = 10**7  # after any real day number
+
+
+def _undated_last(day: int) -> int:
+    return day or _NO_DAY
+
+
+def _scores_words(q: query.Query) -> bool:
+    return any(fieldname in SEARCH_FIELDS for fieldname, _ in q.iter_all_terms())
+
+
+def _opening(body: str) -> str:
+    return html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
+
+
+def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
+    published = fields.get("date")
+    return {
+        "published": published.date() if isinstance(published, datetime) else None,
+        "source": fields.get("source", ""),
+        "author": fields.get("author", ""),
+        "url": fields.get("url", ""),
+        "tags": tuple(t for t in fields.get("tag", "").split(",") if t),
+    }
+
+
+def _facets(results, filters: Filters) -> Facets:
+    def values(name: str, selected: Iterable[str]) -> list[FacetValue]:
+        counts = {str(k): n for k, n in results.groups(name).items() if _real_value(name, k)}
+        chosen = set(selected)
+        if name == "year":
+            ordered = sorted(counts, reverse=True)
+        else:
+            ordered = sorted(counts, key=lambda v: (-counts[v], v.casefold()))
+        shown = ordered[:FACET_SIZE] + [v for v in ordered[FACET_SIZE:] if v in chosen]
+        return [FacetValue(v, counts[v], v in chosen) for v in shown]
+
+    return Facets(
+        source=values("source", filters.sources),
+        year=values("year", (str(y) for y in filters.years)),
+        tag=values("tag", (_canonical_tag(t) for t in filters.tags)),
+    )
+
+
+def _real_value(name: str, value: Any) -> bool:
+    """Whoosh groups documents without a value under "" (text) or the column maximum."""
+    if name == "year":
+        return isinstance(value, int) and 0 < value < 10_000
+    return bool(value)
 
 
 def _query_terms(q: query.Query) -> set[str]:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import Settings
 from .errors import BadRequest, IndexMissing, SearchAppError
-from .search import SearchEngine, SearchPage
+from .search import Filters, SearchEngine, SearchPage, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["searchapp"] = SearchEngine(settings.index_dir)
     app.register_blueprint(bp)
+    app.add_template_global(search_url)
     app.register_error_handler(Exception, handle_error)
     app.after_request(_add_security_headers)
     return app
@@ -100,11 +101,61 @@ def _int_arg(name: str, default: int) -> int:
     return int(raw)
 
 
+# Parameters that narrow a search; each may be repeated (?tag=GRU&tag=poisoning).
+FILTER_PARAMS = ("source", "author", "tag", "year", "from", "to")
+
+
+def _filters() -> Filters:
+    args = request.args
+    years = []
+    for raw in args.getlist("year"):
+        if not re.fullmatch(r"[0-9]{4}", raw.strip()):
+            raise BadRequest(f"year must be a four-digit year, got {raw[:40]!r}.")
+        years.append(int(raw))
+    date_from, date_to = args.get("from", "").strip(), args.get("to", "").strip()
+    return Filters(
+        sources=tuple(v for v in args.getlist("source") if v.strip()),
+        authors=tuple(v for v in args.getlist("author") if v.strip()),
+        tags=tuple(v for v in args.getlist("tag") if v.strip()),
+        years=tuple(years),
+        date_from=parse_day(date_from) if date_from else None,
+        date_to=parse_day(date_to, end=True) if date_to else None,
+    )
+
+
 def _search() -> SearchPage:
-    """The search the request's ``q``, ``page``, ``per_page`` and ``exact`` ask for."""
+    """The search the request's ``q``, filters, ``sort``, ``page``, ``per_page`` and
+    ``exact`` ask for."""
     page, per_page = _int_arg("page", 1), _int_arg("per_page", DEFAULT_PER_PAGE)
     exact = request.args.get("exact") == "1"
-    return engine().search(request.args.get("q"), page, per_page, autocorrect=not exact)
+    sort = request.args.get("sort", "").strip() or "relevance"
+    return engine().search(
+        request.args.get("q"),
+        page,
+        per_page,
+        autocorrect=not exact,
+        filters=_filters(),
+        sort=sort,  # type: ignore[arg-type]  # checked by search()
+    )
+
+
+def search_url(*, toggle: tuple[str, str] | None = None, **changes: Any) -> str:
+    """This search's address with some parameters changed (None removes one), or with one
+    filter value added or, if present, removed (``toggle=("tag", "GRU")``). Back to page 1
+    unless a page is given."""
+    args: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    args.pop("page", None)
+    args.pop("exact", None)
+    if toggle:
+        name, value = toggle
+        values = args.get(name, [])
+        args[name] = [v for v in values if v != value] if value in values else [*values, value]
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = [str(value)]
+    return url_for("web.search", **{k: v for k, v in args.items() if v and any(v)})
 
 
 # -- pages ---------------------------------------------------------------------------------
@@ -121,9 +172,26 @@ def home():
 
 @bp.get("/search")
 def search():
-    if not request.args.get("q", "").strip():
+    browsing = any(request.args.get(name, "").strip() for name in FILTER_PARAMS)
+    if not request.args.get("q", "").strip() and not browsing:
         return home()
-    return render_template("search.html", result=_search(), q=request.args["q"])
+    return render_template(
+        "search.html",
+        result=_search(),
+        q=request.args.get("q", ""),
+        active_filters=_active_filters(),
+        kept_args=[(k, v) for k in (*FILTER_PARAMS, "sort") for v in request.args.getlist(k)],
+    )
+
+
+def _active_filters() -> list[tuple[str, str, str]]:
+    """(parameter, value, label) of each filter parameter in the request."""
+    return [
+        (name, value, f"{name}: {value}")
+        for name in FILTER_PARAMS
+        for value in request.args.getlist(name)
+        if value.strip()
+    ]
 
 
 @bp.get("/article/<article_id>")
@@ -136,7 +204,14 @@ def article(article_id: str):
         q=q,
         title_html=Markup(view.title_html),
         paragraphs=[Markup(p) for p in view.paragraphs_html],
+        related=engine().related(article_id),
+        link=_safe_link(view.url),
     )
+
+
+def _safe_link(url: str) -> str | None:
+    """The article's own address if it is a web address (never javascript: and the like)."""
+    return url if re.match(r"https?://", url, re.IGNORECASE) else None
 
 
 # -- JSON API ------------------------------------------------------------------------------
@@ -150,10 +225,32 @@ def api_search():
     )
 
 
+def _article_url(hit) -> str:
+    return url_for("web.article", article_id=hit.id)
+
+
 @bp.get("/api/article/<article_id>")
 def api_article(article_id: str):
     view = engine().article(article_id)
-    return jsonify(id=view.id, title=view.title, body=view.body)
+    return jsonify(
+        id=view.id,
+        title=view.title,
+        published=view.published.isoformat() if view.published else None,
+        source=view.source,
+        author=view.author,
+        source_url=view.url,
+        tags=list(view.tags),
+        body=view.body,
+    )
+
+
+@bp.get("/api/article/<article_id>/related")
+def api_related(article_id: str):
+    limit = _int_arg("limit", 5)
+    if not 1 <= limit <= 50:
+        raise BadRequest("limit must be between 1 and 50.")
+    related = engine().related(article_id, limit)
+    return jsonify(id=article_id, related=[hit.to_dict(_article_url) for hit in related])
 
 
 @bp.get("/api/health")

@@ -16,14 +16,23 @@ from searchapp.web import create_app
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 SEEDS = Path(__file__).parent.parent / "seeds"
 
-# Files that must be skipped with a warning, and why.
+# Files that must be skipped with a warning, one or more per format.
 MALFORMED = {
     "empty.txt": b"",
     "blank.txt": b"  \n\n \n",
     "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     "latin1.txt": "Caf\xe9 au lait and espionage".encode("latin-1"),
+    "broken.json": b'{"title": "Half an article", "text": "cut off',
+    "binary.csv": b"id,title,text\n1,\x00\x01,\x00\x02\n",
+    "notafeed.xml": b"<config><retries>3</retries></config>",
+    "nav-only.html": b"<html><body><nav><a href='/'>Home</a> <a href='/uk'>UK</a></nav></body></html>",
 }
-VALID_FIXTURES = 6
+# Entries of multi-article files that must be skipped, the rest of their file kept.
+MALFORMED_ENTRIES = {"collection/wire.csv#row 3", "collection/digest.jsonl#line 3"}
+# Six .txt articles, and seven from the files in collection/ (one of each format); two more
+# there repeat other articles (same url, same text) and are indexed once.
+VALID_FIXTURES = 13
+DUPLICATES = 2
 
 
 def make_corpus(root: Path) -> Path:
