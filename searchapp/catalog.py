@@ -147,10 +147,7 @@ class Catalog:
         )
         self.db.executemany(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (a.id, a.path, a.digest, a.url_key, a.text_key, a.duplicate_of)
-                for a in articles
-            ],
+            [(a.id, a.path, a.digest, a.url_key, a.text_key, a.duplicate_of) for a in articles],
         )
 
     def touch_file(self, record: FileRecord) -> None:

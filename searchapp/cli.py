@@ -83,9 +83,7 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
 
     try:
         with bar:
-            report = run_reindex(
-                seeds_dir, index_dir, full=full, on_skip=warn, progress=progress
-            )
+            report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn, progress=progress)
     except SearchAppError as exc:
         _fail(exc)
     done = "Rebuilt" if report.full else "Reindexed"

@@ -1,21 +1,36 @@
 """Reading the article folder: finding files, cleaning scraped text, making titles.
 
-Source files are never modified. Every file either becomes an :class:`Article` or is reported
-as a :class:`Skipped` with a reason, so the reindex summary can account for all of them.
+Source files are never modified. Every file either becomes articles or is reported as a
+:class:`Skipped` with a reason, so the reindex summary can account for all of them. Turning a
+file's bytes into articles is :mod:`searchapp.readers`' job, one reader per format.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .errors import CorpusError
-
-ARTICLE_SUFFIXES = frozenset({".txt"})
+# Every suffix :mod:`searchapp.readers` has a reader for (matched lowercased), in the order
+# that decides which of two files named alike keeps the bare name as its id. It lives here, not
+# in readers, because readers imports this module and discover() needs it.
+SUFFIX_ORDER = (
+    ".txt",
+    ".md",
+    ".markdown",
+    ".html",
+    ".htm",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".csv",
+    ".xml",
+    ".rss",
+    ".atom",
+)
+ARTICLE_SUFFIXES = frozenset(SUFFIX_ORDER)
 
 # One to four capitalised words: a person or an agency in a photo credit.
 _NAMES = r"[A-ZÀ-Þ][\w.'’-]*(?: [A-ZÀ-Þ][\w.'’-]*){0,3}"
@@ -45,7 +60,9 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gov gen col lt sgt st no vs etc jr sr inc ltd co corp dept rep sen".split()
 )
-_FIRST_SENTENCE = re.compile(r".+?[.!?…](?=[\"'”’)\]]*(?:\s|$))", re.DOTALL)
+# Where a sentence may end. Candidates are found by their end mark alone, which keeps the search
+# linear on a long text with no full stop (a lazy ".+?" prefix would rescan from every offset).
+_SENTENCE_STOP = re.compile(r"[.!?…](?=[\"'”’)\]]*(?:\s|$))")
 
 HEADLINE_MAX_CHARS = 160
 TITLE_MAX_CHARS = 100
@@ -86,10 +103,14 @@ class Skipped:
 def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
     """Every article file under ``seeds_dir`` (recursively, symlinked folders not followed).
 
-    Two files whose names give the same id: the first in sorted path order wins and the
-    others are reported as skipped.
+    A file's id is its name without the suffix. Files named alike in different formats
+    (``news.txt``, ``news.csv``) are all kept: the one whose suffix comes first in
+    :data:`SUFFIX_ORDER` keeps the bare name and the others get their suffix appended
+    (``news-csv``), so a plain-text file's id never depends on what else is in the folder.
+    Two files that still give the same id: the first in sorted path order wins and the others
+    are reported as skipped.
     """
-    found: dict[str, SourceFile] = {}
+    candidates: list[tuple[Path, str, os.stat_result]] = []
     skipped: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(seeds_dir, onerror=None):
         dirnames.sort()
@@ -99,45 +120,27 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
                 continue
             relpath = path.relative_to(seeds_dir).as_posix()
             try:
-                stat = path.stat()
+                candidates.append((path, relpath, path.stat()))
             except OSError as exc:
                 skipped.append(Skipped(relpath, f"cannot read: {exc.strerror or exc}"))
-                continue
-            article_id = path.stem
-            if article_id in found:
-                first = found[article_id].relpath
-                skipped.append(Skipped(relpath, f"duplicate id {article_id!r} (also {first})"))
-                continue
-            found[article_id] = SourceFile(
-                path, relpath, article_id, stat.st_size, stat.st_mtime_ns
-            )
+    first_suffix: dict[str, str] = {}
+    for path, _, _ in candidates:
+        suffix = path.suffix.lower()
+        best = first_suffix.get(path.stem)
+        if best is None or SUFFIX_ORDER.index(suffix) < SUFFIX_ORDER.index(best):
+            first_suffix[path.stem] = suffix
+    found: dict[str, SourceFile] = {}
+    for path, relpath, stat in candidates:
+        suffix = path.suffix.lower()
+        article_id = path.stem
+        if suffix != first_suffix[article_id]:
+            article_id = f"{article_id}-{suffix[1:]}"
+        if article_id in found:
+            first = found[article_id].relpath
+            skipped.append(Skipped(relpath, f"duplicate id {article_id!r} (also {first})"))
+            continue
+        found[article_id] = SourceFile(path, relpath, article_id, stat.st_size, stat.st_mtime_ns)
     return list(found.values()), skipped
-
-
-def read_article(source: SourceFile) -> Article:
-    """Read, validate and clean one file. Raises :class:`CorpusError` with the reason."""
-    try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
-    return parse_article(data, source.id, source.relpath)
-
-
-def parse_article(data: bytes, article_id: str, relpath: str) -> Article:
-    if not data.strip():
-        raise CorpusError("empty file")
-    if b"\x00" in data:
-        raise CorpusError("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 (invalid byte at offset {exc.start})") from exc
-    paragraphs = clean_paragraphs(text)
-    if not paragraphs:
-        raise CorpusError("no article text after removing boilerplate")
-    title, body_paragraphs, headline = split_title(paragraphs)
-    digest = hashlib.sha256(data).hexdigest()
-    return Article(article_id, title, "\n\n".join(body_paragraphs), relpath, digest, headline)
 
 
 def is_boilerplate(line: str) -> bool:
@@ -199,7 +202,7 @@ def split_title(paragraphs: list[str]) -> tuple[str, list[str], bool]:
 
 
 def first_sentence(text: str) -> str:
-    for match in _FIRST_SENTENCE.finditer(text):
+    for match in _SENTENCE_STOP.finditer(text, 1):
         candidate = text[: match.end()]
         last_word = candidate.rstrip(".").rsplit(maxsplit=1)[-1].lower()
         if candidate.endswith(".") and (last_word in _ABBREVIATIONS or len(last_word) == 1):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import math
 import re
 import threading
 import time
@@ -133,9 +134,7 @@ def _canonical_tag(value: str) -> str:
     gazetteer = default_gazetteer()
     name = gazetteer.canonical(value)
     if name is None:
-        raise QueryError(
-            f"Unknown tag {value!r}; tags are: {', '.join(gazetteer.names)}."
-        )
+        raise QueryError(f"Unknown tag {value!r}; tags are: {', '.join(gazetteer.names)}.")
     return name
 
 
@@ -397,8 +396,9 @@ class _Expander:
         if error:  # Whoosh's parser turns an unreadable value (date:2017-13) into an error
             raise QueryError(f"Could not read the query: {error}.")
         fieldname = getattr(q, "fieldname", None)
-        if fieldname == "tag" and isinstance(q, query.Term):
-            return query.Term("tag", _canonical_tag(q.text), boost=q.boost)
+        if fieldname == "tag" and isinstance(q, (query.Term, query.Phrase)):
+            value = q.text if isinstance(q, query.Term) else " ".join(q.words)
+            return query.Term("tag", _canonical_tag(value), boost=q.boost)
         if fieldname in SEARCH_FIELDS:
             if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
                 return _any_term(q.fieldname, self.stems(q), q.boost)
@@ -459,15 +459,21 @@ def _split_filters(q: query.Query) -> tuple[query.Query, list[query.Query]]:
     rest = [sub for sub in q.subqueries if not _is_filter(sub)]
     if not rest:
         return query.Every(), filters
-    return (rest[0] if len(rest) == 1 else q.__class__(rest, boost=q.boost)), filters
+    return q.__class__(rest, boost=q.boost), filters
 
 
-def _require(q: query.Query, filters: list[query.Query]) -> query.Query:
-    """``q`` restricted to documents matching every filter, which add nothing to the score."""
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A parsed query: what ranks the hits, and what every hit must match besides."""
+
+    scored: query.Query
+    filter: query.Query | None = None
+
+
+def _all_of(filters: list[query.Query]) -> query.Query | None:
     if not filters:
-        return q
-    condition = filters[0] if len(filters) == 1 else query.And(filters)
-    return query.And([q, query.ConstantScoreQuery(condition, score=0.0)])
+        return None
+    return filters[0] if len(filters) == 1 else query.And(filters)
 
 
 def _combine_words(q: query.Query, operator: Operator) -> query.Query:
@@ -490,18 +496,18 @@ def build_query(
     reader: IndexReader,
     operator: Operator = "or_bonus",
     filters: Filters | None = None,
-) -> query.Query:
-    """Parse user query text into the Whoosh query that is run.
+) -> SearchQuery:
+    """Parse user query text into the Whoosh queries that are run.
 
     Plain words are OR-ed, and documents holding all of them get ``ALL_WORDS_BONUS`` more
     (``or_bonus``), or are required (``and_fallback``, which falls back to OR when nothing
     matches all words; see :meth:`SearchEngine.search`). Metadata clauses in the text and
-    ``filters`` restrict the hits without changing their scores. Empty text with filters
-    matches every document that passes them.
+    ``filters`` go to the filter, which restricts the hits without changing their scores.
+    Empty text with filters matches every document that passes them.
     """
     extra = filters.to_query() if filters else None
     if extra is not None and not text.strip():
-        return _require(query.Every(), [extra])
+        return SearchQuery(query.Every(), extra)
     text = _QUESTION_MARK.sub("", text)
     text = _normalize_fields(text)
     try:
@@ -517,7 +523,7 @@ def build_query(
         raise QueryError(_nothing_to_search_message(text))
     if extra is not None:
         required.append(extra)
-    return _require(q, required)
+    return SearchQuery(q, _all_of(required))
 
 
 def _nothing_to_search_message(text: str) -> str:
@@ -613,7 +619,7 @@ class SearchEngine:
         reader = searcher.reader()
         suggestion = suggest(text, searcher) if text else None
         q = build_query(text, reader, self.operator, filters)
-        options = {"sort": sort, "facets": filters if facets else None}
+        options: dict[str, Any] = {"sort": sort, "facets": facets}
         results = self._run(searcher, q, page, per_page, **options)
         corrected = False
         if results.total == 0 and suggestion and autocorrect:
@@ -627,7 +633,7 @@ class SearchEngine:
                     q, results, corrected = suggested_q, suggested_results, True
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
-        terms = _query_terms(q)
+        terms = _query_terms(q.scored)
         hits = [] if past_end else [self._hit(hit, terms) for hit in results]
         counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
@@ -654,27 +660,27 @@ class SearchEngine:
     def _run(
         self,
         searcher: Searcher,
-        q: query.Query,
+        q: SearchQuery,
         page: int,
         per_page: int,
         sort: Sort = "relevance",
-        facets: Filters | None = None,
+        facets: bool = False,
     ):
-        options: dict[str, Any] = {}
-        if sort == "relevance" and not _scores_words(q):
+        options: dict[str, Any] = {"filter": q.filter}
+        if sort == "relevance" and not _scores_words(q.scored):
             sort = "newest"  # nothing to rank by (only filters): newest first reads best
         if sort == "newest":
             options["sortedby"] = sorting.FieldFacet("day", reverse=True)
         elif sort == "oldest":
             # Undated articles (day 0) last.
             options["sortedby"] = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
-        if facets is not None:
+        if facets:
             options["groupedby"] = FACET_FIELDS
             options["maptype"] = sorting.Count
-        results = searcher.search_page(q, page, pagelen=per_page, **options)
+        results = searcher.search_page(q.scored, page, pagelen=per_page, **options)
         if results.total == 0 and self.operator == "and_fallback":
-            fallback = _or_fallback(q)
-            if fallback is not q:
+            fallback = _or_fallback(q.scored)
+            if fallback is not q.scored:
                 results = searcher.search_page(fallback, page, pagelen=per_page, **options)
         return results
 
@@ -703,7 +709,8 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                terms = _query_terms(build_query(check_query_text(text), searcher.reader()))
+                parsed = build_query(check_query_text(text), searcher.reader())
+                terms = _query_terms(parsed.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
         title = fields["title"]
@@ -749,11 +756,12 @@ FACET_FIELDS = {
 }
 # Key terms more-like-this searches for: more finds closer neighbours, at some cost.
 RELATED_TERMS = 12
-_NO_DAY = 10**7  # after any real day number
+# The "day" column value of undated articles, which "oldest first" moves to the end.
+_UNDATED = SCHEMA["day"].to_column_value(0)
 
 
-def _undated_last(day: int) -> int:
-    return day or _NO_DAY
+def _undated_last(day: int) -> float:
+    return math.inf if day == _UNDATED else day
 
 
 def _scores_words(q: query.Query) -> bool:

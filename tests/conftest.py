@@ -25,7 +25,7 @@ MALFORMED = {
     "broken.json": b'{"title": "Half an article", "text": "cut off',
     "binary.csv": b"id,title,text\n1,\x00\x01,\x00\x02\n",
     "notafeed.xml": b"<config><retries>3</retries></config>",
-    "nav-only.html": b"<html><body><nav><a href='/'>Home</a> <a href='/uk'>UK</a></nav></body></html>",
+    "nav-only.html": b"<html><body><nav><a href='/'>Home</a> <a href='/uk'>UK</a></nav></body>",
 }
 # Entries of multi-article files that must be skipped, the rest of their file kept.
 MALFORMED_ENTRIES = {"collection/wire.csv#row 3", "collection/digest.jsonl#line 3"}

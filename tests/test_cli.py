@@ -12,7 +12,9 @@ from pathlib import Path
 from searchapp.cli import main
 from searchapp.indexer import open_index
 
-from .conftest import MALFORMED, VALID_FIXTURES
+from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
+
+SKIPPED = len(MALFORMED) + len(MALFORMED_ENTRIES)
 
 
 def invoke(runner, *args: str, env: dict[str, str] | None = None):
@@ -24,8 +26,8 @@ def test_reindex_prints_counts_and_warnings(runner, corpus_dir: Path, tmp_path: 
     result = invoke(runner, "reindex", "--seeds", str(corpus_dir), "--index", str(index))
     assert result.exit_code == 0
     assert (
-        f"added {VALID_FIXTURES}, updated 0, deleted 0, unchanged 0, skipped {len(MALFORMED)};"
-        in result.stdout
+        f"added {VALID_FIXTURES}, updated 0, deleted 0, unchanged 0, duplicates {DUPLICATES}, "
+        f"skipped {SKIPPED};" in result.stdout
     )
     assert f"{VALID_FIXTURES} documents in the index" in result.stdout
     assert "warning: skipped binary.txt: binary file (contains NUL bytes)" in result.stderr
@@ -40,10 +42,14 @@ def test_reindex_incremental_then_full(runner, corpus_dir: Path, index_dir: Path
     (corpus_dir / "nested" / "deeper" / "election.txt").unlink()
     (corpus_dir / "ransomware.txt").unlink()
     result = invoke(runner, "reindex", *args)
-    assert "added 1, updated 2, deleted 1, unchanged 3, skipped 4;" in result.stdout
+    # The top-level election.txt takes the id of the deleted nested one: deleted, then added.
+    unchanged = VALID_FIXTURES - 3
+    counts = f"duplicates {DUPLICATES}, skipped {len(MALFORMED)};"
+    assert f"added 2, updated 1, deleted 2, unchanged {unchanged}, {counts}" in result.stdout
     result = invoke(runner, "reindex", "--full", *args)
     assert result.stdout.startswith("Rebuilt")
-    assert "added 0, updated 0, deleted 0, unchanged 6, skipped 4;" in result.stdout
+    counts = f"duplicates {DUPLICATES}, skipped {SKIPPED};"  # a rebuild reads every file
+    assert f"added 0, updated 0, deleted 0, unchanged {VALID_FIXTURES}, {counts}" in result.stdout
 
 
 def test_environment_variables_set_the_folders(runner, corpus_dir: Path, tmp_path: Path):
@@ -76,7 +82,7 @@ def test_search_prints_ranked_results_with_marked_matches(runner, fixture_index:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("2 results (")
     assert lines[2] == "1. Former spy poisoned with nerve agent in Salisbury"
-    assert lines[3].startswith("   nerve-agent  score ")
+    assert lines[3].startswith("   Russia, UK") and "· nerve-agent · score " in lines[3]
     assert "[poisoned]" in lines[4]
 
 

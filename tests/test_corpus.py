@@ -6,29 +6,32 @@ from pathlib import Path
 import pytest
 
 from searchapp.corpus import (
+    ARTICLE_SUFFIXES,
     Article,
     Skipped,
     SourceFile,
     clean_paragraphs,
     discover,
     is_boilerplate,
-    parse_article,
-    read_article,
     shorten,
     split_title,
 )
 from searchapp.errors import CorpusError
+from searchapp.readers import parse_article, read_source
 
-from .conftest import MALFORMED, SEEDS, VALID_FIXTURES
+from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, SEEDS, VALID_FIXTURES
 
 
 def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:
-    """Each source read in turn; unreadable ones come back as Skipped."""
+    """Each source read in turn; unreadable files and entries come back as Skipped."""
     for source in sources:
         try:
-            yield read_article(source)
+            parsed = read_source(source)
         except CorpusError as exc:
             yield Skipped(source.relpath, exc.message)
+            continue
+        yield from parsed.articles
+        yield from parsed.skipped
 
 
 def seed_articles() -> dict[str, Article]:
@@ -184,9 +187,37 @@ def test_discover_is_recursive_and_iter_articles_reports_skips(corpus_dir: Path)
     results = list(iter_articles(sources))
     articles = [r for r in results if isinstance(r, Article)]
     skips = {r.path: r.reason for r in results if isinstance(r, Skipped)}
-    assert len(articles) == VALID_FIXTURES
-    assert set(skips) == set(MALFORMED)
+    # Articles repeated in another file are only merged by the indexer.
+    assert len(articles) == VALID_FIXTURES + DUPLICATES
+    assert set(skips) == set(MALFORMED) | MALFORMED_ENTRIES
     assert skips["binary.txt"].startswith("binary file")
+    assert skips["binary.csv"].startswith("binary file")
+
+
+def test_files_named_alike_in_other_formats_get_their_suffix_in_the_id(tmp_path: Path):
+    for name in ("news.csv", "news.txt", "news.md", "sub/news.html", "sub/news.txt"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("Headline\n\nBody.")
+    sources, skipped = discover(tmp_path)
+    # The plain-text file keeps the bare name whatever else is in the folder.
+    assert {s.relpath: s.id for s in sources} == {
+        "news.csv": "news-csv",
+        "news.md": "news-md",
+        "news.txt": "news",
+        "sub/news.html": "news-html",
+    }
+    assert skipped == [Skipped("sub/news.txt", "duplicate id 'news' (also news.txt)")]
+
+
+def test_discover_finds_every_supported_format(tmp_path: Path):
+    names = [f"a{suffix}" for suffix in sorted(ARTICLE_SUFFIXES)] + ["b.TXT", "c.pdf", ".d.txt"]
+    for index, name in enumerate(names):
+        (tmp_path / name.replace("a.", f"a{index}.")).write_text("x")
+    sources, _ = discover(tmp_path)
+    found = {s.path.suffix.lower() for s in sources}
+    assert found == ARTICLE_SUFFIXES
+    assert "b.TXT" in {s.relpath for s in sources}
+    assert not {".pdf"} & found and ".d.txt" not in {s.relpath for s in sources}
 
 
 def test_duplicate_ids_in_subfolders_are_skipped_not_merged(corpus_dir: Path):

@@ -11,7 +11,7 @@ from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
 from searchapp.indexer import index_exists, open_index, reindex
 from searchapp.search import SearchEngine
 
-from .conftest import MALFORMED, VALID_FIXTURES
+from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
 
 
 def indexed_ids(index_dir: Path) -> set[str]:
@@ -26,10 +26,12 @@ def generation(index_dir: Path) -> int:
 def test_first_reindex_adds_valid_files_and_skips_malformed(tmp_path: Path, corpus_dir: Path):
     seen = []
     report = reindex(corpus_dir, tmp_path / "ix", on_skip=seen.append)
-    assert (report.added, report.updated, report.deleted, report.unchanged) == (6, 0, 0, 0)
+    counts = (report.added, report.updated, report.deleted, report.unchanged)
+    assert counts == (VALID_FIXTURES, 0, 0, 0)
     assert report.documents == VALID_FIXTURES
+    assert report.duplicates == DUPLICATES
     reasons = {s.path: s.reason for s in report.skipped}
-    assert set(reasons) == set(MALFORMED)
+    assert set(reasons) == set(MALFORMED) | MALFORMED_ENTRIES
     assert reasons["latin1.txt"].startswith("not UTF-8")
     assert seen == report.skipped
     assert "election" in indexed_ids(tmp_path / "ix")  # found in nested/deeper/
@@ -46,7 +48,9 @@ def test_second_run_changes_nothing_and_writes_no_generation(index_dir: Path, co
     report = reindex(corpus_dir, index_dir)
     assert (report.added, report.updated, report.deleted) == (0, 0, 0)
     assert report.unchanged == VALID_FIXTURES
-    assert len(report.skipped) == len(MALFORMED)
+    assert report.duplicates == DUPLICATES
+    # Bad files are read (and reported) again; good ones, bad entries and all, are not.
+    assert {item.path for item in report.skipped} == set(MALFORMED)
     assert generation(index_dir) == before
 
 
@@ -58,7 +62,8 @@ def test_incremental_add_change_delete(index_dir: Path, corpus_dir: Path):
 
     report = reindex(corpus_dir, index_dir)
 
-    assert (report.added, report.updated, report.deleted, report.unchanged) == (1, 1, 1, 4)
+    counts = (report.added, report.updated, report.deleted, report.unchanged)
+    assert counts == (1, 1, 1, VALID_FIXTURES - 2)
     ids = indexed_ids(index_dir)
     assert "new-article" in ids and "recruitment" not in ids
     engine = SearchEngine(index_dir)
@@ -76,10 +81,10 @@ def test_touched_file_is_unchanged_and_then_skipped_by_stat(index_dir, corpus_di
     assert (report.added, report.updated, report.unchanged) == (0, 0, VALID_FIXTURES)
 
     reads = []
-    real_read = indexer.read_article
-    monkeypatch.setattr(indexer, "read_article", lambda s: reads.append(s.id) or real_read(s))
+    real_read = indexer.read_source
+    monkeypatch.setattr(indexer, "read_source", lambda s: reads.append(s.relpath) or real_read(s))
     reindex(corpus_dir, index_dir)
-    assert reads == [name.removesuffix(".txt") for name in sorted(MALFORMED)]
+    assert sorted(reads) == sorted(MALFORMED)
 
 
 def test_file_that_turns_unreadable_keeps_its_indexed_version(index_dir, corpus_dir):
@@ -126,29 +131,31 @@ def test_crash_mid_reindex_leaves_last_good_index(index_dir, corpus_dir, monkeyp
             raise RuntimeError("disk on fire")
         return real_read(source)
 
-    real_read = indexer.read_article
-    monkeypatch.setattr(indexer, "read_article", explode)
+    real_read = indexer.read_source
+    monkeypatch.setattr(indexer, "read_source", explode)
     with pytest.raises(RuntimeError):
         reindex(corpus_dir, index_dir)
     assert indexed_ids(index_dir) == before_ids
     assert generation(index_dir) == before_gen
 
-    monkeypatch.setattr(indexer, "read_article", real_read)
+    monkeypatch.setattr(indexer, "read_source", real_read)
     assert reindex(corpus_dir, index_dir).added == 3  # lock released, nothing half-written
 
 
 def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_dir):
     engine = SearchEngine(index_dir)
     try:
-        assert engine.search("sanctions").total == 0
-        (corpus_dir / "sanctions.txt").write_text("Sanctions list grows\n\nSanctions on GRU.")
+        assert engine.search("embargo").total == 0
+        (corpus_dir / "embargo.txt").write_text("Embargo list grows\n\nAn embargo on the GRU.")
         reindex(corpus_dir, index_dir)
-        assert [h.id for h in engine.search("sanctions").hits] == ["sanctions"]
+        assert [h.id for h in engine.search("embargo").hits] == ["embargo"]
     finally:
         engine.close()
 
 
 def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, corpus_dir):
+    (index_dir / indexer.VERSION_FILE).write_text("0\n")
+    assert reindex(corpus_dir, index_dir).full  # the version file says 0: rebuilt
     (index_dir / indexer.VERSION_FILE).write_text("0\n")
     with pytest.raises(IndexOutdated, match="run `searchapp reindex` to rebuild it"):
         open_index(index_dir)
@@ -160,14 +167,15 @@ def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, co
 def test_deleted_documents_vanish_from_an_open_engine(index_dir, corpus_dir):
     engine = SearchEngine(index_dir)
     try:
+        kremlin = engine.search("kremlin").total
         for _ in range(3):
             extra = corpus_dir / "extra.txt"
             extra.write_text("Extra\n\nAn extra Kremlin story.")
             reindex(corpus_dir, index_dir)
-            assert engine.search("kremlin").total == 3
+            assert engine.search("kremlin").total == kremlin + 1
             extra.unlink()
             reindex(corpus_dir, index_dir)
-            assert engine.search("kremlin").total == 2
+            assert engine.search("kremlin").total == kremlin
             assert engine.document_count() == VALID_FIXTURES
     finally:
         engine.close()
@@ -196,6 +204,7 @@ def test_searches_during_reindexes_always_see_a_whole_index(index_dir, corpus_di
     totals: set[int] = set()
     stop = threading.Event()
     engine = SearchEngine(index_dir)
+    kremlin = engine.search("kremlin").total
 
     def search_loop() -> None:
         while not stop.is_set():
@@ -227,4 +236,70 @@ def test_searches_during_reindexes_always_see_a_whole_index(index_dir, corpus_di
             thread.join()
         engine.close()
     assert errors == []
-    assert totals <= {2, 2 + len(batch)}  # the two Kremlin articles, with or without the batch
+    assert totals <= {kremlin, kremlin + len(batch)}  # with or without the whole batch
+
+
+# -- many articles per file, duplicates, the catalog ------------------------------------------
+
+
+def test_duplicates_are_indexed_once_and_take_over_when_the_original_goes(index_dir, corpus_dir):
+    ids = indexed_ids(index_dir)
+    # digest.jsonl sorts before wire.csv: its copy of the sanctions story is the one indexed.
+    assert "digest-j2" in ids and "wire-w2" not in ids
+    assert "wire-w4" not in ids  # the feed's entry has the same url, and sorts first
+    (corpus_dir / "collection" / "digest.jsonl").unlink()
+    report = reindex(corpus_dir, index_dir)
+    ids = indexed_ids(index_dir)
+    assert "wire-w2" in ids and "digest-j1" not in ids and "digest-j2" not in ids
+    assert (report.added, report.deleted, report.duplicates) == (1, 2, DUPLICATES - 1)
+    assert report.documents == VALID_FIXTURES - 1
+
+
+def test_a_new_file_repeating_an_indexed_article_adds_nothing(index_dir, corpus_dir):
+    wire = (corpus_dir / "collection" / "wire.csv").read_text()
+    (corpus_dir / "zz-copy.csv").write_text(wire.replace("w1,", "copy1,"))
+    report = reindex(corpus_dir, index_dir)
+    assert report.added == 0 and report.updated == 0
+    assert report.duplicates == DUPLICATES + 3
+    assert report.documents == VALID_FIXTURES
+
+
+def test_changing_one_row_updates_one_article(index_dir, corpus_dir):
+    path = corpus_dir / "collection" / "wire.csv"
+    path.write_text(path.read_text().replace("Moscow denies any involvement.", "Moscow denies it."))
+    report = reindex(corpus_dir, index_dir)
+    assert (report.added, report.updated, report.deleted) == (0, 1, 0)
+    assert report.unchanged == VALID_FIXTURES - 1
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.search('"moscow denies it"').total == 1
+    finally:
+        engine.close()
+
+
+def test_ids_are_stable_across_full_rebuilds(index_dir, corpus_dir):
+    before = indexed_ids(index_dir)
+    report = reindex(corpus_dir, index_dir, full=True)
+    assert indexed_ids(index_dir) == before
+    assert report.unchanged == VALID_FIXTURES and report.added == 0
+
+
+def test_catalog_out_of_step_with_the_index_triggers_a_rebuild(index_dir, corpus_dir):
+    import sqlite3
+
+    from searchapp.catalog import CATALOG_FILE
+
+    with sqlite3.connect(index_dir / CATALOG_FILE) as db:  # as if killed between the commits
+        db.execute("UPDATE meta SET value = '999' WHERE key = 'generation'")
+    report = reindex(corpus_dir, index_dir)
+    assert report.full
+    assert report.documents == VALID_FIXTURES
+    assert not reindex(corpus_dir, index_dir).full
+
+
+def test_progress_reports_bytes_of_the_files_read(tmp_path, corpus_dir):
+    calls: list[tuple[int, int]] = []
+    reindex(corpus_dir, tmp_path / "ix", progress=lambda done, total: calls.append((done, total)))
+    sizes = [p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file()]
+    assert calls[-1] == (sum(sizes), sum(sizes))
+    assert [done for done, _ in calls] == sorted(done for done, _ in calls)

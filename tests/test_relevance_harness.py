@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import relevance
-from searchapp.corpus import parse_article
+from searchapp.readers import parse_article
 
 CRAN_DOCS = """\
 .I 1

@@ -6,6 +6,8 @@ import pytest
 
 from searchapp.web import SECURITY_HEADERS, create_app
 
+from .conftest import VALID_FIXTURES
+
 
 def test_factory_takes_its_configuration(tmp_path: Path):
     app = create_app({"INDEX_DIR": tmp_path / "ix", "SEEDS_DIR": tmp_path / "s"})
@@ -34,14 +36,19 @@ def test_api_search_shape(client):
         "took_ms",
         "suggestion",
         "corrected",
+        "sort",
         "results",
+        "facets",
     ]
     assert data["query"] == "poisoned"
     assert data["total"] == 2 and data["page"] == 1 and data["per_page"] == 5
     assert data["suggestion"] is None and data["corrected"] is False
     assert isinstance(data["took_ms"], float)
     first = data["results"][0]
-    assert set(first) == {"id", "title", "score", "snippet", "url"}
+    assert set(first) == {
+        *("id", "title", "score", "snippet", "url"),
+        *("published", "source", "author", "source_url", "tags"),
+    }
     assert "<mark>" in first["snippet"]
     assert first["url"] == f"/article/{first['id']}?q=poisoned"
     assert first["score"] >= data["results"][1]["score"]
@@ -125,7 +132,7 @@ def test_api_unknown_route_and_method_are_json(client):
 def test_api_health(client):
     response = client.get("/api/health")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "documents": 6}
+    assert response.get_json() == {"status": "ok", "documents": VALID_FIXTURES}
 
 
 def test_api_health_without_index_is_503(tmp_path: Path):
@@ -159,7 +166,7 @@ def test_home_page(client):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<form class="search" action="/search"' in html
-    assert "6 articles" in html
+    assert f"{VALID_FIXTURES} articles" in html
 
 
 def test_search_page_lists_ranked_results(client):
@@ -169,7 +176,7 @@ def test_search_page_lists_ranked_results(client):
     assert "2 results" in html and " ms)" in html
     assert 'href="/article/nerve-agent?q=poisoned"' in html
     assert "<mark>poisoned</mark>" in html
-    assert "nerve-agent · score" in html
+    assert '<a class="tag" href="/search?tag=poisoning">poisoning</a>' in html
     assert 'value="poisoned"' in html  # the box keeps the query
 
 
@@ -192,7 +199,7 @@ def test_search_page_did_you_mean_and_showing_results_for(client):
 def test_search_page_paging_links(client):
     html = client.get("/search?q=kremlin+OR+spies+OR+gchq&per_page=1&page=2").get_data(as_text=True)
     assert 'rel="prev"' in html and 'rel="next"' in html
-    assert 'href="/search?page=3&amp;q=kremlin+OR+spies+OR+gchq&amp;per_page=1"' in html
+    assert 'href="/search?q=kremlin+OR+spies+OR+gchq&amp;per_page=1&amp;page=3"' in html
     assert '<ol class="results" start="2">' in html
 
 
@@ -204,7 +211,7 @@ def test_search_page_bad_query_shows_message_with_400(client):
 
 
 def test_search_page_without_query_shows_home(client):
-    assert b"6 articles" in client.get("/search?q=").data
+    assert f"{VALID_FIXTURES} articles".encode() in client.get("/search?q=").data
 
 
 def test_article_page_highlights_query(client):
