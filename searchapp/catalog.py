@@ -134,6 +134,10 @@ class Catalog:
                     return article_id
         return None
 
+    def file_of(self, article_id: str) -> str | None:
+        row = self.db.execute("SELECT path FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
     def forget_file(self, path: str) -> None:
         self.db.execute("DELETE FROM files WHERE path = ?", (path,))
         self.db.execute("DELETE FROM articles WHERE path = ?", (path,))

@@ -78,8 +78,8 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
         bar.update(done - bar.n)
 
     def warn(item: Skipped) -> None:
-        message = f"warning: skipped {item.path}: {item.reason}"
-        bar.write(click.style(message, fg="yellow"), file=sys.stderr)
+        with tqdm.external_write_mode(file=sys.stderr):  # clears the bar, then redraws it
+            click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
 
     try:
         with bar:

@@ -178,7 +178,17 @@ class _Run:
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
     claimed: dict[str, str] = field(default_factory=dict)  # dedup key -> indexed id, this run
+    ids: dict[str, str] = field(default_factory=dict)  # article id -> its file, this run
     writes: int = 0
+
+    def id_taken(self, article: Article) -> str | None:
+        """The other file already giving this id (a record id can repeat a file name)."""
+        owner = self.ids.get(article.id)
+        if owner is None and not self.full:
+            owner = self.catalog.file_of(article.id)
+            if owner in self.rereading:
+                owner = None
+        return owner if owner != article.path else None
 
     def duplicate_of(self, url: str | None, text: str | None) -> str | None:
         for key in (url, text):
@@ -188,12 +198,19 @@ class _Run:
             return None
         return self.catalog.indexed_with_key(url, text, outside=self.rereading)
 
-    def replace_file(self, source: SourceFile, parsed: ParsedFile) -> None:
+    def replace_file(
+        self, source: SourceFile, parsed: ParsedFile, skip: Callable[[Skipped], None]
+    ) -> None:
         """Index the articles of one file in place of what it gave before."""
         gazetteer = default_gazetteer()
         previous = {a.id: a for a in self.catalog.articles_in(source.relpath)}
         records = []
         for article in parsed.articles:
+            owner = self.id_taken(article)
+            if owner is not None:
+                skip(Skipped(source.relpath, f"duplicate id {article.id!r} (also {owner})"))
+                continue
+            self.ids[article.id] = article.path
             keys = (url_key(article.url), text_key(article))
             original = self.duplicate_of(*keys)
             tags = gazetteer.tags_for(f"{article.title}\n{article.body}")
@@ -373,5 +390,5 @@ def _update(
                 progress(done, total)
         for item in parsed.skipped:
             skip(item)
-        run.replace_file(source, parsed)
+        run.replace_file(source, parsed, skip)
     report.duplicates = catalog.duplicate_count()

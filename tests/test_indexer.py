@@ -303,3 +303,18 @@ def test_progress_reports_bytes_of_the_files_read(tmp_path, corpus_dir):
     sizes = [p.stat().st_size for p in corpus_dir.rglob("*") if p.is_file()]
     assert calls[-1] == (sum(sizes), sum(sizes))
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+def test_a_record_id_that_repeats_another_files_id_is_skipped(index_dir, corpus_dir):
+    # "wire.csv" row w1 has the id "wire-w1"; a file named so must not replace it.
+    (corpus_dir / "wire-w1.txt").write_text("Impostor\n\nA different story about the FSB.")
+    report = reindex(corpus_dir, index_dir)
+    assert [s.reason for s in report.skipped if s.path == "wire-w1.txt"] == [
+        "duplicate id 'wire-w1' (also collection/wire.csv)"
+    ]
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.article("wire-w1").title.startswith("GRU officers charged")
+    finally:
+        engine.close()
+    assert reindex(corpus_dir, index_dir, full=True).documents == VALID_FIXTURES

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,117 @@ def test_pages_load_nothing_from_other_hosts_and_need_no_javascript(client):
         for header, value in SECURITY_HEADERS.items():
             assert response.headers[header] == value
         assert '<meta name="viewport"' in html
+
+
+# -- metadata: filters, facets, sort, related ---------------------------------------------
+
+
+def test_api_search_returns_facets_over_all_hits(client):
+    data = client.get("/api/search?q=hackers&per_page=1").get_json()
+    assert set(data["facets"]) == {"source", "year", "tag"}
+    tags = {v["value"]: v["count"] for v in data["facets"]["tag"]}
+    assert tags["cyber attack"] == data["total"] > 1  # counted over every hit, not the page
+    assert all(set(v) == {"value", "count", "selected"} for v in data["facets"]["source"])
+
+
+def test_api_filter_parameters(client):
+    data = client.get("/api/search?tag=GRU").get_json()  # no q: browse
+    assert data["total"] >= 1 and all("GRU" in r["tags"] for r in data["results"])
+    assert next(v for v in data["facets"]["tag"] if v["value"] == "GRU")["selected"]
+    data = client.get("/api/search?q=hackers&from=2017-06&to=2017-12-31&sort=oldest").get_json()
+    dates = [r["published"] for r in data["results"]]
+    assert dates == sorted(dates) and all("2017-06-01" <= d <= "2017-12-31" for d in dates)
+    data = client.get("/api/search?year=2016&year=2018&source=Reuters").get_json()
+    assert {r["source"] for r in data["results"]} == {"Reuters"}
+    assert {r["published"][:4] for r in data["results"]} == {"2018"}
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("q=spy&from=2017-02-30", "Not a date"),
+        ("q=spy&to=yesterday", "Not a date"),
+        ("q=spy&year=17", "four-digit year"),
+        ("q=spy&sort=random", "sort must be one of"),
+        ("tag=nonsense", "Unknown tag"),
+        ("q=date:[2017-13 TO 2018]", "Could not"),
+    ],
+)
+def test_bad_filter_parameters_are_400(client, query, message):
+    response = client.get(f"/api/search?{query}")
+    assert response.status_code == 400
+    assert message in response.get_json()["error"]
+    assert client.get(f"/search?{query}").status_code == 400
+
+
+def test_search_page_sidebar_toggles_filters(client):
+    html = client.get("/search?q=hackers").get_data(as_text=True)
+    assert '<aside class="facets"' in html
+    assert 'href="/search?q=hackers&amp;tag=cyber+attack"' in html  # click to filter
+    html = client.get("/search?q=hackers&tag=cyber+attack").get_data(as_text=True)
+    # Click again (in the sidebar or on the chip) to remove it.
+    assert html.count('href="/search?q=hackers"') >= 2
+    assert 'aria-current="true" title="Remove this filter">cyber attack</a>' in html
+    assert '<input type="hidden" name="tag" value="cyber attack">' in html  # a new query keeps it
+
+
+def test_search_page_shows_date_source_and_tags(client):
+    html = client.get("/search?q=Amesbury").get_data(as_text=True)
+    assert '<time datetime="2018-09-05">5 Sep 2018</time>' in html
+    assert '<span class="source">Reuters</span>' in html
+    assert '<a class="tag" href="/search?tag=GRU">GRU</a>' in html
+
+
+def test_search_page_sort_links(client):
+    html = client.get("/search?q=hackers&sort=newest").get_data(as_text=True)
+    assert '<strong aria-current="true">newest</strong>' in html
+    assert 'href="/search?q=hackers&amp;sort=oldest"' in html
+    assert 'href="/search?q=hackers">relevance</a>' in html
+
+
+def test_browsing_by_filter_alone(client):
+    html = client.get("/search?tag=Russia").get_data(as_text=True)
+    assert "results" in html and "tag: Russia ✕" in html
+
+
+def test_article_page_shows_metadata_and_related(client):
+    html = client.get("/article/nerve-agent").get_data(as_text=True)
+    assert "Related articles" in html
+    assert 'href="/article/poisoning-inquiry"' in html
+    assert 'href="/article/nerve-agent"' not in html  # never itself
+    html = client.get("/article/wire-w1").get_data(as_text=True)
+    assert 'href="https://www.reuters.com/article/gru-amesbury-charges"' in html
+    assert "Michael Holden" in html
+
+
+def test_api_article_and_related(client):
+    data = client.get("/api/article/wire-w1").get_json()
+    assert data["published"] == "2018-09-05" and data["source"] == "Reuters"
+    assert "GRU" in data["tags"] and data["source_url"].startswith("https://www.reuters.com/")
+    related = client.get("/api/article/nerve-agent/related?limit=3").get_json()
+    assert related["id"] == "nerve-agent"
+    assert 1 <= len(related["related"]) <= 3
+    assert "nerve-agent" not in {r["id"] for r in related["related"]}
+    assert related["related"][0]["url"].startswith("/article/")
+    assert client.get("/api/article/nope/related").status_code == 404
+    assert client.get("/api/article/nerve-agent/related?limit=0").status_code == 400
+
+
+def test_hostile_metadata_is_escaped_and_javascript_links_dropped(tmp_path):
+    from searchapp.indexer import reindex
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    hostile = '"><img src=x onerror=alert(1)>'
+    (seeds / "hostile.jsonl").write_text(
+        '{"id": "x", "title": "Spy story <script>alert(1)</script>", '
+        '"text": "A spy story with a long enough text to be indexed as an article.", '
+        f'"source": {json.dumps(hostile)}, "author": "<b>Mallory</b>", '
+        '"url": "javascript:alert(1)", "date": "2017-01-02"}\n'
+    )
+    reindex(seeds, tmp_path / "ix")
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path / "ix"}).test_client()
+    for page in ("/search?q=spy", "/article/hostile-x", f"/search?source={hostile}"):
+        html = client.get(page).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, page
+        assert "<b>Mallory" not in html and "javascript:alert" not in html, page
