@@ -70,7 +70,14 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
     bar = tqdm(
-        total=0, unit="B", unit_scale=True, delay=1.0, disable=None, file=sys.stderr, leave=False
+        desc="Indexing",
+        total=0,
+        unit="B",
+        unit_scale=True,
+        delay=1.0,
+        disable=None,
+        file=sys.stderr,
+        leave=False,
     )
 
     def progress(done: int, total: int) -> None:
@@ -194,7 +201,8 @@ def search(
         click.echo()
         click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")
         about = [hit.published.isoformat() if hit.published else "", hit.source, hit.author]
-        about += [", ".join(hit.tags), hit.id, f"score {hit.score:.2f}"]
+        about += [", ".join(hit.tags), hit.id]
+        about += [f"score {hit.score:.2f}"] if hit.score is not None else []
         click.echo(f"   {' · '.join(part for part in about if part)}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
     facets = result.facets.to_dict()

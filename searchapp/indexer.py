@@ -199,13 +199,18 @@ class _Run:
         return self.catalog.indexed_with_key(url, text, outside=self.rereading)
 
     def replace_file(
-        self, source: SourceFile, parsed: ParsedFile, skip: Callable[[Skipped], None]
+        self,
+        source: SourceFile,
+        parsed: ParsedFile,
+        skip: Callable[[Skipped], None],
+        on_article: Callable[[int], None],
     ) -> None:
         """Index the articles of one file in place of what it gave before."""
         gazetteer = default_gazetteer()
         previous = {a.id: a for a in self.catalog.articles_in(source.relpath)}
         records = []
-        for article in parsed.articles:
+        for position, article in enumerate(parsed.articles):
+            on_article(position)
             owner = self.id_taken(article)
             if owner is not None:
                 skip(Skipped(source.relpath, f"duplicate id {article.id!r} (also {owner})"))
@@ -373,6 +378,13 @@ def _update(
         run.forget_file(path)
     total = sum(source.size for source in to_read)
     done = 0
+
+    def advance(nbytes: int) -> None:
+        nonlocal done
+        done += nbytes
+        if progress:
+            progress(done, total)
+
     for source in to_read:
         try:
             parsed = read_source(source)
@@ -383,12 +395,14 @@ def _update(
             else:
                 skip(Skipped(source.relpath, exc.message))
                 run.forget_file(source.relpath)
+            advance(source.size)
             continue
-        finally:
-            done += source.size
-            if progress:
-                progress(done, total)
         for item in parsed.skipped:
             skip(item)
-        run.replace_file(source, parsed, skip)
+        # A file of many articles advances the progress article by article.
+        count = max(1, len(parsed.articles))
+        shares = [source.size * (i + 1) // count - source.size * i // count for i in range(count)]
+        run.replace_file(source, parsed, skip, on_article=lambda i: advance(shares[i]))
+        if not parsed.articles:
+            advance(source.size)
     report.duplicates = catalog.duplicate_count()

@@ -143,7 +143,7 @@ class Hit:
     id: str
     title: str
     title_html: str  # title with matched words in <mark>, HTML-escaped
-    score: float
+    score: float | None  # None when the hits are sorted by date
     snippet: str  # HTML: escaped text with matched words in <mark>
     published: date | None = None
     source: str = ""
@@ -634,7 +634,8 @@ class SearchEngine:
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
         terms = _query_terms(q.scored)
-        hits = [] if past_end else [self._hit(hit, terms) for hit in results]
+        ranked = sort == "relevance" and _scores_words(q.scored)
+        hits = [] if past_end else [self._hit(hit, terms, ranked) for hit in results]
         counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
@@ -684,7 +685,7 @@ class SearchEngine:
                 results = searcher.search_page(fallback, page, pagelen=per_page, **options)
         return results
 
-    def _hit(self, hit, terms: set[str]) -> Hit:
+    def _hit(self, hit, terms: set[str], ranked: bool) -> Hit:
         fields = hit.fields()
         body = fields["body"]
         snippet = SNIPPETS.highlight_hit(hit, "body", top=3)
@@ -694,7 +695,8 @@ class SearchEngine:
             id=fields["id"],
             title=fields["title"],
             title_html=_highlight_whole(fields["title"], terms),
-            score=round(hit.score or 0.0, 4),
+            # Sorted by date, Whoosh's "score" is the sort key.
+            score=round(hit.score or 0.0, 4) if ranked else None,
             snippet=snippet,
             **_metadata(fields),
         )

@@ -185,3 +185,9 @@ def test_stored_dates_are_real_dates(fixture_index):
     with open_index(fixture_index).searcher() as searcher:
         dates = [d["date"] for d in searcher.all_stored_fields() if "date" in d]
     assert dates and all(1990 < d.year < 2030 for d in dates)
+
+
+def test_date_sorted_hits_have_no_score(engine: SearchEngine):
+    assert all(h.score is None for h in engine.search("hackers", sort="newest").hits)
+    assert all(h.score is None for h in engine.search("tag:Russia").hits)  # browsing
+    assert all(h.score > 0 for h in engine.search("hackers").hits)
