@@ -402,7 +402,7 @@ def _update(
         # A file of many articles advances the progress article by article.
         count = max(1, len(parsed.articles))
         shares = [source.size * (i + 1) // count - source.size * i // count for i in range(count)]
-        run.replace_file(source, parsed, skip, on_article=lambda i: advance(shares[i]))
+        run.replace_file(source, parsed, skip, on_article=lambda i, s=shares: advance(s[i]))
         if not parsed.articles:
             advance(source.size)
     report.duplicates = catalog.duplicate_count()
