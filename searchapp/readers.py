@@ -49,7 +49,6 @@ __all__ = [
     "ParsedFile",
     "parse_article",
     "parse_file",
-    "read_article",
     "read_source",
 ]
 
@@ -84,15 +83,6 @@ def parse_file(data: bytes, relpath: str, file_id: str) -> ParsedFile:
         raise CorpusError(f"unsupported file type {suffix or '(no suffix)'!r}")
     articles, skipped = reader(data, relpath, file_id)
     return ParsedFile(articles, skipped, hashlib.sha256(data).hexdigest())
-
-
-def read_article(source: SourceFile) -> Article:
-    """The ``.txt`` reader on a discovered file (see :func:`parse_article`)."""
-    try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
-    return parse_article(data, source.id, source.relpath)
 
 
 def parse_article(data: bytes, article_id: str, relpath: str) -> Article:
