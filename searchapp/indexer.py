@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, IndexWriter
 
 from . import analysis
 from .catalog import ArticleRecord, Catalog, FileRecord
@@ -172,7 +172,7 @@ def _document(article: Article, tags: list[str]) -> dict[str, object]:
 class _Run:
     """The state of one reindex: the writer, the catalog and the counts."""
 
-    writer: object
+    writer: IndexWriter
     catalog: Catalog
     report: ReindexReport
     full: bool
@@ -218,11 +218,13 @@ class _Run:
             self.ids[article.id] = article.path
             keys = (url_key(article.url), text_key(article))
             original = self.duplicate_of(*keys)
+            if original is not None:
+                digest = _article_digest(article, [])  # not indexed: no need to tag it
+                records.append(ArticleRecord(article.id, article.path, digest, *keys, original))
+                continue
             tags = gazetteer.tags_for(f"{article.title}\n{article.body}")
             digest = _article_digest(article, tags)
-            records.append(ArticleRecord(article.id, article.path, digest, *keys, original))
-            if original is not None:
-                continue
+            records.append(ArticleRecord(article.id, article.path, digest, *keys))
             for key in keys:
                 if key is not None:
                     self.claimed.setdefault(key, article.id)

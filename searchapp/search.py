@@ -58,7 +58,12 @@ _QUESTION_MARK = re.compile(r"(?<=[^\s*?])\?(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"})
 _DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
-_FILTER_VALUE = re.compile(rf"\b(?:{'|'.join(FILTER_FIELDS)}):(\"[^\"]*\"?|\[[^\]]*\]?|\S+)")
+# A metadata clause (`source:reuters`, `author:"jane doe"`, `date:[2017 TO 2018]`): its words
+# are names and dates, never offered spelling corrections from the article text.
+_FILTER_CLAUSE = re.compile(
+    rf"\b(?:{'|'.join(FILTER_FIELDS)}):(?:\"[^\"]*\"?|\[[^\]]*\]?|\([^)]*\)?|\S+)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -840,8 +845,12 @@ def _highlight_whole(text: str, terms: set[str]) -> str:
 
 
 def _plain_words(text: str) -> Iterator[re.Match[str]]:
-    """Words of the query that are searched as typed (no operators, fields, patterns)."""
+    """Words of the query that are searched as typed (no operators, fields, patterns,
+    metadata clauses)."""
+    clauses = [m.span() for m in _FILTER_CLAUSE.finditer(text)]
     for match in _QUERY_WORD.finditer(text):
+        if any(start <= match.start() < end for start, end in clauses):
+            continue
         word = match.group(0)
         before = text[match.start() - 1] if match.start() else " "
         after = text[match.end()] if match.end() < len(text) else " "

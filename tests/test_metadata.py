@@ -191,3 +191,11 @@ def test_date_sorted_hits_have_no_score(engine: SearchEngine):
     assert all(h.score is None for h in engine.search("hackers", sort="newest").hits)
     assert all(h.score is None for h in engine.search("tag:Russia").hits)  # browsing
     assert all(h.score > 0 for h in engine.search("hackers").hits)
+
+
+@pytest.mark.parametrize(
+    "q", ['author:"jane dough" hackers', "source:reutres hackers", "tag:(GRU) hackers"]
+)
+def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: str):
+    assert engine.search(q).suggestion is None
+    assert engine.search(q.replace("hackers", "hackres")).suggestion == q
