@@ -367,34 +367,13 @@ def _read_txt(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], l
 
 # --- Markdown -------------------------------------------------------------------------------------
 
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_ATX_HEADING = re.compile(r" {0,3}(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*")
-_SETEXT_UNDERLINE = re.compile(r" {0,3}(=+|-+)\s*")
-_RULE = re.compile(r" {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})")
-_TABLE_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*")
-_LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)])\s+")
-_QUOTE = re.compile(r"\s*(?:>\s?)+")
-_REFERENCE = re.compile(r" {0,3}\[[^\]]+\]:\s*\S+.*")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_IMAGE = re.compile(r"!\[[^\]]*\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])")
-_LINK = re.compile(r"\[([^\]]*)\](?:\((?:[^()]|\([^()]*\))*\)|\[[^\]]*\])")
-_AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>")
-_INLINE_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EM = re.compile(
-    r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"
-)
-_STRIKE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>~|])")
-
 
 def _read_markdown(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
     meta, markdown = _split_front_matter(_decode_text(data))
-    heading, text = _markdown_to_text(markdown)
+    heading, html = _markdown_to_html(markdown)
     fields = _record_fields(meta)
     front_title = _one_line(_as_text(fields.get("title")))
-    text, text_date, text_author = _recover_text_metadata(text)
+    text, text_date, text_author = _recover_text_metadata("\n\n".join(_html_to_paragraphs(html)))
     paragraphs = clean_paragraphs(text)
     title = front_title or heading
     if not paragraphs:
@@ -424,131 +403,91 @@ def _read_markdown(data: bytes, relpath: str, file_id: str) -> tuple[list[Articl
     return [article], []
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """YAML-style front matter between leading ``---`` lines, read as simple ``key: value``."""
+# Front matter values holding more than this many items in all are dropped: YAML aliases can
+# make a short block stand for a huge (or self-containing) value.
+_FRONT_MATTER_MAX_ITEMS = 1000
+
+
+def _split_front_matter(text: str) -> tuple[dict[Any, Any], str]:
+    """YAML front matter between ``---`` lines at the very top, and the text after it.
+
+    A block that is not valid YAML or not a mapping gives no metadata and is still left out of
+    the text.
+    """
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         return {}, text
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
-            return _simple_yaml(lines[1:end]), "\n".join(lines[end + 1 :])
-    return {}, text  # never closed: an ordinary rule at the top of the text
+            break
+    else:
+        return {}, text  # never closed: an ordinary rule at the top of the text
+    import yaml  # imported on first use: only Markdown files need it
+
+    try:
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_front_matter_loader())
+    except (yaml.YAMLError, RecursionError):
+        meta = None
+    rest = "\n".join(lines[end + 1 :])
+    if not isinstance(meta, dict):
+        return {}, rest
+    return {key: value for key, value in meta.items() if _small_value(value)}, rest
 
 
-_YAML_KEY = re.compile(r"([A-Za-z0-9_][\w .-]*?)\s*:(?:\s+(.*?))?\s*")
-_YAML_ITEM = re.compile(r"\s*-\s+(.*?)\s*")
+@cache
+def _front_matter_loader() -> type:
+    """PyYAML's safe loader, with dates left as text for :func:`_parse_date` (which rejects
+    an impossible one alone, where YAML would fail the whole block)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return Loader
 
 
-def _simple_yaml(lines: list[str]) -> dict[str, Any]:
-    """Top-level ``key: value`` pairs, inline ``[a, b]`` and ``- item`` lists, folded values."""
-    meta: dict[str, Any] = {}
-    key: str | None = None
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace() and (match := _YAML_KEY.fullmatch(line)):
-            key = match.group(1)
-            meta[key] = _yaml_scalar(match.group(2) or "")
-        elif key is not None and (item := _YAML_ITEM.fullmatch(line)):
-            previous = meta.get(key)
-            items = previous if isinstance(previous, list) else []
-            items.append(_yaml_scalar(item.group(1)))
-            meta[key] = items
-        elif key is not None and line[0].isspace():
-            # Continuation of a folded or multi-line value.
-            previous = meta.get(key)
-            text = previous if isinstance(previous, str) else ""
-            meta[key] = f"{text} {line.strip()}".strip()
-    return meta
+def _small_value(value: object) -> bool:
+    """Whether ``value`` holds at most :data:`_FRONT_MATTER_MAX_ITEMS` items, nested included."""
+    stack, count = [value], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > _FRONT_MATTER_MAX_ITEMS:
+            return False
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
-def _yaml_scalar(value: str) -> Any:
-    if value in ("|", ">", "|-", ">-", "|+", ">+", "~", "null", "Null", "NULL"):
-        return ""
-    if value[:1] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
-        inner = value[1:-1]
-        if value[0] == "'":
-            return inner.replace("''", "'")
-        return re.sub(r'\\(["\\/])', r"\1", inner).replace("\\n", "\n").replace("\\t", "\t")
-    if value.startswith("[") and value.endswith("]"):
-        items = next(csv.reader([value[1:-1]], skipinitialspace=True), [])
-        return [_yaml_scalar(item.strip()) for item in items if item.strip()]
-    return re.sub(r"\s+#.*", "", value)  # a trailing comment
+@cache
+def _markdown_parser() -> Any:
+    from markdown_it import MarkdownIt  # imported on first use: only Markdown files need it
+
+    # CommonMark with raw HTML passed through (_html_to_paragraphs drops scripts, styles and
+    # comments), plus GitHub's tables and ~~strikethrough~~.
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
-def _markdown_to_text(markdown: str) -> tuple[str, str]:
-    """The first level-one heading, and the text with Markdown syntax removed.
-
-    Links become their text, images and HTML comments go, code fences keep their contents as
-    text; headings and list items become paragraphs of their own. The heading found is taken
-    out of the text (it is the title).
-    """
-    out: list[str] = []
+def _markdown_to_html(markdown: str) -> tuple[str, str]:
+    """The text of the first top-level level-one heading, and the rest rendered as HTML."""
+    md = _markdown_parser()
+    tokens = md.parse(markdown)
     heading = ""
-    fence = ""
-    for line in _HTML_COMMENT.sub("", markdown).splitlines():
-        if fence:
-            match = _FENCE.match(line)
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-                out.append("")
-            else:
-                out.append(line)
-            continue
-        if match := _FENCE.match(line):
-            fence = match.group(1)
-            out.append("")
-            continue
-        if _REFERENCE.fullmatch(line):
-            continue
-        if out and out[-1].strip() and (underline := _SETEXT_UNDERLINE.fullmatch(line)):
-            # "Title\n=====": the line above is a heading.
-            previous = out.pop()
-            if underline.group(1)[0] == "=" and not heading:
-                heading = previous.strip()
-            else:
-                out.extend(["", previous, ""])
-            out.append("")
-            continue
-        if _RULE.fullmatch(line) or _TABLE_RULE.fullmatch(line):
-            out.append("")
-            continue
-        if match := _ATX_HEADING.fullmatch(line):
-            text = _markdown_inline(match.group(2) or "")
-            if len(match.group(1)) == 1 and not heading and text:
-                heading = text
-                out.append("")
-            else:
-                out.extend(["", text, ""])
-            continue
-        line = _QUOTE.sub("", line, count=1) if line.lstrip().startswith(">") else line
-        if match := _LIST_ITEM.match(line):
-            out.append("")
-            line = line[match.end() :]
-        out.append(_markdown_inline(line))
-    return " ".join(heading.split()), "\n".join(out)
-
-
-def _markdown_inline(text: str) -> str:
-    # Code spans are set aside first so emphasis and link rules leave their contents alone.
-    spans: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        spans.append(match.group(2).strip())
-        return f"\x00{len(spans) - 1}\x00"
-
-    text = _CODE_SPAN.sub(keep, text)
-    text = _IMAGE.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _INLINE_TAG.sub("", text)
-    for _ in range(2):  # nested emphasis: ***both***
-        text = _STRONG.sub(r"\2", text)
-        text = _EM.sub(lambda m: m.group(1) or m.group(2), text)
-    text = _STRIKE.sub(r"\1", text)
-    text = _ESCAPE.sub(r"\1", text)
-    text = text.replace("|", " ") if text.lstrip().startswith("|") else text  # table row
-    return re.sub("\x00(\\d+)\x00", lambda m: spans[int(m.group(1))], text)
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.tag == "h1" and token.level == 0:
+            inline = tokens[index + 1]
+            html = md.renderer.renderInline(inline.children or [], md.options, {})
+            heading = " ".join(_html_to_paragraphs(html))
+            if heading:
+                del tokens[index : index + 3]  # heading_open, inline, heading_close
+                break
+    return heading, md.renderer.render(tokens, md.options, {})
 
 
 # --- HTML -----------------------------------------------------------------------------------------

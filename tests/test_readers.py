@@ -258,6 +258,94 @@ def test_markdown_with_no_text_fails():
         parse("empty.md", "---\ntitle:\n---\n\n<!-- nothing -->\n![img](x.png)\n")
 
 
+def test_markdown_collection_briefing():
+    path = Path(__file__).parent / "fixtures" / "corpus" / "collection" / "briefing.md"
+    article = only(parse_file(path.read_bytes(), "collection/briefing.md", "briefing"))
+    assert (article.title, article.headline) == (
+        "Troll factories and the spread of disinformation",
+        True,
+    )
+    assert article.published == date(2016, 11, 20)
+    assert (article.source, article.author) == ("Security Weekly", "Nina Brandt")
+    assert "troll factory" in article.body
+    assert "Russian state outlets" in article.body
+    assert "Troll factories" not in article.body  # the heading is the title, not text
+    for syntax in ("**", "[", "](", "- "):
+        assert syntax not in article.body
+
+
+def test_markdown_raw_html_scripts_styles_and_comments_never_reach_the_text():
+    text = (
+        "# Title\n\nHello <script>steal()</script>there.\n\n<script>\nvar x = 1;\n</script>\n\n"
+        "<style>p { color: red }</style>\n\nMore <!-- hidden --> text &amp; <b>bold</b>.\n"
+    )
+    article = only(parse("raw.md", text))
+    assert article.body.split("\n\n") == ["Hello there.", "More text & bold."]
+
+
+def test_markdown_tables_code_blocks_and_strikethrough_are_plain_text():
+    text = (
+        "# Title\n\n| outlet | reach |\n| --- | ---: |\n| RT | wide |\n\n"
+        "```python\nreport_id = 10_000\n```\n\n    indented *code*\n\n~~Old~~ new claim.\n"
+    )
+    article = only(parse("table.md", text))
+    # Table cells are paragraphs of their own, as in every HTML this module reads.
+    assert article.body.split("\n\n") == [
+        "outlet",
+        "reach",
+        "RT",
+        "wide",
+        "report_id = 10_000",
+        "indented *code*",
+        "Old new claim.",
+    ]
+
+
+def test_markdown_title_is_the_first_top_level_heading_with_text():
+    text = "> # Quoted\n\n# ![logo](x.png)\n\n# Real title\n\nBody.\n\n# Second\n\nMore."
+    article = only(parse("headings.md", text))
+    assert (article.title, article.headline) == ("Real title", True)
+    assert article.body.split("\n\n") == ["Quoted", "Body.", "Second", "More."]
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "title: [unclosed",  # invalid YAML
+        "- a list\n- not a mapping",
+        "just a sentence",
+    ],
+)
+def test_markdown_unusable_front_matter_gives_no_metadata_and_no_text(front):
+    article = only(parse("bad.md", f"---\n{front}\n---\n# Heading\n\nBody text."))
+    assert (article.title, article.body, article.published) == ("Heading", "Body text.", None)
+
+
+def test_markdown_impossible_front_matter_date_loses_only_the_date():
+    article = only(parse("bad.md", "---\ntitle: Meta\ndate: 2016-13-45\n---\n# Heading\n\nBody."))
+    assert (article.title, article.published) == ("Meta", None)
+
+
+def test_markdown_front_matter_yaml_values():
+    text = (
+        "---\ntitle: 2016\ndate: 2016-11-20T23:30:00+05:00\n"
+        "author:\n  - name: Ann Lee\n  - name: Bo Chen\n"
+        "source: &loop [*loop]\n"  # a value that contains itself is ignored
+        "---\nBody."
+    )
+    article = only(parse("yaml.md", text))
+    assert (article.title, article.published) == ("2016", date(2016, 11, 20))
+    assert (article.author, article.source) == ("Ann Lee, Bo Chen", "")
+
+
+def test_markdown_front_matter_alias_bomb_is_ignored():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    text = "---\ntitle: Bomb\n" + "\n".join(levels) + "\nauthor: *a8\n---\nBody."
+    article = only(parse("bomb.md", text))  # 10**9 items if expanded
+    assert (article.title, article.author) == ("Bomb", "")
+
+
 # --- HTML -------------------------------------------------------------------------------------
 
 
