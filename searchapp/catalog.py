@@ -154,9 +154,8 @@ class Catalog:
             [(a.id, a.path, a.digest, a.url_key, a.text_key, a.duplicate_of) for a in articles],
         )
 
-    def touch_file(self, record: FileRecord) -> None:
+    def touch_file(self, path: str, size: int, mtime_ns: int) -> None:
         """New stat data for a file whose bytes did not change."""
         self.db.execute(
-            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-            (record.size, record.mtime_ns, record.path),
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path)
         )

@@ -368,9 +368,12 @@ def _update(
     gone = {path for path in known if path not in on_disk and path not in cannot_list}
     # Duplicates of articles that change or go may have to be indexed in their place.
     rereading = changed | gone
+    repeating: set[str] = set()  # files holding duplicates of articles that may change
     frontier = set(rereading)
     while frontier:
-        frontier = catalog.files_repeating(frontier) - rereading
+        found = catalog.files_repeating(frontier)
+        repeating |= found
+        frontier = found - rereading
         rereading |= frontier
     run.rereading = rereading
     to_read = sorted((on_disk[p] for p in rereading if p in on_disk), key=lambda s: s.relpath)
@@ -388,8 +391,15 @@ def _update(
             progress(done, total)
 
     for source in to_read:
+        known_file = known.get(source.relpath)
+        # Touched but identical: nothing to parse, unless a duplicate's original changed.
+        unchanged_bytes = (
+            known_file.digest
+            if known_file and not run.full and source.relpath not in repeating
+            else None
+        )
         try:
-            parsed = read_source(source)
+            parsed = read_source(source, unless_digest=unchanged_bytes)
         except CorpusError as exc:
             if source.relpath in known and not run.full:
                 skip(Skipped(source.relpath, f"{exc.message}; previous version kept"))
@@ -397,6 +407,11 @@ def _update(
             else:
                 skip(Skipped(source.relpath, exc.message))
                 run.forget_file(source.relpath)
+            advance(source.size)
+            continue
+        if parsed is None:
+            catalog.touch_file(source.relpath, source.size, source.mtime_ns)
+            report.unchanged += catalog.indexed_count([source.relpath])
             advance(source.size)
             continue
         for item in parsed.skipped:

@@ -63,13 +63,17 @@ class ParsedFile:
     digest: str  # sha256 hex of the file's bytes
 
 
-def read_source(source: SourceFile) -> ParsedFile:
-    """Read and parse one discovered file. Raises :class:`CorpusError` with the reason."""
+def read_source(source: SourceFile, unless_digest: str | None = None) -> ParsedFile | None:
+    """Read and parse one discovered file; None, without parsing, when its bytes still have
+    ``unless_digest``. Raises :class:`CorpusError` with the reason."""
     try:
         data = source.path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
-    return parse_file(data, source.relpath, source.id)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == unless_digest:
+        return None
+    return _parse(data, source.relpath, source.id, digest)
 
 
 def parse_file(data: bytes, relpath: str, file_id: str) -> ParsedFile:
@@ -77,12 +81,16 @@ def parse_file(data: bytes, relpath: str, file_id: str) -> ParsedFile:
 
     Raises :class:`CorpusError` when the whole file is unusable.
     """
+    return _parse(data, relpath, file_id, hashlib.sha256(data).hexdigest())
+
+
+def _parse(data: bytes, relpath: str, file_id: str, digest: str) -> ParsedFile:
     suffix = _suffix(relpath)
     reader = _READERS.get(suffix)
     if reader is None:
         raise CorpusError(f"unsupported file type {suffix or '(no suffix)'!r}")
     articles, skipped = reader(data, relpath, file_id)
-    return ParsedFile(articles, skipped, hashlib.sha256(data).hexdigest())
+    return ParsedFile(articles, skipped, digest)
 
 
 def parse_article(data: bytes, article_id: str, relpath: str) -> Article:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import indexer
+from searchapp import indexer, readers
 from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
 from searchapp.indexer import index_exists, open_index, reindex
 from searchapp.search import SearchEngine
@@ -74,17 +74,39 @@ def test_incremental_add_change_delete(index_dir: Path, corpus_dir: Path):
 
 
 def test_touched_file_is_unchanged_and_then_skipped_by_stat(index_dir, corpus_dir, monkeypatch):
-    path = corpus_dir / "ransomware.txt"
     later = time.time() + 10
-    os.utime(path, (later, later))
+    for name in ("ransomware.txt", "collection/wire.csv"):
+        os.utime(corpus_dir / name, (later, later))
+    parsed = []
+    real_parse = readers._parse
+    monkeypatch.setattr(
+        readers, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
+    )
     report = reindex(corpus_dir, index_dir)
     assert (report.added, report.updated, report.unchanged) == (0, 0, VALID_FIXTURES)
+    assert sorted(parsed) == sorted(MALFORMED)  # the touched files were hashed, not parsed
 
     reads = []
     real_read = indexer.read_source
-    monkeypatch.setattr(indexer, "read_source", lambda s: reads.append(s.relpath) or real_read(s))
+    monkeypatch.setattr(
+        indexer, "read_source", lambda s, **kw: reads.append(s.relpath) or real_read(s, **kw)
+    )
     reindex(corpus_dir, index_dir)
     assert sorted(reads) == sorted(MALFORMED)
+
+
+def test_touched_file_holding_duplicates_is_parsed_when_their_original_changes(
+    index_dir, corpus_dir
+):
+    # wire.csv holds duplicates of digest.jsonl's j2; digest.jsonl loses j2, wire.csv is only
+    # touched: its copy must be indexed now, although its bytes did not change.
+    digest = corpus_dir / "collection" / "digest.jsonl"
+    digest.write_text(digest.read_text().splitlines()[0] + "\n")
+    later = time.time() + 10
+    os.utime(corpus_dir / "collection" / "wire.csv", (later, later))
+    reindex(corpus_dir, index_dir)
+    assert {"wire-w2", "digest-j1"} <= indexed_ids(index_dir)
+    assert "digest-j2" not in indexed_ids(index_dir)
 
 
 def test_file_that_turns_unreadable_keeps_its_indexed_version(index_dir, corpus_dir):
@@ -125,11 +147,11 @@ def test_crash_mid_reindex_leaves_last_good_index(index_dir, corpus_dir, monkeyp
         (corpus_dir / name).write_text(f"Headline {name}\n\nBody of {name}.")
     calls = []
 
-    def explode(source):
+    def explode(source, **options):
         calls.append(source)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return real_read(source)
+        return real_read(source, **options)
 
     real_read = indexer.read_source
     monkeypatch.setattr(indexer, "read_source", explode)
