@@ -106,13 +106,13 @@ class Catalog:
         return self.db.execute(sql).fetchone()[0]
 
     def files_repeating(self, paths: Iterable[str]) -> set[str]:
-        """Files holding duplicates of any article from ``paths``: when those articles change
-        or go, the duplicates may have to be indexed in their place."""
+        """Other files holding duplicates of any article from ``paths``: when those articles
+        change or go, the duplicates may have to be indexed in their place."""
         found: set[str] = set()
         for path in paths:
             rows = self.db.execute(
                 "SELECT DISTINCT d.path FROM articles d JOIN articles a ON d.duplicate_of = a.id"
-                " WHERE a.path = ?",
+                " WHERE a.path = ? AND d.path != a.path",
                 (path,),
             )
             found.update(row[0] for row in rows)

@@ -340,3 +340,22 @@ def test_a_record_id_that_repeats_another_files_id_is_skipped(index_dir, corpus_
     finally:
         engine.close()
     assert reindex(corpus_dir, index_dir, full=True).documents == VALID_FIXTURES
+
+
+def test_touched_file_with_duplicates_inside_it_is_not_parsed(tmp_path, monkeypatch):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    row = 'x,Same story,"{}",https://example.org/same'.format("A repeated story text. " * 5)
+    (seeds / "feed.csv").write_text(
+        "id,title,text,url\n" + row.replace("x", "1", 1) + "\n" + row.replace("x", "2", 1) + "\n"
+    )
+    assert reindex(seeds, tmp_path / "ix").duplicates == 1
+    later = time.time() + 10
+    os.utime(seeds / "feed.csv", (later, later))
+    parsed = []
+    real_parse = readers._parse
+    monkeypatch.setattr(
+        readers, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
+    )
+    report = reindex(seeds, tmp_path / "ix")
+    assert parsed == [] and (report.unchanged, report.duplicates) == (1, 1)
