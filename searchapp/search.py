@@ -163,11 +163,7 @@ class Hit:
             "score": self.score,
             "snippet": self.snippet,
             "url": article_url(self),
-            "published": self.published.isoformat() if self.published else None,
-            "source": self.source,
-            "author": self.author,
-            "source_url": self.url,
-            "tags": list(self.tags),
+            **_metadata_dict(self),
         }
 
 
@@ -249,6 +245,20 @@ class ArticleView:
     author: str = ""
     url: str = ""
     tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's shape of an article."""
+        return {"id": self.id, "title": self.title, **_metadata_dict(self), "body": self.body}
+
+
+def _metadata_dict(item: Hit | ArticleView) -> dict[str, Any]:
+    return {
+        "published": item.published.isoformat() if item.published else None,
+        "source": item.source,
+        "author": item.author,
+        "source_url": item.url,
+        "tags": list(item.tags),
+    }
 
 
 class MarkFormatter(highlight.Formatter):

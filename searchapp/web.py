@@ -231,17 +231,7 @@ def _article_url(hit) -> str:
 
 @bp.get("/api/article/<article_id>")
 def api_article(article_id: str):
-    view = engine().article(article_id)
-    return jsonify(
-        id=view.id,
-        title=view.title,
-        published=view.published.isoformat() if view.published else None,
-        source=view.source,
-        author=view.author,
-        source_url=view.url,
-        tags=list(view.tags),
-        body=view.body,
-    )
+    return jsonify(engine().article(article_id).to_dict())
 
 
 @bp.get("/api/article/<article_id>/related")
