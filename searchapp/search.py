@@ -96,6 +96,8 @@ class Filters:
             clauses.append(query.Term("tag", _canonical_tag(tag)))
         if self.years:
             clauses.append(query.Or([query.Term("year", y) for y in self.years]))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise QueryError(f"from ({self.date_from}) is after to ({self.date_to}).")
         if self.date_from or self.date_to:
             clauses.append(_date_range(self.date_from, self.date_to))
         if not clauses:

@@ -278,6 +278,7 @@ def test_api_filter_parameters(client):
     [
         ("q=spy&from=2017-02-30", "Not a date"),
         ("q=spy&to=yesterday", "Not a date"),
+        ("q=spy&from=2018&to=2017-06", "from (2018-01-01) is after to (2017-06-30)"),
         ("q=spy&year=17", "four-digit year"),
         ("q=spy&sort=random", "sort must be one of"),
         ("tag=nonsense", "Unknown tag"),
