@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Every suffix :mod:`searchapp.readers` has a reader for (matched lowercased), in the order
 # that decides which of two files named alike keeps the bare name as its id. It lives here, not
@@ -220,3 +221,24 @@ def shorten(text: str, limit: int) -> str:
     if " " in cut:
         cut = cut.rsplit(" ", 1)[0]
     return cut.rstrip(".,;:–—- ") + "…"
+
+
+_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|ocid|cmpid|ref|src)$", re.IGNORECASE)
+
+
+def url_key(url: str) -> str | None:
+    """The address without what doesn't change the page (scheme, "www.", a default port, a
+    trailing slash, a fragment, tracking parameters): two copies of an article share it.
+    None when ``url`` is no web address (a feed guid such as "tag:example.com,2018:1")."""
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").removeprefix("www.")
+        port = parts.port
+    except ValueError:  # "http://host:port/" with a bad port, an unbalanced "["
+        return None
+    if not host:
+        return None
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    params = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)]
+    query = urlencode(sorted(params))
+    return f"{netloc}{parts.path.rstrip('/')}" + (f"?{query}" if query else "")

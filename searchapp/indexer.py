@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
@@ -27,7 +26,7 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from . import analysis
 from .catalog import ArticleRecord, Catalog, FileRecord
-from .corpus import Article, Skipped, SourceFile, discover
+from .corpus import Article, Skipped, SourceFile, discover, url_key
 from .errors import ConfigError, CorpusError, IndexLocked, IndexMissing, IndexOutdated
 from .readers import ParsedFile, read_source
 from .schema import SCHEMA, SCHEMA_VERSION
@@ -102,21 +101,7 @@ def open_index(index_dir: Path) -> whoosh_index.FileIndex:
 
 # -- duplicates -------------------------------------------------------------------------------
 
-_TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|ocid|cmpid|ref|src)$", re.IGNORECASE)
 _NON_WORD = re.compile(r"\W+")
-
-
-def url_key(url: str) -> str | None:
-    """The url without the differences that don't change the page: scheme, www., a trailing
-    slash, a fragment, tracking parameters."""
-    if not url.strip():
-        return None
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").removeprefix("www.")
-    if not host:
-        return None
-    params = [(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAMS.match(k)]
-    return urlunsplit(("", host, parts.path.rstrip("/"), urlencode(sorted(params)), ""))
 
 
 def text_key(article: Article) -> str | None:

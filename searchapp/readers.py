@@ -41,6 +41,7 @@ from .corpus import (
     clean_paragraphs,
     shorten,
     split_title,
+    url_key,
 )
 from .errors import CorpusError
 
@@ -749,21 +750,6 @@ def _source_and_url(source: str, url: str) -> tuple[str, str]:
     return source or _host(url), url
 
 
-def _normalized_url(url: str) -> str:
-    """The url as a stable key: scheme, "www.", default port, fragment, final "/" ignored."""
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").removeprefix("www.")
-        port = parts.port
-    except ValueError:
-        return url.strip()
-    if not host:
-        return url.strip()  # a guid such as "tag:example.com,2018:1"
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return f"{netloc}{path}" + (f"?{parts.query}" if parts.query else "")
-
-
 _SLUG_MAX = 64
 
 
@@ -780,7 +766,7 @@ def _record_key(record_id: str, locator: str, position: int) -> str:
     if record_id:
         return _slug(record_id)
     if locator:
-        return hashlib.sha1(_normalized_url(locator).encode()).hexdigest()[:12]
+        return hashlib.sha1((url_key(locator) or locator.strip()).encode()).hexdigest()[:12]
     return str(position)
 
 

@@ -15,6 +15,7 @@ from searchapp.corpus import (
     is_boilerplate,
     shorten,
     split_title,
+    url_key,
 )
 from searchapp.errors import CorpusError
 from searchapp.readers import parse_article, read_source
@@ -233,3 +234,19 @@ def test_symlinked_folders_are_not_followed(corpus_dir: Path):
     (corpus_dir / "nested" / "loop").symlink_to(corpus_dir, target_is_directory=True)
     sources, _ = discover(corpus_dir)
     assert len({s.id for s in sources}) == len(sources)
+
+
+@pytest.mark.parametrize(
+    "url, key",
+    [
+        ("https://www.bbc.co.uk/news/a/?utm_source=rss#top", "bbc.co.uk/news/a"),
+        ("http://bbc.co.uk:80/news/a", "bbc.co.uk/news/a"),
+        ("https://example.org:8443/x?b=2&a=1&fbclid=z", "example.org:8443/x?a=1&b=2"),
+        ("http://host:notaport/x", None),  # malformed: no key, and no crash
+        ("http://[::1/x", None),
+        ("tag:example.com,2018:1", None),
+        ("", None),
+    ],
+)
+def test_url_key_ignores_what_does_not_change_the_page(url, key):
+    assert url_key(url) == key
