@@ -396,18 +396,8 @@ def _read_markdown(data: bytes, relpath: str, file_id: str) -> tuple[list[Articl
         body, headline = paragraphs, True
     else:
         title, body, headline = split_title(paragraphs)
-    url = _clean_url(_as_text(fields.get("url")))
-    source, url = _source_and_url(_as_text(fields.get("source")), url)
-    article = Article(
-        file_id,
-        title,
-        "\n\n".join(body),
-        relpath,
-        headline,
-        published=_parse_date(_date_value(fields.get("date"))) or text_date,
-        source=source,
-        author=_authors(fields.get("author")) or text_author,
-        url=url,
+    article = _article_with_fields(
+        file_id, title, body, relpath, headline, fields, text_date, text_author
     )
     return [article], []
 
@@ -793,10 +783,27 @@ def _record_article(fields: Mapping[str, Any], article_id: str, relpath: str) ->
         body, headline = paragraphs, True
     else:
         title, body, headline = split_title(paragraphs)
+    return _article_with_fields(
+        article_id, _cap_title(title), body, relpath, headline, fields, text_date, text_author
+    )
+
+
+def _article_with_fields(
+    article_id: str,
+    title: str,
+    body: list[str],
+    relpath: str,
+    headline: bool,
+    fields: Mapping[str, Any],
+    text_date: date | None,
+    text_author: str,
+) -> Article:
+    """The article, with the date, outlet, author and url its fields state (a dateline or
+    byline found in the text when they don't)."""
     source, url = _source_and_url(_as_text(fields.get("source")), _clean_url(fields.get("url")))
     return Article(
         article_id,
-        _cap_title(title),
+        title,
         "\n\n".join(body),
         relpath,
         headline,
