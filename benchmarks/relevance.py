@@ -1,49 +1,50 @@
 """Ranking quality on classic IR test collections, next to plain Whoosh.
 
 Reads the Cranfield, CISI and Medline collections (SMART format, see the README beside them),
-indexes each once with ``searchapp`` and once with a plain Whoosh schema (``StemmingAnalyzer``,
-``BM25F``, OR-ed fields), runs every judged query as a user would type it, and reports
-nDCG@10, MAP (AP over the top 100), P@10 and R@100 computed by ``ir-measures``.
+indexes each with ``searchapp`` and with a plain Whoosh schema (``StemmingAnalyzer``, ``BM25F``,
+OR-ed fields), runs every judged query twice, as written (a 10-20 word question) and cut to
+its three most specific words (a keyword search), and reports nDCG@10, MAP (AP over the top
+100), P@10 and R@100 computed by ``ir-measures``.
 
 Usage::
 
     python benchmarks/relevance.py --collections ../shared/ircollections
-        [--only cran,cisi,med] [--max-queries N] [--configs baseline,or_bonus,and_fallback]
-        [--bonus 0.5,1,2] [--title-boost 1,2,3] [--json out.json]
+        [--only cran,cisi,med] [--max-queries N] [--no-baseline] [--json out.json]
+        [--k1 0.9,1.5] [--b 0.5] [--title-boost 1] [--all-words-bonus 0,2]
+        [--proximity 0.5] [--proximity-slop 2] [--synonym-weight 0] [--operator and_fallback]
+        [--stemmer porter,lancaster] [--stopwords whoosh,none] [--grid]
 
-``--bonus`` runs or_bonus once per ``ALL_WORDS_BONUS`` value, ``--title-boost`` runs each of
-our modes once per title boost (``FIELD_BOOSTS["title"]``).
+Each value given runs searchapp's defaults with that one setting changed; ``--grid`` runs
+every combination instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from whoosh import fields, index, scoring
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.qparser import MultifieldParser, OrGroup
 
-from searchapp import schema as searchapp_schema
-from searchapp import search as searchapp_search
+from searchapp import analysis
 from searchapp.corpus import Skipped
 from searchapp.errors import QueryError
 from searchapp.indexer import reindex
-from searchapp.search import SearchEngine
+from searchapp.search import DEFAULT_RANKING, OPERATORS, Ranking, SearchEngine
 
 DEPTH = 100  # documents retrieved per query: MAP and R@100 are computed over these
 MEASURE_NAMES = ("nDCG@10", "MAP", "P@10", "R@100")
-OUR_MODES = ("or_bonus", "and_fallback")
-CONFIG_NAMES = ("baseline", *OUR_MODES)
 
 Qrels = dict[str, dict[str, int]]  # query id -> document id -> relevance (> 0 only)
 
@@ -218,6 +219,11 @@ class Collection:
     unjudged: list[Query]  # left out of every average
     unknown_docs: int  # judgments naming a document the collection does not have
 
+    def keyword_queries(self) -> list[Query]:
+        """Each judged query cut to what a searcher would type: see :func:`keywords`."""
+        frequency = document_frequencies(self.documents)
+        return [replace(q, text=keywords(q.text, frequency)) for q in self.queries]
+
 
 def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = None) -> Collection:
     """Documents, judged queries (the first ``max_queries`` of them) and their judgments."""
@@ -234,63 +240,118 @@ def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = 
     return Collection(spec.name, documents, judged, kept, unjudged, unknown)
 
 
+# -- keyword queries -------------------------------------------------------------------------
+
+KEYWORDS = 3  # words per keyword query
+
+
+def document_frequencies(documents: Sequence[Document]) -> Counter[str]:
+    """How many documents hold each word (normalised, unstemmed, no stopwords)."""
+    frequency: Counter[str] = Counter()
+    for doc in documents:
+        frequency.update(analysis.vocabulary(f"{doc.title}\n{doc.text}"))
+    return frequency
+
+
+def keywords(text: str, frequency: Counter[str]) -> str:
+    """The query's ``KEYWORDS`` most specific words (fewest documents, at least one), in their
+    order in the query and as written: the words an expert would type into a search box.
+
+    "what similarity laws must be obeyed when constructing aeroelastic models of heated high
+    speed aircraft" becomes "aeroelastic heated aircraft" on Cranfield.
+    """
+    words: dict[str, tuple[int, str]] = {}  # normalised word -> (position, as written)
+    for position, (token, _start, _end) in enumerate(analysis.tokenize(text, spans=False)):
+        word = analysis.normalize(token)
+        if frequency[word] and word not in words:
+            words[word] = (position, token)
+    chosen = sorted(words, key=lambda w: (frequency[w], words[w][0]))[:KEYWORDS]
+    return " ".join(words[w][1] for w in sorted(chosen, key=lambda w: words[w][0]))
+
+
 # -- configurations --------------------------------------------------------------------------
+
+# Ranking parameters a run may vary, with the type of their values.
+RANKING_KNOBS: dict[str, Callable[[str], Any]] = {
+    "operator": str,
+    "all_words_bonus": float,
+    "title_boost": float,
+    "k1": float,
+    "b": float,
+    "proximity": float,
+    "proximity_slop": int,
+    "synonym_weight": float,
+}
+# Analysis (index-time) parameters: each distinct pair is indexed separately.
+ANALYSIS_KNOBS: dict[str, Callable[[str], Any]] = {"stemmer": str, "stopwords": str}
+
+
+def stopword_lists() -> dict[str, frozenset[str]]:
+    return {
+        "ours": analysis.STOPWORDS,  # searchapp/data/stopwords.txt
+        "whoosh": frozenset(STOP_WORDS),  # Whoosh's StemmingAnalyzer list, as the baseline
+        "none": frozenset(),
+    }
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    mode: str  # "baseline" or one of our operators
-    bonus: float | None = None  # ALL_WORDS_BONUS for this run (None: the module's value)
-    title_boost: float | None = None  # FIELD_BOOSTS["title"] for this run
+    """One way of ranking: the plain Whoosh baseline, or searchapp with these settings."""
+
+    label: str
+    ranking: Ranking | None  # None: the baseline
+    stemmer: str = analysis.STEMMER
+    stopwords: str = "ours"
 
     @property
-    def label(self) -> str:
-        parts = [self.mode]
-        if self.bonus is not None:
-            parts.append(f"b={self.bonus:g}")
-        if self.title_boost is not None:
-            parts.append(f"t={self.title_boost:g}")
-        return " ".join(parts)
+    def analysis_key(self) -> tuple[str, str]:
+        return self.stemmer, self.stopwords
+
+
+BASELINE = Config("baseline", None)
+DEFAULT = Config("searchapp", DEFAULT_RANKING)
+
+
+def _with(config: Config, changes: dict[str, Any]) -> Config:
+    ranking_changes = {k: v for k, v in changes.items() if k in RANKING_KNOBS}
+    analysis_changes = {k: v for k, v in changes.items() if k in ANALYSIS_KNOBS}
+    label = " ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changes.items()
+    )
+    assert config.ranking is not None
+    return replace(
+        config,
+        label=label,
+        ranking=replace(config.ranking, **ranking_changes),
+        **analysis_changes,
+    )
 
 
 def expand_configs(
-    modes: Sequence[str], bonuses: Sequence[float] = (), title_boosts: Sequence[float] = ()
+    variations: dict[str, list[Any]], *, grid: bool = False, baseline: bool = True
 ) -> list[Config]:
-    """One configuration per mode and experiment value (the bonus only matters to or_bonus)."""
-    configs = []
-    for mode in modes:
-        if mode == "baseline":
-            configs.append(Config(mode))
-            continue
-        for title_boost in title_boosts or [None]:
-            for bonus in (bonuses if mode == "or_bonus" else ()) or [None]:
-                configs.append(Config(mode, bonus, title_boost))
+    """The baseline, searchapp's defaults, and the variations: one configuration per value,
+    the rest at their defaults; with ``grid``, one per combination of values."""
+    configs = ([BASELINE] if baseline else []) + [DEFAULT]
+    if grid and variations:
+        names = list(variations)
+        combos = itertools.product(*(variations[n] for n in names))
+        changes = [dict(zip(names, combo, strict=True)) for combo in combos]
+    else:
+        changes = [{name: v} for name, values in variations.items() for v in values]
+    for change in changes:
+        config = _with(DEFAULT, change)
+        if config.ranking != DEFAULT.ranking or config.analysis_key != DEFAULT.analysis_key:
+            configs.append(config)
     return configs
-
-
-@contextmanager
-def patched(config: Config) -> Iterator[None]:
-    """Our ranking knobs set for one run and restored after it."""
-    saved_bonus = searchapp_search.ALL_WORDS_BONUS
-    saved_boosts = dict(searchapp_schema.FIELD_BOOSTS)
-    try:
-        if config.bonus is not None:
-            searchapp_search.ALL_WORDS_BONUS = config.bonus
-        if config.title_boost is not None:
-            # Changed in place: searchapp.search holds the same dict under its own name.
-            searchapp_schema.FIELD_BOOSTS["title"] = config.title_boost
-        yield
-    finally:
-        searchapp_search.ALL_WORDS_BONUS = saved_bonus
-        searchapp_schema.FIELD_BOOSTS.clear()
-        searchapp_schema.FIELD_BOOSTS.update(saved_boosts)
 
 
 # -- indexing and running --------------------------------------------------------------------
 
 
 def build_our_index(documents: Sequence[Document], root: Path) -> tuple[Path, list[Skipped]]:
-    """Write the documents as ``<id>.txt`` files and reindex them; the index and any skips."""
+    """Write the documents as ``<id>.txt`` files and reindex them; the index and any skips.
+    Analysis variants must be in effect (:func:`analysis.variant`) while this runs."""
     seeds = root / "docs"
     seeds.mkdir(parents=True)
     for doc in documents:
@@ -338,24 +399,23 @@ def run_baseline(index_dir: Path, queries: Sequence[Query]) -> Run:
     return run
 
 
-def run_ours(index_dir: Path, queries: Sequence[Query], config: Config) -> Run:
+def run_ours(index_dir: Path, queries: Sequence[Query], ranking: Ranking) -> Run:
     run = Run()
     started = time.perf_counter()
-    with patched(config):
-        engine = SearchEngine(index_dir, operator=config.mode)
-        try:
-            for q in queries:
-                try:
-                    ranked = engine.ranked(q.text, limit=DEPTH)
-                except QueryError as exc:
-                    run.query_errors[q.id] = exc.message
-                    ranked = []
-                except Exception as exc:  # a bug in our engine: recorded and reported
-                    run.crashes[q.id] = f"{type(exc).__name__}: {exc}"
-                    ranked = []
-                run.rankings[q.id] = [doc_id for doc_id, _score in ranked]
-        finally:
-            engine.close()
+    engine = SearchEngine(index_dir, ranking)
+    try:
+        for q in queries:
+            try:
+                ranked = engine.ranked(q.text, limit=DEPTH)
+            except QueryError as exc:
+                run.query_errors[q.id] = exc.message
+                ranked = []
+            except Exception as exc:  # a bug in our engine: recorded and reported
+                run.crashes[q.id] = f"{type(exc).__name__}: {exc}"
+                ranked = []
+            run.rankings[q.id] = [doc_id for doc_id, _score in ranked]
+    finally:
+        engine.close()
     run.seconds = time.perf_counter() - started
     return run
 
@@ -393,9 +453,13 @@ def mean(per_query: dict[str, dict[str, float]]) -> dict[str, float]:
 # -- the whole evaluation --------------------------------------------------------------------
 
 
+QUERY_KINDS = ("questions", "keywords")
+
+
 @dataclass(slots=True)
 class Row:
     collection: str
+    kind: str  # one of QUERY_KINDS
     config: str
     queries: int
     means: dict[str, float]
@@ -410,62 +474,81 @@ def _progress(message: str) -> None:
 def evaluate_collection(
     collection: Collection, configs: Sequence[Config], workdir: Path
 ) -> tuple[list[Row], dict[str, Any]]:
-    """Index once per engine, run every configuration; table rows and the JSON report."""
+    """Index once per analysis variant, run every configuration on both kinds of queries;
+    table rows and the JSON report."""
+    queries = {"questions": collection.queries, "keywords": collection.keyword_queries()}
     report: dict[str, Any] = {
         "documents": len(collection.documents),
         "queries": [q.id for q in collection.queries],
+        "keyword_queries": {q.id: q.text for q in queries["keywords"]},
         "unjudged_queries": [q.id for q in collection.unjudged],
         "judgments_for_unknown_documents": collection.unknown_docs,
+        "index_seconds": {},
+        "skipped_documents": {},
         "configs": {},
     }
-    started = time.perf_counter()
-    ours_dir, skipped = build_our_index(collection.documents, workdir / "ours")
-    report["index_seconds"] = {"ours": time.perf_counter() - started}
-    report["skipped_documents"] = [f"{s.path}: {s.reason}" for s in skipped]
-    if any(c.mode == "baseline" for c in configs):
+    runs: dict[tuple[str, str], Run] = {}  # (config label, query kind) -> run
+    if any(c.ranking is None for c in configs):
         started = time.perf_counter()
         baseline_dir = build_baseline_index(collection.documents, workdir / "baseline")
         report["index_seconds"]["baseline"] = time.perf_counter() - started
+        for kind, kind_queries in queries.items():
+            runs[BASELINE.label, kind] = run_baseline(baseline_dir, kind_queries)
+    ours = [c for c in configs if c.ranking is not None]
+    for key in dict.fromkeys(c.analysis_key for c in ours):
+        stemmer, stopwords = key
+        name = f"{stemmer}-{stopwords}"
+        with analysis.variant(stemmer, stopword_lists()[stopwords]):
+            started = time.perf_counter()
+            index_dir, skipped = build_our_index(collection.documents, workdir / name)
+            report["index_seconds"][name] = time.perf_counter() - started
+            report["skipped_documents"][name] = [f"{s.path}: {s.reason}" for s in skipped]
+            for config in (c for c in ours if c.analysis_key == key):
+                _progress(f"{collection.name}: {config.label}")
+                assert config.ranking is not None
+                for kind, kind_queries in queries.items():
+                    runs[config.label, kind] = run_ours(index_dir, kind_queries, config.ranking)
 
     rows = []
     for config in configs:
-        _progress(f"{collection.name}: {config.label}")
-        if config.mode == "baseline":
-            run = run_baseline(baseline_dir, collection.queries)
-        else:
-            run = run_ours(ours_dir, collection.queries, config)
-        per_query = evaluate(collection.qrels, run.rankings)
-        means = mean(per_query)
-        rows.append(
-            Row(
-                collection.name,
-                config.label,
-                len(per_query),
-                means,
-                len(run.query_errors),
-                run.seconds,
+        report["configs"][config.label] = {}
+        for kind in QUERY_KINDS:
+            run = runs[config.label, kind]
+            per_query = evaluate(collection.qrels, run.rankings)
+            means = mean(per_query)
+            rows.append(
+                Row(
+                    collection.name,
+                    kind,
+                    config.label,
+                    len(per_query),
+                    means,
+                    len(run.query_errors),
+                    run.seconds,
+                )
             )
-        )
-        report["configs"][config.label] = {
-            "mean": means,
-            "per_query": per_query,
-            "query_errors": run.query_errors,
-            "crashes": run.crashes,
-            "seconds": run.seconds,
-        }
+            report["configs"][config.label][kind] = {
+                "mean": means,
+                "per_query": per_query,
+                "query_errors": run.query_errors,
+                "crashes": run.crashes,
+                "seconds": run.seconds,
+            }
     return rows, report
 
 
 def format_table(rows: Sequence[Row]) -> str:
     width = max([len("config"), *(len(r.config) for r in rows)]) + 2
-    header = f"{'collection':<12}{'config':<{width}}{'queries':>7}  " + "".join(
-        f"{m:<9}" for m in MEASURE_NAMES
+    header = (
+        f"{'collection':<12}{'queries':<11}{'config':<{width}}{'n':>4}  "
+        + "".join(f"{m:<9}" for m in MEASURE_NAMES)
+        + f"{'QueryError':>10}  {'time':>7}"
     )
-    lines = [header + f"{'QueryError':>10}  {'time':>7}"]
+    lines = [header]
     for r in rows:
         metrics = "".join(f"{r.means[m]:<9.4f}" for m in MEASURE_NAMES)
         lines.append(
-            f"{r.collection:<12}{r.config:<{width}}{r.queries:>7}  {metrics}"
+            f"{r.collection:<12}{r.kind:<11}{r.config:<{width}}{r.queries:>4}  {metrics}"
             f"{r.query_errors:>10}  {r.seconds:>6.1f}s"
         )
     return "\n".join(lines)
@@ -487,23 +570,29 @@ def format_notes(reports: dict[str, dict[str, Any]], queries_by: dict[str, dict]
                 f"  {report['judgments_for_unknown_documents']} judgments name a document "
                 "the collection does not have"
             )
-        for skip in report["skipped_documents"]:
+        for skip in dict.fromkeys(
+            s for skips in report["skipped_documents"].values() for s in skips
+        ):
             notes.append(f"  searchapp skipped {skip}")
         # Configurations usually refuse the same queries: one line per distinct set.
         refused: dict[tuple[tuple[str, str], ...], list[str]] = {}
-        for label, result in report["configs"].items():
-            if result["query_errors"]:
-                refused.setdefault(tuple(result["query_errors"].items()), []).append(label)
+        for label, kinds in report["configs"].items():
+            for kind, result in kinds.items():
+                if result["query_errors"]:
+                    key = tuple(result["query_errors"].items())
+                    refused.setdefault(key, []).append(f"{label} ({kind})")
         for errors, labels in refused.items():
             notes.append(
                 f"  {', '.join(labels)}: {len(errors)} queries raised QueryError (counted as no "
                 "hits): " + "; ".join(f"{q}: {msg}" for q, msg in errors)
             )
-        for label, result in report["configs"].items():
-            for q, msg in result["crashes"].items():
-                notes.append(
-                    f"  BUG {label}: query {q} raised {msg}; query text: {queries_by[name][q]!r}"
-                )
+        for label, kinds in report["configs"].items():
+            for kind, result in kinds.items():
+                for q, msg in result["crashes"].items():
+                    notes.append(
+                        f"  BUG {label} ({kind}): query {q} raised {msg}; "
+                        f"query text: {queries_by[name][q]!r}"
+                    )
     return notes
 
 
@@ -520,17 +609,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--max-queries", type=int, default=None, help="the first N judged queries of each"
     )
-    parser.add_argument("--configs", type=_csv(str), default=list(CONFIG_NAMES))
-    parser.add_argument("--bonus", type=_csv(float), default=[], help="ALL_WORDS_BONUS values")
-    parser.add_argument("--title-boost", type=_csv(float), default=[], help="title boosts")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain Whoosh")
+    parser.add_argument(
+        "--grid", action="store_true", help="every combination of the values given below"
+    )
+    for name, kind in {**RANKING_KNOBS, **ANALYSIS_KNOBS}.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            type=_csv(kind),
+            default=[],
+            help=f"values of {name} to try, comma-separated",
+        )
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args(argv)
     for name in args.only:
         if name not in COLLECTIONS:
             parser.error(f"unknown collection {name!r}; known: {', '.join(COLLECTIONS)}")
-    for name in args.configs:
-        if name not in CONFIG_NAMES:
-            parser.error(f"unknown config {name!r}; known: {', '.join(CONFIG_NAMES)}")
+    choices = {
+        "operator": OPERATORS,
+        "stemmer": tuple(analysis.STEMMERS),
+        "stopwords": tuple(stopword_lists()),
+    }
+    for name, known in choices.items():
+        for value in getattr(args, name):
+            if value not in known:
+                parser.error(f"unknown {name} {value!r}; known: {', '.join(known)}")
     if args.max_queries is not None and args.max_queries < 1:
         parser.error("--max-queries must be at least 1")
     return args
@@ -540,7 +644,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the evaluation; 1 when a query crashed our engine (a bug), else 0."""
     args = parse_args(argv)
     started = time.perf_counter()
-    configs = expand_configs(args.configs, args.bonus, args.title_boost)
+    variations = {
+        name: getattr(args, name)
+        for name in {**RANKING_KNOBS, **ANALYSIS_KNOBS}
+        if getattr(args, name)
+    }
+    configs = expand_configs(variations, grid=args.grid, baseline=not args.no_baseline)
     rows: list[Row] = []
     reports: dict[str, dict[str, Any]] = {}
     queries_by: dict[str, dict[str, str]] = {}
@@ -559,17 +668,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     for note in format_notes(reports, queries_by):
         print(note)
+    print(f"searchapp = the defaults: {DEFAULT_RANKING}, stemmer {analysis.STEMMER}")
     print(f"total time: {seconds:.1f} s")
     if args.json:
         settings = {
             "depth": DEPTH,
-            "all_words_bonus": searchapp_search.ALL_WORDS_BONUS,
-            "field_boosts": dict(searchapp_schema.FIELD_BOOSTS),
+            "defaults": asdict(DEFAULT_RANKING),
+            "configs": {
+                c.label: {
+                    "ranking": asdict(c.ranking) if c.ranking else None,
+                    "stemmer": c.stemmer,
+                    "stopwords": c.stopwords,
+                }
+                for c in configs
+            },
             "max_queries": args.max_queries,
         }
         payload = {"settings": settings, "seconds": seconds, "collections": reports}
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    crashed = any(r["crashes"] for rep in reports.values() for r in rep["configs"].values())
+    crashed = any(
+        result["crashes"]
+        for report in reports.values()
+        for kinds in report["configs"].values()
+        for result in kinds.values()
+    )
     return 1 if crashed else 0
 
 

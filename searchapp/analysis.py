@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from nltk import redos
+from nltk.stem import LancasterStemmer, PorterStemmer
+from nltk.stem.api import StemmerI
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 
@@ -39,7 +42,14 @@ class _TrustedRegexpTokenizer(RegexpTokenizer):
 
 
 _tokenizer = _TrustedRegexpTokenizer(_TOKEN_PATTERN)
-_stemmer = SnowballStemmer("english")
+# NLTK's English stemmers that need no downloaded data; benchmarks/relevance.py compares them.
+STEMMERS: dict[str, Callable[[], StemmerI]] = {
+    "snowball": lambda: SnowballStemmer("english"),
+    "porter": PorterStemmer,
+    "lancaster": LancasterStemmer,
+}
+STEMMER = "snowball"
+_stemmer: StemmerI = STEMMERS[STEMMER]()
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
 # Longer "words" are base64 blobs, URLs run together or garbage; they only bloat the index.
 MAX_TOKEN_LENGTH = 60
@@ -53,6 +63,22 @@ def _load_stopwords() -> frozenset[str]:
 
 
 STOPWORDS: frozenset[str] = _load_stopwords()
+
+
+@contextmanager
+def variant(stemmer: str = STEMMER, stopwords: frozenset[str] | None = None) -> Iterator[None]:
+    """Run the chain with another stemmer or stopword list, for experiments
+    (``benchmarks/relevance.py``): an index built inside must be searched inside too."""
+    global _stemmer, STOPWORDS
+    saved = _stemmer, STOPWORDS
+    _stemmer = STEMMERS[stemmer]()
+    STOPWORDS = STOPWORDS if stopwords is None else stopwords
+    stem.cache_clear()
+    try:
+        yield
+    finally:
+        _stemmer, STOPWORDS = saved
+        stem.cache_clear()
 
 
 @dataclass(slots=True)

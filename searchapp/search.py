@@ -28,10 +28,11 @@ from . import analysis
 from .corpus import shorten
 from .errors import NotFound, QueryError
 from .indexer import open_index
-from .schema import FIELD_BOOSTS, FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
-from .tags import default_gazetteer
+from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
+from .tags import Gazetteer, default_gazetteer, default_synonyms
 
-MAX_QUERY_LENGTH = 1000
+# Long enough for a pasted paragraph (the longest CISI question is 2,023 characters).
+MAX_QUERY_LENGTH = 2500
 MAX_PER_PAGE = 100
 # Deepest result a client may page to; deeper pages cost a full top-N sort per request.
 MAX_RESULT_WINDOW = 10_000
@@ -43,10 +44,9 @@ QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
 # Values listed per facet (the selected ones are always listed too).
 FACET_SIZE = 12
 RELATED_COUNT = 5
-# How much a document matching every query word gains over one matching only some of them.
-ALL_WORDS_BONUS = 1.0
 
 Operator = Literal["or_bonus", "and_fallback"]
+OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
@@ -330,10 +330,44 @@ SNIPPETS = highlight.Highlighter(
 )
 
 
-def _parser() -> MultifieldParser:
-    parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=FIELD_BOOSTS, group=OrGroup)
-    parser.add_plugin(FuzzyTermPlugin())
-    return parser
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How plain query words are combined and scored.
+
+    The defaults are the best configuration ``benchmarks/relevance.py`` measured on the
+    Cranfield, CISI and MED collections, for both their long questions and keyword versions of
+    them (README, "Relevance").
+    """
+
+    # or_bonus: any word matches, all words earn ``all_words_bonus``; and_fallback: all words
+    # are required, unless no document has them all.
+    operator: Operator = "or_bonus"
+    all_words_bonus: float = 1.0
+    title_boost: float = 2.0  # BM25F weight of a title match against a body match
+    k1: float = 1.2  # BM25 term-frequency saturation
+    b: float = 0.75  # BM25 length normalisation
+    # Extra weight of two consecutive query words found within ``proximity_slop`` words of each
+    # other in the body (0: off).
+    proximity: float = 0.0
+    proximity_slop: int = 4
+    # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
+    synonym_weight: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.operator not in OPERATORS:
+            raise ValueError(f"operator must be one of {', '.join(OPERATORS)}")
+
+    def weighting(self) -> scoring.WeightingModel:
+        return scoring.BM25F(B=self.b, K1=self.k1)
+
+    def parser(self) -> MultifieldParser:
+        boosts = {"title": self.title_boost, "body": 1.0}
+        parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=boosts, group=OrGroup)
+        parser.add_plugin(FuzzyTermPlugin())
+        return parser
+
+
+DEFAULT_RANKING = Ranking()
 
 
 def check_query_text(text: str | None) -> str:
@@ -493,34 +527,146 @@ def _all_of(filters: list[query.Query]) -> query.Query | None:
     return filters[0] if len(filters) == 1 else query.And(filters)
 
 
-def _combine_words(q: query.Query, operator: Operator) -> query.Query:
-    """Apply the plain-words policy to the top-level clauses (one per word or phrase, joined
-    by OR by the parser): add the all-words bonus, or require all words. The words before a
-    top-level NOT get the same treatment."""
+def _clause_words(clause: query.Query) -> tuple[str, ...] | None:
+    """The stems a plain word or quoted phrase clause looks for in every searched field
+    (``Or([Term("title", w), Term("body", w)])``), or None for any other clause."""
+    parts = clause.subqueries if isinstance(clause, query.Or) else [clause]
+    found: set[tuple[str, ...]] = set()
+    for part in parts:
+        if isinstance(part, query.Term) and part.fieldname in SEARCH_FIELDS:
+            found.add((part.text,))
+        elif isinstance(part, query.Phrase) and part.fieldname in SEARCH_FIELDS:
+            found.add(tuple(part.words))
+        else:
+            return None
+    return found.pop() if len(found) == 1 else None
+
+
+def _words_query(words: tuple[str, ...], title_boost: float) -> query.Query:
+    """Stems as a term (one) or phrase (several) in the title or the body."""
+
+    def one(fieldname: str, boost: float) -> query.Query:
+        if len(words) == 1:
+            return query.Term(fieldname, words[0], boost=boost)
+        return query.Phrase(fieldname, list(words), boost=boost)
+
+    return query.Or([one("title", title_boost), one("body", 1.0)])
+
+
+@dataclass(slots=True)
+class _Concept:
+    """One thing the query asks for: a word, a phrase, or words a synonym group matched.
+
+    ``clauses`` are the user's own clauses; ``synonym`` the other spellings, down-weighted.
+    """
+
+    clauses: list[query.Query]
+    synonym: query.Query | None = None
+
+    def any_words(self) -> list[query.Query]:
+        return self.clauses + ([self.synonym] if self.synonym else [])
+
+    def all_words(self) -> query.Query:
+        own = self.clauses[0] if len(self.clauses) == 1 else query.And(self.clauses)
+        return query.Or([own, self.synonym]) if self.synonym else own
+
+
+def _synonym_concepts(
+    clauses: list[query.Query], text: str, ranking: Ranking, synonyms: Gazetteer
+) -> list[_Concept]:
+    """The clauses as concepts, runs of clauses that spell a synonym group's entry merged into
+    one concept that also accepts the group's other entries."""
+    concepts = [_Concept([clause]) for clause in clauses]
+    if not ranking.synonym_weight:
+        return concepts
+    words = [_clause_words(clause) for clause in clauses]
+    for mention in synonyms.mentions(text):
+        typed = tuple(
+            t.text for t in analysis.analyze(text[mention.start : mention.end], compounds=False)
+        )
+        run = _find_run(words, typed)
+        if run is None:
+            continue  # inside a field clause, a NOT or a pattern: left as typed
+        start, end = run
+        others = {
+            tuple(t.text for t in analysis.analyze(spelling, compounds=False))
+            for spelling in synonyms.tag(mention.name).spellings
+        } - {typed, ()}
+        if not others:
+            continue
+        alternatives = [_words_query(w, ranking.title_boost) for w in sorted(others)]
+        synonym = query.Or(alternatives, boost=ranking.synonym_weight)
+        merged = [c for concept in concepts[start:end] for c in concept.clauses]
+        concepts[start:end] = [_Concept(merged, synonym)]
+        words[start:end] = [None]  # consumed: a later mention can't claim these clauses
+    return concepts
+
+
+def _find_run(
+    words: list[tuple[str, ...] | None], wanted: tuple[str, ...]
+) -> tuple[int, int] | None:
+    """The first run of consecutive clauses whose words, joined, are ``wanted``."""
+    for start in range(len(words)):
+        joined: tuple[str, ...] = ()
+        for end in range(start, len(words)):
+            if words[end] is None:
+                break
+            joined += words[end]
+            if joined == wanted:
+                return start, end + 1
+            if len(joined) >= len(wanted):
+                break
+    return None
+
+
+def _proximity(clauses: list[query.Query], ranking: Ranking) -> list[query.Query]:
+    """A bonus per pair of consecutive single-word clauses found near each other in the body."""
+    if not ranking.proximity:
+        return []
+    words = [_clause_words(clause) for clause in clauses]
+    return [
+        query.Phrase("body", [a[0], b[0]], slop=ranking.proximity_slop, boost=ranking.proximity)
+        for a, b in zip(words, words[1:], strict=False)
+        if a and b and len(a) == len(b) == 1 and a != b
+    ]
+
+
+def _combine_words(q: query.Query, text: str, ranking: Ranking, synonyms: Gazetteer) -> query.Query:
+    """Apply the plain-words policy to the top-level clauses (one per word or phrase, OR-ed by
+    the parser): synonyms, the proximity bonus, and the all-words bonus or requirement. The
+    words before a top-level NOT get the same treatment."""
     if isinstance(q, query.AndNot):
-        return query.AndNot(_combine_words(q.a, operator), q.b)
-    if not (isinstance(q, query.Or) and len(q.subqueries) > 1):
+        return query.AndNot(_combine_words(q.a, text, ranking, synonyms), q.b)
+    clauses = list(q.subqueries) if isinstance(q, query.Or) else [q]
+    concepts = _synonym_concepts(clauses, text, ranking, synonyms)
+    near = _proximity(clauses, ranking)
+    if len(concepts) == 1 and not concepts[0].synonym and not near:
         return q
-    if operator == "and_fallback":
-        return query.And(q.subqueries)
-    if ALL_WORDS_BONUS:
-        return query.Or([q, query.And(q.subqueries, boost=ALL_WORDS_BONUS)])
-    return q
+    any_words = [c for concept in concepts for c in concept.any_words()]
+    all_words = [concept.all_words() for concept in concepts]
+    if ranking.operator == "and_fallback":
+        # Proximity only ranks documents that hold every word.
+        scored: query.Query = query.And(all_words)
+        return query.AndMaybe(scored, query.Or(near)) if near else scored
+    combined = any_words + near
+    if ranking.all_words_bonus and len(all_words) > 1:
+        combined.append(query.And(all_words, boost=ranking.all_words_bonus))
+    return query.Or(combined)
 
 
 def build_query(
     text: str,
     reader: IndexReader,
-    operator: Operator = "or_bonus",
+    ranking: Ranking = DEFAULT_RANKING,
     filters: Filters | None = None,
+    synonyms: Gazetteer | None = None,
 ) -> SearchQuery:
     """Parse user query text into the Whoosh queries that are run.
 
-    Plain words are OR-ed, and documents holding all of them get ``ALL_WORDS_BONUS`` more
-    (``or_bonus``), or are required (``and_fallback``, which falls back to OR when nothing
-    matches all words; see :meth:`SearchEngine.search`). Metadata clauses in the text and
-    ``filters`` go to the filter, which restricts the hits without changing their scores.
-    Empty text with filters matches every document that passes them.
+    Plain words are combined as ``ranking`` says (see :class:`Ranking`); ``synonyms`` default
+    to the packaged groups. Metadata clauses in the text and ``filters`` go to the filter,
+    which restricts the hits without changing their scores. Empty text with filters matches
+    every document that passes them.
     """
     extra = filters.to_query() if filters else None
     if extra is not None and not text.strip():
@@ -528,14 +674,15 @@ def build_query(
     text = _QUESTION_MARK.sub("", text)
     text = _normalize_fields(text)
     try:
-        parsed = _parser().parse(text, normalize=False)
+        parsed = ranking.parser().parse(text, normalize=False)
     except Exception as exc:  # the parser is lenient; anything left is a query we can't read
         raise QueryError(f"Could not understand the query: {exc}") from exc
     q = _fix_negations(_Expander(reader).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
     q, required = _split_filters(q)
-    q = _combine_words(q, operator).normalize()
+    synonyms = default_synonyms() if synonyms is None else synonyms
+    q = _combine_words(q, text, ranking, synonyms).normalize()
     if q is query.NullQuery:
         raise QueryError(_nothing_to_search_message(text))
     if extra is not None:
@@ -554,17 +701,22 @@ def _nothing_to_search_message(text: str) -> str:
 
 
 def _or_fallback(q: query.Query) -> query.Query:
+    """The and_fallback query with its required words made optional."""
     if isinstance(q, query.And):
         return query.Or(q.subqueries)
+    if isinstance(q, query.AndMaybe):
+        return query.AndMaybe(_or_fallback(q.a), q.b)
+    if isinstance(q, query.AndNot):
+        return query.AndNot(_or_fallback(q.a), q.b)
     return q
 
 
 class SearchEngine:
     """Searches one index directory from any number of threads."""
 
-    def __init__(self, index_dir: Path, operator: Operator = "or_bonus") -> None:
+    def __init__(self, index_dir: Path, ranking: Ranking = DEFAULT_RANKING) -> None:
         self.index_dir = Path(index_dir)
-        self.operator: Operator = operator
+        self.ranking = ranking
         self._ix = None
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -587,7 +739,7 @@ class SearchEngine:
         # A new searcher, not Searcher.refresh(): whoosh3 3.54 reuses segment readers by
         # segment id there, so deletions committed since are ignored and merged-away segments
         # come back (test_deleted_documents_vanish_from_an_open_engine).
-        fresh = ix.searcher(weighting=scoring.BM25F())
+        fresh = ix.searcher(weighting=self.ranking.weighting())
         with self._lock:
             if current is not None:
                 self._searchers.remove(current)
@@ -635,13 +787,13 @@ class SearchEngine:
         searcher = self.searcher()
         reader = searcher.reader()
         suggestion = suggest(text, searcher) if text else None
-        q = build_query(text, reader, self.operator, filters)
+        q = build_query(text, reader, self.ranking, filters)
         options: dict[str, Any] = {"sort": sort, "facets": facets}
         results = self._run(searcher, q, page, per_page, **options)
         corrected = False
         if results.total == 0 and suggestion and autocorrect:
             try:
-                suggested_q = build_query(suggestion, reader, self.operator, filters)
+                suggested_q = build_query(suggestion, reader, self.ranking, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
@@ -672,7 +824,7 @@ class SearchEngine:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
         searcher = self.searcher()
-        q = build_query(check_query_text(text), searcher.reader(), self.operator)
+        q = build_query(check_query_text(text), searcher.reader(), self.ranking)
         return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit)]
 
     def _run(
@@ -696,7 +848,7 @@ class SearchEngine:
             options["groupedby"] = FACET_FIELDS
             options["maptype"] = sorting.Count
         results = searcher.search_page(q.scored, page, pagelen=per_page, **options)
-        if results.total == 0 and self.operator == "and_fallback":
+        if results.total == 0 and self.ranking.operator == "and_fallback":
             fallback = _or_fallback(q.scored)
             if fallback is not q.scored:
                 results = searcher.search_page(fallback, page, pagelen=per_page, **options)
@@ -728,7 +880,7 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                parsed = build_query(check_query_text(text), searcher.reader())
+                parsed = build_query(check_query_text(text), searcher.reader(), self.ranking)
                 terms = _query_terms(parsed.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing

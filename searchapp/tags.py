@@ -239,9 +239,14 @@ class Gazetteer:
     def load(cls, path: Path | None = None) -> Gazetteer:
         """Load a gazetteer file; by default the one packaged in ``searchapp/data``."""
         if path is None:
-            packaged = resources.files("searchapp").joinpath("data/gazetteer.toml")
-            return cls.loads(packaged.read_text("utf-8"), "searchapp/data/gazetteer.toml")
+            return cls.packaged("gazetteer.toml")
         return cls.loads(Path(path).read_text("utf-8"), str(path))
+
+    @classmethod
+    def packaged(cls, filename: str) -> Gazetteer:
+        """Load a file in gazetteer format packaged in ``searchapp/data``."""
+        text = resources.files("searchapp").joinpath(f"data/{filename}").read_text("utf-8")
+        return cls.loads(text, f"searchapp/data/{filename}")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -252,9 +257,13 @@ class Gazetteer:
     def tags(self) -> tuple[Tag, ...]:
         return self._tags
 
+    def tag(self, name: str) -> Tag:
+        """The tag called ``name`` (a canonical name); KeyError if there is none."""
+        return self._tags[self._index[name]]
+
     def kind(self, name: str) -> str:
         """The kind of the tag called ``name`` (a canonical name); KeyError if there is none."""
-        return self._tags[self._index[name]].kind
+        return self.tag(name).kind
 
     def canonical(self, value: str) -> str | None:
         """The canonical name for a user-typed tag name or alias, ignoring case and
@@ -308,3 +317,9 @@ class Gazetteer:
 def default_gazetteer() -> Gazetteer:
     """The packaged gazetteer, loaded once."""
     return Gazetteer.load()
+
+
+@lru_cache(maxsize=1)
+def default_synonyms() -> Gazetteer:
+    """The packaged query-time synonym groups (``data/synonyms.toml``), loaded once."""
+    return Gazetteer.packaged("synonyms.toml")
