@@ -533,13 +533,14 @@ def _clause_words(clause: query.Query) -> tuple[str, ...] | None:
     parts = clause.subqueries if isinstance(clause, query.Or) else [clause]
     found: set[tuple[str, ...]] = set()
     for part in parts:
-        if isinstance(part, query.Term) and part.fieldname in SEARCH_FIELDS:
+        if isinstance(part, query.Term):
             found.add((part.text,))
-        elif isinstance(part, query.Phrase) and part.fieldname in SEARCH_FIELDS:
+        elif isinstance(part, query.Phrase):
             found.add(tuple(part.words))
         else:
             return None
-    return found.pop() if len(found) == 1 else None
+    fields = sorted(part.fieldname for part in parts)
+    return found.pop() if len(found) == 1 and fields == sorted(SEARCH_FIELDS) else None
 
 
 def _words_query(words: tuple[str, ...], title_boost: float) -> query.Query:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from benchmarks import relevance
 from searchapp.readers import parse_article
+from searchapp.search import DEFAULT_RANKING
 
 CRAN_DOCS = """\
 .I 1
@@ -192,24 +194,56 @@ def test_document_file_gives_searchapp_the_title() -> None:
     assert article.body == "the text ."
 
 
-def test_configs_expand_experiment_values() -> None:
-    configs = relevance.expand_configs(["baseline", "or_bonus", "and_fallback"], [0.5, 2], [1])
+def test_configs_vary_one_setting_at_a_time() -> None:
+    configs = relevance.expand_configs({"k1": [0.9, 1.2], "stemmer": ["porter"]})
+    labels = [c.label for c in configs]
+    # k1=1.2 is the default: not run twice.
+    assert labels == ["baseline", "searchapp", "k1=0.9", "stemmer=porter"]
+    k1 = configs[2]
+    assert k1.ranking == replace(DEFAULT_RANKING, k1=0.9)
+    assert k1.analysis_key == ("snowball", "ours")
+    assert configs[3].ranking == DEFAULT_RANKING
+    assert configs[3].analysis_key == ("porter", "ours")
+    assert configs[0].ranking is None
+
+
+def test_configs_grid_crosses_every_value() -> None:
+    configs = relevance.expand_configs(
+        {"k1": [0.9, 2.0], "b": [0.5, 0.9]}, grid=True, baseline=False
+    )
     assert [c.label for c in configs] == [
-        "baseline",
-        "or_bonus b=0.5 t=1",
-        "or_bonus b=2 t=1",
-        "and_fallback t=1",
+        "searchapp",
+        "k1=0.9 b=0.5",
+        "k1=0.9 b=0.9",
+        "k1=2 b=0.5",
+        "k1=2 b=0.9",
     ]
 
 
-def test_patched_restores_ranking_knobs() -> None:
-    from searchapp import schema, search
+def test_keywords_keep_the_most_specific_words_in_query_order() -> None:
+    docs = [
+        relevance.Document("1", "", "flutter of swept wings at supersonic speed"),
+        relevance.Document("2", "", "wings and speed of aircraft"),
+        relevance.Document("3", "", "speed of heated aircraft wings"),
+    ]
+    frequency = relevance.document_frequencies(docs)
+    assert frequency["wings"] == 3 and frequency["of"] == 0  # stopwords are not counted
+    text = "what is known about the Flutter of swept wings at high speed on heated aircraft"
+    # flutter, swept, heated occur once each; "high" and "known" occur nowhere.
+    assert relevance.keywords(text, frequency) == "Flutter swept heated"
 
-    bonus, boosts = search.ALL_WORDS_BONUS, dict(schema.FIELD_BOOSTS)
-    with relevance.patched(relevance.Config("or_bonus", bonus=7.0, title_boost=5.0)):
-        assert search.ALL_WORDS_BONUS == 7.0
-        assert search.FIELD_BOOSTS["title"] == 5.0  # the dict searchapp.search reads
-    assert (search.ALL_WORDS_BONUS, schema.FIELD_BOOSTS) == (bonus, boosts)
+
+def test_analysis_variant_is_undone_after_the_run() -> None:
+    from searchapp import analysis
+
+    before = [t.text for t in analysis.analyze("the organizing committees")]
+    with analysis.variant("lancaster", frozenset()):
+        assert [t.text for t in analysis.analyze("the organizing committees")] == [
+            "the",
+            "org",
+            "commit",
+        ]
+    assert [t.text for t in analysis.analyze("the organizing committees")] == before
 
 
 # -- end to end ------------------------------------------------------------------------------
@@ -218,27 +252,34 @@ def test_patched_restores_ranking_knobs() -> None:
 def test_main_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = write_cran(tmp_path / "collections")
     out = tmp_path / "out.json"
-    code = relevance.main(["--collections", str(root), "--only", "cran", "--json", str(out)])
+    code = relevance.main(
+        ["--collections", str(root), "--only", "cran", "--operator", "and_fallback"]
+        + ["--json", str(out)]
+    )
     assert code == 0
 
     report = json.loads(out.read_text())["collections"]["cran"]
     assert report["queries"] == ["1", "2", "3"]
     assert report["unjudged_queries"] == ["4"]
     configs = report["configs"]
-    assert set(configs) == {"baseline", "or_bonus", "and_fallback"}
-    for result in configs.values():
-        assert not result["crashes"]
-        for value in [*result["mean"].values()] + [
-            v for per_query in result["per_query"].values() for v in per_query.values()
-        ]:
-            assert 0.0 <= value <= 1.0
+    assert set(configs) == {"baseline", "searchapp", "operator=and_fallback"}
+    for kinds in configs.values():
+        assert set(kinds) == {"questions", "keywords"}
+        for result in kinds.values():
+            assert not result["crashes"]
+            for value in [*result["mean"].values()] + [
+                v for per_query in result["per_query"].values() for v in per_query.values()
+            ]:
+                assert 0.0 <= value <= 1.0
     # The only relevant document of query 1 is its exact match.
-    assert configs["or_bonus"]["per_query"]["1"]["nDCG@10"] == 1.0
+    ours = configs["searchapp"]["questions"]
+    assert ours["per_query"]["1"]["nDCG@10"] == 1.0
     # Only stopwords: QueryError, counted as no hits, not as a crash.
-    assert set(configs["or_bonus"]["query_errors"]) == {"2"}
-    assert configs["or_bonus"]["per_query"]["2"] == dict.fromkeys(relevance.MEASURE_NAMES, 0.0)
+    assert set(ours["query_errors"]) == {"2"}
+    assert ours["per_query"]["2"] == dict.fromkeys(relevance.MEASURE_NAMES, 0.0)
+    assert report["keyword_queries"]["3"] == "conduction composite slabs"
 
     printed = capsys.readouterr().out
-    assert "or_bonus" in printed and "and_fallback" in printed
+    assert "searchapp" in printed and "operator=and_fallback" in printed
     assert "1 left out for lack of judgments" in printed
     assert "1 queries raised QueryError" in printed

@@ -1,0 +1,174 @@
+"""Ranking features: query-time synonyms, the proximity bonus, BM25 settings, operators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh import query
+
+from searchapp.indexer import open_index, reindex
+from searchapp.search import DEFAULT_RANKING, Ranking, SearchEngine, build_query
+from searchapp.tags import default_synonyms
+
+# Articles of the same length and shape, so only the word under test decides the order.
+FILLER = "The statement was issued on Tuesday after a long meeting of the committee."
+ARTICLES = {
+    "says-uk": "Ministers confirm the UK expelled diplomats",
+    "says-britain": "Ministers confirm Britain expelled diplomats",
+    "says-us": "Officials confirm the US expelled diplomats",
+    "says-american": "Officials confirm American agents expelled diplomats",
+    "pronoun": "Officials told us the diplomats were expelled",
+    "hackers": "Hackers stole files from the ministry",
+    "cyberattack": "A cyberattack hit servers at the ministry",
+    # The same words: together in one, far apart in the other.
+    "near": "Nerve agent traces found on handle by investigators yesterday",
+    "far": "Nerve traces found on handle by investigators yesterday, agent",
+}
+
+
+def write_articles(seeds: Path, articles: dict[str, str]) -> None:
+    seeds.mkdir()
+    for name, title in articles.items():
+        (seeds / f"{name}.txt").write_text(f"{title}\n\n{title}. {FILLER}\n", encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def ranking_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ranking")
+    write_articles(root / "seeds", ARTICLES)
+    reindex(root / "seeds", root / "index")
+    return root / "index"
+
+
+@pytest.fixture
+def make_engine(ranking_index: Path) -> Iterator:
+    engines: list[SearchEngine] = []
+
+    def make(**settings) -> SearchEngine:
+        engines.append(SearchEngine(ranking_index, Ranking(**settings)))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.close()
+
+
+def names(engine: SearchEngine, text: str) -> list[str]:
+    return [hit.id for hit in engine.search(text).hits]
+
+
+# -- synonyms --------------------------------------------------------------------------------
+
+
+def test_synonym_finds_the_other_spelling_below_the_typed_one(make_engine):
+    engine = make_engine()
+    found = names(engine, "UK")
+    assert found[:2] == ["says-uk", "says-britain"]
+    found = names(engine, "Britain")
+    assert found[:2] == ["says-britain", "says-uk"]
+
+
+def test_synonyms_off_finds_only_the_typed_word(make_engine):
+    engine = make_engine(synonym_weight=0)
+    assert names(engine, "UK") == ["says-uk"]
+
+
+def test_acronym_synonyms_need_capitals(make_engine):
+    engine = make_engine()
+    assert {"says-us", "says-american"} <= set(names(engine, "US"))
+    # The pronoun is not the country: no American articles for "us" (the index is lower-case,
+    # so the word itself matches either way).
+    assert set(names(engine, "us")) == {"says-us", "pronoun"}
+
+
+def test_multiword_and_compound_synonyms(make_engine):
+    engine = make_engine()
+    found = names(engine, "cyber attack")
+    assert {"hackers", "cyberattack"} <= set(found)
+    assert set(names(engine, "hacker")) >= {"hackers", "cyberattack"}
+
+
+def test_synonym_counts_for_every_word_operators(make_engine):
+    # AND semantics: "Britain" satisfies "UK" without falling back to OR.
+    engine = make_engine(operator="and_fallback")
+    assert set(names(engine, "UK diplomats")) == {"says-uk", "says-britain"}
+
+
+def test_synonym_is_highlighted(make_engine):
+    page = make_engine().search("UK")
+    hit = next(h for h in page.hits if h.id == "says-britain")
+    assert re.findall(r"<mark>(.*?)</mark>", hit.title_html) == ["Britain"]
+
+
+def test_synonyms_leave_field_clauses_and_negations_alone(ranking_index: Path):
+    with open_index(ranking_index).reader() as reader:
+        synonyms = default_synonyms()
+        negated = build_query("diplomats NOT UK", reader, synonyms=synonyms).scored
+        assert isinstance(negated, query.AndNot)
+        assert "britain" not in {t for _f, t in negated.b.iter_all_terms()}
+        fielded = build_query("title:UK", reader, synonyms=synonyms).scored
+        assert {t for _f, t in fielded.iter_all_terms()} == {"uk"}
+
+
+def test_synonym_file_groups_are_tight() -> None:
+    # Each group's spellings must analyse to different words, or the entry is useless.
+    synonyms = default_synonyms()
+    for tag in synonyms.tags:
+        assert synonyms.canonical(tag.name) == tag.name
+        for spelling in tag.aliases:
+            assert synonyms.canonical(spelling) == tag.name
+
+
+# -- proximity -------------------------------------------------------------------------------
+
+
+def test_proximity_ranks_words_found_together_first(make_engine):
+    def scores(engine: SearchEngine) -> dict[str, float]:
+        return {doc_id: score for doc_id, score in engine.ranked("nerve agent")}
+
+    off = scores(make_engine(proximity=0.0))
+    assert off["near"] == pytest.approx(off["far"])
+    on = scores(make_engine(proximity=1.0))
+    assert on["near"] > on["far"]
+    assert on["far"] == pytest.approx(off["far"])  # the bonus only adds to the near one
+
+
+def test_proximity_query_pairs_consecutive_words(ranking_index: Path):
+    with open_index(ranking_index).reader() as reader:
+        ranking = Ranking(proximity=0.5, proximity_slop=3)
+        q = build_query("nerve agent traces", reader, ranking).scored
+        phrases = [sub for sub in q.subqueries if isinstance(sub, query.Phrase)]
+        assert [(p.words, p.slop, p.boost) for p in phrases] == [
+            (["nerv", "agent"], 3, 0.5),
+            (["agent", "trace"], 3, 0.5),
+        ]
+        off = build_query("nerve agent traces", reader, Ranking(proximity=0)).scored
+        assert not [s for s in off.subqueries if isinstance(s, query.Phrase)]
+
+
+# -- settings --------------------------------------------------------------------------------
+
+
+def test_bm25_settings_reach_the_searcher(make_engine):
+    engine = make_engine(k1=0.9, b=0.4)
+    weighting = engine.searcher().weighting
+    assert (weighting.K1, weighting.B) == (0.9, 0.4)
+
+
+def test_title_boost_setting_reaches_the_parser(ranking_index: Path):
+    with open_index(ranking_index).reader() as reader:
+        q = build_query("diplomats", reader, Ranking(title_boost=3.0)).scored
+        boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
+        assert boosts == {"title": 3.0, "body": 1.0}
+
+
+def test_unknown_operator_is_refused() -> None:
+    with pytest.raises(ValueError, match="operator"):
+        Ranking(operator="xor")  # type: ignore[arg-type]
+
+
+def test_defaults_are_the_api_defaults(app) -> None:
+    assert app.extensions["searchapp"].ranking == DEFAULT_RANKING
