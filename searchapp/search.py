@@ -343,8 +343,8 @@ class Ranking:
     # are required, unless no document has them all.
     operator: Operator = "or_bonus"
     all_words_bonus: float = 1.0
-    title_boost: float = 2.0  # BM25F weight of a title match against a body match
-    k1: float = 1.2  # BM25 term-frequency saturation
+    title_boost: float = 1.0  # BM25F weight of a title match against a body match
+    k1: float = 2.0  # BM25 term-frequency saturation
     b: float = 0.75  # BM25 length normalisation
     # Extra weight of two consecutive query words found within ``proximity_slop`` words of each
     # other in the body (0: off).
@@ -581,7 +581,12 @@ def _synonym_concepts(
     if not ranking.synonym_weight:
         return concepts
     words = [_clause_words(clause) for clause in clauses]
+    # Only words searched as typed: not "spy*", "title:UK" or a metadata clause.
+    plain = {match.start() for match in _plain_words(text)}
     for mention in synonyms.mentions(text):
+        within = _QUERY_WORD.finditer(text, mention.start, mention.end)
+        if any(word.start() not in plain for word in within):
+            continue
         typed = tuple(
             t.text for t in analysis.analyze(text[mention.start : mention.end], compounds=False)
         )

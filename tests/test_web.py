@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from searchapp.search import MAX_QUERY_LENGTH
 from searchapp.web import SECURITY_HEADERS, create_app
 
 from .conftest import VALID_FIXTURES
@@ -77,7 +78,7 @@ def test_api_search_suggestion_and_correction(client):
         ("", "Missing query"),
         ("q=", "Missing query"),
         ("q=%20%20", "Missing query"),
-        ("q=" + "a" * 1001, "Query too long"),
+        ("q=" + "a" * (MAX_QUERY_LENGTH + 1), "Query too long"),
         ("q=spy&page=abc", "page must be a whole number"),
         ("q=spy&page=1.5", "page must be a whole number"),
         ("q=spy&page=0", "page must be between"),
