@@ -465,6 +465,23 @@ class Row:
     means: dict[str, float]
     query_errors: int
     seconds: float
+    # Two-sided paired t-test of per-query nDCG@10 against the baseline (None: no baseline,
+    # or this is the baseline): below 0.05, the difference is unlikely to be chance.
+    p_value: float | None = None
+
+
+def paired_p_value(
+    ours: dict[str, dict[str, float]], baseline: dict[str, dict[str, float]]
+) -> float:
+    """The p-value of a paired t-test of nDCG@10 over the same queries; 1.0 if identical."""
+    from scipy.stats import ttest_rel
+
+    queries = sorted(ours)
+    a = [ours[q]["nDCG@10"] for q in queries]
+    b = [baseline[q]["nDCG@10"] for q in queries]
+    if a == b:
+        return 1.0
+    return float(ttest_rel(a, b).pvalue)
 
 
 def _progress(message: str) -> None:
@@ -510,11 +527,16 @@ def evaluate_collection(
                     runs[config.label, kind] = run_ours(index_dir, kind_queries, config.ranking)
 
     rows = []
+    per_query_of: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
     for config in configs:
         report["configs"][config.label] = {}
         for kind in QUERY_KINDS:
             run = runs[config.label, kind]
-            per_query = evaluate(collection.qrels, run.rankings)
+            per_query = per_query_of[config.label, kind] = evaluate(collection.qrels, run.rankings)
+            baseline = per_query_of.get((BASELINE.label, kind))
+            p_value = None
+            if baseline is not None and config.ranking is not None:
+                p_value = paired_p_value(per_query, baseline)
             means = mean(per_query)
             rows.append(
                 Row(
@@ -525,10 +547,12 @@ def evaluate_collection(
                     means,
                     len(run.query_errors),
                     run.seconds,
+                    p_value,
                 )
             )
             report["configs"][config.label][kind] = {
                 "mean": means,
+                "p_value_vs_baseline": p_value,
                 "per_query": per_query,
                 "query_errors": run.query_errors,
                 "crashes": run.crashes,
@@ -542,14 +566,15 @@ def format_table(rows: Sequence[Row]) -> str:
     header = (
         f"{'collection':<12}{'queries':<11}{'config':<{width}}{'n':>4}  "
         + "".join(f"{m:<9}" for m in MEASURE_NAMES)
-        + f"{'QueryError':>10}  {'time':>7}"
+        + f"{'p':<7}{'QueryError':>10}  {'time':>7}"
     )
     lines = [header]
     for r in rows:
         metrics = "".join(f"{r.means[m]:<9.4f}" for m in MEASURE_NAMES)
+        p_value = "-" if r.p_value is None else f"{r.p_value:.3f}"
         lines.append(
             f"{r.collection:<12}{r.kind:<11}{r.config:<{width}}{r.queries:>4}  {metrics}"
-            f"{r.query_errors:>10}  {r.seconds:>6.1f}s"
+            f"{p_value:<7}{r.query_errors:>10}  {r.seconds:>6.1f}s"
         )
     return "\n".join(lines)
 
@@ -669,6 +694,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in format_notes(reports, queries_by):
         print(note)
     print(f"searchapp = the defaults: {DEFAULT_RANKING}, stemmer {analysis.STEMMER}")
+    print("p: paired t-test of per-query nDCG@10 against the baseline (two-sided)")
     print(f"total time: {seconds:.1f} s")
     if args.json:
         settings = {

@@ -278,8 +278,21 @@ def test_main_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert set(ours["query_errors"]) == {"2"}
     assert ours["per_query"]["2"] == dict.fromkeys(relevance.MEASURE_NAMES, 0.0)
     assert report["keyword_queries"]["3"] == "conduction composite slabs"
+    assert configs["baseline"]["questions"]["p_value_vs_baseline"] is None
+    assert 0.0 <= configs["searchapp"]["questions"]["p_value_vs_baseline"] <= 1.0
 
     printed = capsys.readouterr().out
     assert "searchapp" in printed and "operator=and_fallback" in printed
     assert "1 left out for lack of judgments" in printed
     assert "1 queries raised QueryError" in printed
+
+
+def test_paired_p_value_against_the_baseline() -> None:
+    baseline = {str(q): {"nDCG@10": 0.2 + 0.01 * (q % 3)} for q in range(20)}
+    assert relevance.paired_p_value(baseline, baseline) == 1.0
+    better = {q: {"nDCG@10": v["nDCG@10"] + 0.3 + 0.01 * (int(q) % 2)} for q, v in baseline.items()}
+    assert relevance.paired_p_value(better, baseline) < 0.001
+    noisy = {
+        q: {"nDCG@10": v["nDCG@10"] + (0.1 if int(q) % 2 else -0.1)} for q, v in baseline.items()
+    }
+    assert relevance.paired_p_value(noisy, baseline) > 0.5
