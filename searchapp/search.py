@@ -351,7 +351,7 @@ class Ranking:
     proximity: float = 0.0
     proximity_slop: int = 4
     # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
-    synonym_weight: float = 0.5
+    synonym_weight: float = 0.3
 
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
@@ -564,12 +564,22 @@ class _Concept:
     clauses: list[query.Query]
     synonym: query.Query | None = None
 
+    # The synonym only scores in documents without the typed words, so a document saying
+    # "Britain" never outranks one saying "UK" because of the synonym, and "US" can't
+    # outweigh "election" in "US election". (Not Whoosh's DisjunctionMax: in whoosh3 3.54 its
+    # matcher takes the maximum over sub-matchers positioned on other documents.)
+
+    def _own_all(self) -> query.Query:
+        return self.clauses[0] if len(self.clauses) == 1 else query.And(self.clauses)
+
     def any_words(self) -> list[query.Query]:
-        return self.clauses + ([self.synonym] if self.synonym else [])
+        if not self.synonym:
+            return self.clauses
+        return [*self.clauses, query.AndNot(self.synonym, self._own_all())]
 
     def all_words(self) -> query.Query:
-        own = self.clauses[0] if len(self.clauses) == 1 else query.And(self.clauses)
-        return query.Or([own, self.synonym]) if self.synonym else own
+        own = self._own_all()
+        return query.Or([own, query.AndNot(self.synonym, own)]) if self.synonym else own
 
 
 def _synonym_concepts(
