@@ -18,6 +18,7 @@ FILLER = "The statement was issued on Tuesday after a long meeting of the commit
 ARTICLES = {
     "says-uk": "Ministers confirm the UK expelled diplomats",
     "says-britain": "Ministers confirm Britain expelled diplomats",
+    "says-both": "Ministers confirm the UK and Britain expelled diplomats",
     "says-us": "Officials confirm the US expelled diplomats",
     "says-american": "Officials confirm American agents expelled diplomats",
     "pronoun": "Officials told us the diplomats were expelled",
@@ -66,14 +67,25 @@ def names(engine: SearchEngine, text: str) -> list[str]:
 def test_synonym_finds_the_other_spelling_below_the_typed_one(make_engine):
     engine = make_engine()
     found = names(engine, "UK")
-    assert found[:2] == ["says-uk", "says-britain"]
+    assert found.index("says-uk") < found.index("says-britain")
     found = names(engine, "Britain")
-    assert found[:2] == ["says-britain", "says-uk"]
+    assert found.index("says-britain") < found.index("says-uk")
+
+
+def test_synonym_adds_nothing_where_the_typed_word_is(make_engine):
+    def scores(engine: SearchEngine) -> dict[str, float]:
+        return dict(engine.ranked("UK"))
+
+    on, off = scores(make_engine()), scores(make_engine(synonym_weight=0))
+    assert on["says-both"] == pytest.approx(off["says-both"])
+    assert on["says-uk"] == pytest.approx(off["says-uk"])
+    assert "says-britain" not in off
+    assert 0 < on["says-britain"] < on["says-uk"]
 
 
 def test_synonyms_off_finds_only_the_typed_word(make_engine):
     engine = make_engine(synonym_weight=0)
-    assert names(engine, "UK") == ["says-uk"]
+    assert set(names(engine, "UK")) == {"says-uk", "says-both"}
 
 
 def test_acronym_synonyms_need_capitals(make_engine):
@@ -94,13 +106,14 @@ def test_multiword_and_compound_synonyms(make_engine):
 def test_synonym_counts_for_every_word_operators(make_engine):
     # AND semantics: "Britain" satisfies "UK" without falling back to OR.
     engine = make_engine(operator="and_fallback")
-    assert set(names(engine, "UK diplomats")) == {"says-uk", "says-britain"}
+    assert set(names(engine, "UK diplomats")) == {"says-uk", "says-britain", "says-both"}
 
 
 def test_synonym_is_highlighted(make_engine):
     page = make_engine().search("UK")
     hit = next(h for h in page.hits if h.id == "says-britain")
     assert re.findall(r"<mark>(.*?)</mark>", hit.title_html) == ["Britain"]
+    assert "<mark>Britain</mark>" in hit.snippet
 
 
 def test_synonyms_leave_field_clauses_and_negations_alone(ranking_index: Path):
