@@ -281,6 +281,10 @@ RANKING_KNOBS: dict[str, Callable[[str], Any]] = {
     "proximity": float,
     "proximity_slop": int,
     "synonym_weight": float,
+    "feedback_docs": int,
+    "feedback_terms": int,
+    "feedback_weight": float,
+    "feedback_max_words": int,
 }
 # Analysis (index-time) parameters: each distinct pair is indexed separately.
 ANALYSIS_KNOBS: dict[str, Callable[[str], Any]] = {"stemmer": str, "stopwords": str}

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from whoosh import highlight, query, scoring, sorting
+from whoosh import classify, highlight, query, scoring, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -44,6 +44,8 @@ QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
 # Values listed per facet (the selected ones are always listed too).
 FACET_SIZE = 12
 RELATED_COUNT = 5
+# Characters of each top hit's body read for pseudo-relevance feedback (Ranking.feedback_docs).
+FEEDBACK_CHARS = 2000
 
 Operator = Literal["or_bonus", "and_fallback"]
 OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
@@ -322,8 +324,24 @@ class MarkFormatter(highlight.Formatter):
         return sorted(chosen, key=lambda f: f.startchar)
 
 
+class _Snippets(highlight.Highlighter):
+    """Whoosh's highlighter, marking the index terms it is given: the words searched for and
+    their synonyms, not the feedback terms that only reordered the hits (``highlight_hit``
+    would mark every term of the query that ran)."""
+
+    def snippet(self, text: str, terms: set[str], top: int = 3) -> str:
+        tokens = SCHEMA["body"].analyzer(
+            text, positions=True, chars=True, mode="index", removestops=False
+        )
+        tokens = self._merge_matched_tokens(highlight.set_matched_filter(tokens, terms))
+        fragments = self.fragmenter.fragment_tokens(text, tokens)
+        return self.formatter.format(
+            highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
+        )
+
+
 # Stateless between calls, so one serves every thread.
-SNIPPETS = highlight.Highlighter(
+SNIPPETS = _Snippets(
     fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=45, charlimit=None),
     formatter=MarkFormatter(),
     order=highlight.SCORE,  # best first; MarkFormatter restores text order
@@ -352,6 +370,14 @@ class Ranking:
     proximity_slop: int = 4
     # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
     synonym_weight: float = 0.3
+    # Pseudo-relevance feedback for queries of at most ``feedback_max_words`` words with more
+    # than twice ``feedback_docs`` hits: the key terms of the top ``feedback_docs`` hits (0:
+    # off) reorder the hits, at ``feedback_weight``. The hits themselves (and so the total and
+    # the facets) stay those of the query.
+    feedback_docs: int = 10
+    feedback_terms: int = 10
+    feedback_weight: float = 1.0
+    feedback_max_words: int = 3
 
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
@@ -819,8 +845,9 @@ class SearchEngine:
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
         terms = _query_terms(q.scored)
+        body_terms = _query_terms(q.scored, ["body"])
         ranked = sort == "relevance" and _scores_words(q.scored)
-        hits = [] if past_end else [self._hit(hit, terms, ranked) for hit in results]
+        hits = [] if past_end else [self._hit(hit, terms, body_terms, ranked) for hit in results]
         counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
@@ -863,17 +890,42 @@ class SearchEngine:
         if facets:
             options["groupedby"] = FACET_FIELDS
             options["maptype"] = sorting.Count
-        results = searcher.search_page(q.scored, page, pagelen=per_page, **options)
+        scored = q.scored if "sortedby" in options else self._with_feedback(searcher, q)
+        results = searcher.search_page(scored, page, pagelen=per_page, **options)
         if results.total == 0 and self.ranking.operator == "and_fallback":
             fallback = _or_fallback(q.scored)
             if fallback is not q.scored:
                 results = searcher.search_page(fallback, page, pagelen=per_page, **options)
         return results
 
-    def _hit(self, hit, terms: set[str], ranked: bool) -> Hit:
+    def _with_feedback(self, searcher: Searcher, q: SearchQuery) -> query.Query:
+        """The scored query, with the key terms of its top hits as an optional extra."""
+        ranking = self.ranking
+        typed = {text for fieldname, text in q.scored.iter_all_terms() if fieldname == "body"}
+        if not ranking.feedback_docs or not typed or len(typed) > ranking.feedback_max_words:
+            return q.scored
+        # Without the filter, so a filter never changes the scores (it only restricts).
+        top = searcher.search(q.scored, limit=ranking.feedback_docs)
+        if len(top) <= 2 * ranking.feedback_docs:
+            return q.scored  # too few hits: their key terms would only reshuffle them
+        # Each hit's title and opening (where news puts its key facts): reading whole long
+        # articles doubled the cost for no better terms.
+        expander = classify.Expander(searcher.reader(), "body")
+        for hit in top:
+            fields = hit.fields()
+            expander.add_text(f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}")
+        found = expander.expanded_terms(ranking.feedback_terms + len(typed))
+        expansion = [
+            query.Term("body", term, boost=weight) for term, weight in found if term not in typed
+        ][: ranking.feedback_terms]
+        if not expansion:
+            return q.scored
+        return query.AndMaybe(q.scored, query.Or(expansion, boost=ranking.feedback_weight))
+
+    def _hit(self, hit, terms: set[str], body_terms: set[str], ranked: bool) -> Hit:
         fields = hit.fields()
         body = fields["body"]
-        snippet = SNIPPETS.highlight_hit(hit, "body", top=3)
+        snippet = SNIPPETS.snippet(body, body_terms)
         if not snippet:
             snippet = _opening(body)
         return Hit(
@@ -995,12 +1047,13 @@ def _real_value(name: str, value: Any) -> bool:
     return bool(value)
 
 
-def _query_terms(q: query.Query) -> set[str]:
-    """The index terms a query looks for in the searched fields (phrase words included)."""
+def _query_terms(q: query.Query, fields: Iterable[str] = SEARCH_FIELDS) -> set[str]:
+    """The index terms a query looks for in ``fields`` (phrase words included)."""
+    wanted = frozenset(fields)
     return {
         text
         for fieldname, text in q.iter_all_terms(phrases=True)
-        if fieldname in SEARCH_FIELDS and isinstance(text, str)
+        if fieldname in wanted and isinstance(text, str)
     }
 
 

@@ -26,6 +26,13 @@ ARTICLES = {
     "cyberattack": "A cyberattack hit servers at the ministry",
     # The same words: together in one, far apart in the other.
     "near": "Nerve agent traces found on handle by investigators yesterday",
+    # Feedback: three articles tie "sleeper" to "novichok"; two more mention "sleeper" once,
+    # one of them with "novichok", the other with an unrelated word in its place.
+    "sleeper-1": "Sleeper cell novichok plot sleeper novichok",
+    "sleeper-2": "Sleeper agents novichok sleeper novichok",
+    "sleeper-3": "Novichok sleeper network sleeper novichok",
+    "with-novichok": "Police mention a sleeper and novichok",
+    "with-weather": "Police mention a sleeper and weather",
     "far": "Nerve traces found on handle by investigators yesterday, agent",
 }
 
@@ -76,7 +83,9 @@ def test_synonym_adds_nothing_where_the_typed_word_is(make_engine):
     def scores(engine: SearchEngine) -> dict[str, float]:
         return dict(engine.ranked("UK"))
 
-    on, off = scores(make_engine()), scores(make_engine(synonym_weight=0))
+    # Feedback off: it would pick other terms from the other hits.
+    on = scores(make_engine(feedback_docs=0))
+    off = scores(make_engine(feedback_docs=0, synonym_weight=0))
     assert on["says-both"] == pytest.approx(off["says-both"])
     assert on["says-uk"] == pytest.approx(off["says-uk"])
     assert "says-britain" not in off
@@ -160,6 +169,40 @@ def test_proximity_query_pairs_consecutive_words(ranking_index: Path):
         ]
         off = build_query("nerve agent traces", reader, Ranking(proximity=0)).scored
         assert not [s for s in off.subqueries if isinstance(s, query.Phrase)]
+
+
+# -- feedback --------------------------------------------------------------------------------
+
+
+def test_feedback_reorders_by_the_top_hits_key_terms(make_engine):
+    def scores(engine: SearchEngine) -> dict[str, float]:
+        return dict(engine.ranked("sleeper"))
+
+    off = scores(make_engine(feedback_docs=0))
+    assert off["with-novichok"] == pytest.approx(off["with-weather"])
+    on = scores(make_engine(feedback_docs=2))
+    assert on["with-novichok"] > on["with-weather"]
+    # Five hits are too few to learn from when reading three of them.
+    assert scores(make_engine(feedback_docs=3)) == pytest.approx(off)
+
+
+def test_feedback_keeps_the_hits_total_and_facets(make_engine):
+    off = make_engine(feedback_docs=0).search("sleeper", per_page=100)
+    on = make_engine(feedback_docs=2).search("sleeper", per_page=100)
+    assert {h.id for h in on.hits} == {h.id for h in off.hits}
+    assert (on.total, on.facets) == (off.total, off.facets)
+    # Only the words searched for are marked, not the feedback terms.
+    assert all("novichok</mark>" not in h.snippet.lower() for h in on.hits)
+    assert any("<mark>sleeper</mark>" in h.snippet.lower() for h in on.hits)
+
+
+def test_feedback_leaves_long_queries_alone(make_engine):
+    text = "police mention sleeper weather"  # four words: longer than feedback_max_words
+    on = dict(make_engine(feedback_docs=1, feedback_max_words=3).ranked(text))
+    off = dict(make_engine(feedback_docs=0).ranked(text))
+    assert on == pytest.approx(off)
+    allowed = dict(make_engine(feedback_docs=1, feedback_max_words=4).ranked(text))
+    assert allowed != pytest.approx(off)
 
 
 # -- settings --------------------------------------------------------------------------------
