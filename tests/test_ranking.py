@@ -182,8 +182,8 @@ def test_feedback_reorders_by_the_top_hits_key_terms(make_engine):
     assert off["with-novichok"] == pytest.approx(off["with-weather"])
     on = scores(make_engine(feedback_docs=2))
     assert on["with-novichok"] > on["with-weather"]
-    # Five hits are too few to learn from when reading three of them.
-    assert scores(make_engine(feedback_docs=3)) == pytest.approx(off)
+    # Reading all five hits teaches nothing about them: feedback is skipped.
+    assert scores(make_engine(feedback_docs=5)) == pytest.approx(off)
 
 
 def test_feedback_keeps_the_hits_total_and_facets(make_engine):
@@ -203,6 +203,14 @@ def test_feedback_leaves_long_queries_alone(make_engine):
     assert on == pytest.approx(off)
     allowed = dict(make_engine(feedback_docs=1, feedback_max_words=4).ranked(text))
     assert allowed != pytest.approx(off)
+
+
+def test_feedback_counts_typed_words_not_synonyms(ranking_index: Path):
+    with open_index(ranking_index).reader() as reader:
+        assert build_query("UK", reader).words == 1  # britain, british… not counted
+        assert build_query("police mention sleeper weather", reader).words == 4
+        assert build_query('"nerve agent" traces', reader).words == 3
+        assert build_query("sleeper source:reuters", reader).words == 1
 
 
 # -- settings --------------------------------------------------------------------------------
