@@ -20,8 +20,6 @@ from . import analysis
 SCHEMA_VERSION = 4
 
 SEARCH_FIELDS = ("title", "body")
-# Title matches count more than body matches (BM25F per-field boost at query time).
-FIELD_BOOSTS = {"title": 2.0, "body": 1.0}
 
 
 class NltkAnalyzer(Tokenizer):
