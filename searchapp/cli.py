@@ -188,6 +188,8 @@ def search(
         click.echo(f"Showing results for: {result.suggestion} (no results for {result.query!r})")
     elif result.suggestion:
         click.echo(f"Did you mean: {result.suggestion}")
+    for synonym in result.synonyms:
+        click.echo(f"Also searching {synonym.typed} as {', '.join(synonym.alternatives)}")
     click.echo(f"{result.total} result{'s' if result.total != 1 else ''} ({result.took_ms:.0f} ms)")
     for rank, hit in enumerate(result.hits, start=result.first_rank):
         click.echo()

@@ -206,6 +206,8 @@ class SearchPage:
     hits: list[Hit]
     sort: Sort = "relevance"
     facets: Facets = field(default_factory=Facets)
+    synonyms: tuple[Synonym, ...] = ()  # words also searched as other spellings
+    exact_query: str | None = None  # the query without those synonyms (expanded words quoted)
 
     @property
     def shown_query(self) -> str:
@@ -225,6 +227,8 @@ class SearchPage:
             "sort": self.sort,
             "results": [hit.to_dict(article_url) for hit in self.hits],
             "facets": self.facets.to_dict(),
+            "synonyms": [synonym.to_dict() for synonym in self.synonyms],
+            "exact_query": self.exact_query,
         }
 
     @property
@@ -329,11 +333,11 @@ class _Snippets(highlight.Highlighter):
     their synonyms, not the feedback terms that only reordered the hits (``highlight_hit``
     would mark every term of the query that ran)."""
 
-    def snippet(self, text: str, terms: set[str], top: int = 3) -> str:
+    def snippet(self, text: str, terms: Iterable[str], top: int = 3) -> str:
         tokens = SCHEMA["body"].analyzer(
             text, positions=True, chars=True, mode="index", removestops=False
         )
-        tokens = self._merge_matched_tokens(highlight.set_matched_filter(tokens, terms))
+        tokens = self._merge_matched_tokens(highlight.set_matched_filter(tokens, frozenset(terms)))
         fragments = self.fragmenter.fragment_tokens(text, tokens)
         return self.formatter.format(
             highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
@@ -540,12 +544,26 @@ def _split_filters(q: query.Query) -> tuple[query.Query, list[query.Query]]:
 
 
 @dataclass(frozen=True, slots=True)
+class Synonym:
+    """Words of the query that were also searched as other spellings of the same thing."""
+
+    typed: str  # as in the query: "UK"
+    alternatives: tuple[str, ...]  # as in data/synonyms.toml: ("Britain", "British", …)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"typed": self.typed, "alternatives": list(self.alternatives)}
+
+
+@dataclass(frozen=True, slots=True)
 class SearchQuery:
     """A parsed query: what ranks the hits, and what every hit must match besides."""
 
     scored: query.Query
     filter: query.Query | None = None
-    words: int = 0  # distinct words searched for in the text, as typed (synonyms not counted)
+    typed: frozenset[str] = frozenset()  # body terms of the words as typed (no synonyms)
+    synonyms: tuple[Synonym, ...] = ()
+    # The query with the expanded words quoted, which searches them as typed only.
+    exact_text: str | None = None
 
 
 def _all_of(filters: list[query.Query]) -> query.Query | None:
@@ -610,39 +628,70 @@ class _Concept:
 
 
 def _synonym_concepts(
-    clauses: list[query.Query], text: str, ranking: Ranking, synonyms: Gazetteer
+    clauses: list[query.Query],
+    text: str,
+    ranking: Ranking,
+    synonyms: Gazetteer,
+    used: list[tuple[int, int, Synonym]],
 ) -> list[_Concept]:
     """The clauses as concepts, runs of clauses that spell a synonym group's entry merged into
-    one concept that also accepts the group's other entries."""
+    one concept that also accepts the group's other entries. Each expansion is appended to
+    ``used`` with its span in ``text``."""
     concepts = [_Concept([clause]) for clause in clauses]
     if not ranking.synonym_weight:
         return concepts
     words = [_clause_words(clause) for clause in clauses]
-    # Only words searched as typed: not "spy*", "title:UK" or a metadata clause.
+    # Only words searched as typed: not "spy*", "title:UK", a metadata clause, nor anything in
+    # quotes, which is how a user asks for the exact words.
     plain = {match.start() for match in _plain_words(text)}
-    for mention in synonyms.mentions(text):
+    quoted = [match.span() for match in _QUOTED.finditer(text)]
+    for mention in synonyms.mentions(_capitalised(text)):
         within = _QUERY_WORD.finditer(text, mention.start, mention.end)
         if any(word.start() not in plain for word in within):
             continue
-        typed = tuple(
-            t.text for t in analysis.analyze(text[mention.start : mention.end], compounds=False)
-        )
+        if any(start <= mention.start < end for start, end in quoted):
+            continue
+        typed = _stems(text[mention.start : mention.end])
         run = _find_run(words, typed)
         if run is None:
-            continue  # inside a field clause, a NOT or a pattern: left as typed
-        start, end = run
-        others = {
-            tuple(t.text for t in analysis.analyze(spelling, compounds=False))
-            for spelling in synonyms.tag(mention.name).spellings
-        } - {typed, ()}
-        if not others:
+            continue  # inside a NOT or a field clause: left as typed
+        spellings: dict[tuple[str, ...], str] = {}  # other words -> first spelling of them
+        for spelling in synonyms.tag(mention.name).spellings:
+            spellings.setdefault(_stems(spelling), spelling)
+        spellings.pop(typed, None)
+        spellings.pop((), None)
+        if not spellings:
             continue
-        alternatives = [_words_query(w, ranking.title_boost) for w in sorted(others)]
+        alternatives = [_words_query(w, ranking.title_boost) for w in sorted(spellings)]
         synonym = query.Or(alternatives, boost=ranking.synonym_weight)
+        start, end = run
         merged = [c for concept in concepts[start:end] for c in concept.clauses]
         concepts[start:end] = [_Concept(merged, synonym)]
         words[start:end] = [None]  # consumed: a later mention can't claim these clauses
+        shown = Synonym(text[mention.start : mention.end], tuple(spellings.values()))
+        used.append((mention.start, mention.end, shown))
     return concepts
+
+
+# Lower-case query words that keep their case for synonym matching: "us" is the pronoun.
+_PRONOUNS = frozenset({"us"})
+
+
+def _capitalised(text: str) -> str:
+    """The query as if typed in capitals, for the synonym groups' case rules: people type
+    "uk" and "kremlin" in lower case, but "us" in lower case is the pronoun, not the US."""
+
+    def upper(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if not word.islower() or word in _PRONOUNS or len(word.upper()) != len(word):
+            return word  # as typed (and offsets unchanged)
+        return word.upper()
+
+    return _QUERY_WORD.sub(upper, text)
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(t.text for t in analysis.analyze(text, compounds=False, spans=False))
 
 
 def _find_run(
@@ -674,14 +723,20 @@ def _proximity(clauses: list[query.Query], ranking: Ranking) -> list[query.Query
     ]
 
 
-def _combine_words(q: query.Query, text: str, ranking: Ranking, synonyms: Gazetteer) -> query.Query:
+def _combine_words(
+    q: query.Query,
+    text: str,
+    ranking: Ranking,
+    synonyms: Gazetteer,
+    used: list[tuple[int, int, Synonym]],
+) -> query.Query:
     """Apply the plain-words policy to the top-level clauses (one per word or phrase, OR-ed by
-    the parser): synonyms, the proximity bonus, and the all-words bonus or requirement. The
-    words before a top-level NOT get the same treatment."""
+    the parser): synonyms (appended to ``used``), the proximity bonus, and the all-words bonus
+    or requirement. The words before a top-level NOT get the same treatment."""
     if isinstance(q, query.AndNot):
-        return query.AndNot(_combine_words(q.a, text, ranking, synonyms), q.b)
+        return query.AndNot(_combine_words(q.a, text, ranking, synonyms, used), q.b)
     clauses = list(q.subqueries) if isinstance(q, query.Or) else [q]
-    concepts = _synonym_concepts(clauses, text, ranking, synonyms)
+    concepts = _synonym_concepts(clauses, text, ranking, synonyms, used)
     near = _proximity(clauses, ranking)
     if len(concepts) == 1 and not concepts[0].synonym and not near:
         return q
@@ -724,14 +779,21 @@ def build_query(
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
     q, required = _split_filters(q)
-    words = len(_query_terms(q, ["body"]))
+    typed = frozenset(_query_terms(q, ["body"]))
     synonyms = default_synonyms() if synonyms is None else synonyms
-    q = _combine_words(q, text, ranking, synonyms).normalize()
+    used: list[tuple[int, int, Synonym]] = []
+    q = _combine_words(q, text, ranking, synonyms, used).normalize()
     if q is query.NullQuery:
         raise QueryError(_nothing_to_search_message(text))
     if extra is not None:
         required.append(extra)
-    return SearchQuery(q, _all_of(required), words)
+    exact = None
+    if used:
+        exact = text
+        for start, end, _synonym in sorted(used, reverse=True):
+            exact = f'{exact[:start]}"{exact[start:end]}"{exact[end:]}'
+    found = tuple(synonym for _start, _end, synonym in sorted(used, key=lambda u: u[0]))
+    return SearchQuery(q, _all_of(required), typed, found, exact)
 
 
 def _nothing_to_search_message(text: str) -> str:
@@ -847,7 +909,7 @@ class SearchEngine:
         # Whoosh answers a page past the end with the last page; we answer it empty.
         past_end = (page - 1) * per_page >= results.total
         terms = _query_terms(q.scored)
-        body_terms = _query_terms(q.scored, ["body"])
+        body_terms = (q.typed, frozenset(_query_terms(q.scored, ["body"])))
         ranked = sort == "relevance" and _scores_words(q.scored)
         hits = [] if past_end else [self._hit(hit, terms, body_terms, ranked) for hit in results]
         counted = _facets(results.results, filters) if facets else Facets()
@@ -863,6 +925,8 @@ class SearchEngine:
             hits,
             sort,
             counted,
+            q.synonyms,
+            q.exact_text,
         )
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
@@ -903,7 +967,7 @@ class SearchEngine:
     def _with_feedback(self, searcher: Searcher, q: SearchQuery) -> query.Query:
         """The scored query, with the key terms of its top hits as an optional extra."""
         ranking = self.ranking
-        if not ranking.feedback_docs or not 0 < q.words <= ranking.feedback_max_words:
+        if not ranking.feedback_docs or not 0 < len(q.typed) <= ranking.feedback_max_words:
             return q.scored
         searched = _query_terms(q.scored, ["body"])  # synonyms included: no need to add them
         # Without the filter, so a filter never changes the scores (it only restricts).
@@ -925,10 +989,21 @@ class SearchEngine:
             return q.scored
         return query.AndMaybe(q.scored, query.Or(expansion, boost=ranking.feedback_weight))
 
-    def _hit(self, hit, terms: set[str], body_terms: set[str], ranked: bool) -> Hit:
+    def _hit(
+        self,
+        hit,
+        terms: set[str],
+        body_terms: tuple[frozenset[str], frozenset[str]],
+        ranked: bool,
+    ) -> Hit:
+        """``body_terms``: the words as typed, and with their synonyms. The snippet shows the
+        typed words where the body has them, so synonyms don't crowd them out."""
         fields = hit.fields()
         body = fields["body"]
-        snippet = SNIPPETS.snippet(body, body_terms)
+        typed, with_synonyms = body_terms
+        snippet = SNIPPETS.snippet(body, typed) if typed else ""
+        if not snippet and with_synonyms != typed:
+            snippet = SNIPPETS.snippet(body, with_synonyms)
         if not snippet:
             snippet = _opening(body)
         return Hit(

@@ -236,3 +236,11 @@ def test_reindex_on_a_terminal_shows_progress_with_rate(corpus_dir, tmp_path, mo
     shown = terminal.getvalue()
     assert re.search(r"Indexing: +\d+%\|.*B/s\]", shown)  # percent done, rate (and ETA)
     assert "warning: skipped binary.txt" in shown  # warnings still printed, above the bar
+
+
+def test_search_says_which_synonyms_it_searched(runner, fixture_index: Path):
+    result = invoke(runner, "search", "UK", "--index", str(fixture_index))
+    assert "Also searching UK as " in result.output
+    assert "Britain" in result.output.split("Also searching UK as ", 1)[1].splitlines()[0]
+    exact = invoke(runner, "search", '"UK"', "--index", str(fixture_index))
+    assert "Also searching" not in exact.output

@@ -97,6 +97,12 @@ def test_synonyms_off_finds_only_the_typed_word(make_engine):
     assert set(names(engine, "UK")) == {"says-uk", "says-both"}
 
 
+@pytest.mark.parametrize("typed", ["uk", "UK", "britain", "Britain", "BRITAIN", "united kingdom"])
+def test_synonyms_whatever_the_case(make_engine, typed):
+    found = set(names(make_engine(), typed))
+    assert {"says-uk", "says-britain"} <= found
+
+
 def test_acronym_synonyms_need_capitals(make_engine):
     engine = make_engine()
     assert {"says-us", "says-american"} <= set(names(engine, "US"))
@@ -207,10 +213,10 @@ def test_feedback_leaves_long_queries_alone(make_engine):
 
 def test_feedback_counts_typed_words_not_synonyms(ranking_index: Path):
     with open_index(ranking_index).reader() as reader:
-        assert build_query("UK", reader).words == 1  # britain, british… not counted
-        assert build_query("police mention sleeper weather", reader).words == 4
-        assert build_query('"nerve agent" traces', reader).words == 3
-        assert build_query("sleeper source:reuters", reader).words == 1
+        assert build_query("UK", reader).typed == {"uk"}  # britain, british… not counted
+        assert len(build_query("police mention sleeper weather", reader).typed) == 4
+        assert build_query('"nerve agent" traces', reader).typed == {"nerv", "agent", "trace"}
+        assert build_query("sleeper source:reuters", reader).typed == {"sleeper"}
 
 
 # -- settings --------------------------------------------------------------------------------
@@ -236,3 +242,42 @@ def test_unknown_operator_is_refused() -> None:
 
 def test_defaults_are_the_api_defaults(app) -> None:
     assert app.extensions["searchapp"].ranking == DEFAULT_RANKING
+
+
+# -- showing the synonyms --------------------------------------------------------------------
+
+
+def test_quotes_search_the_words_as_typed(make_engine):
+    engine = make_engine()
+    assert "says-britain" in names(engine, "UK")
+    assert set(names(engine, '"UK"')) == {"says-uk", "says-both"}
+
+
+def test_snippet_prefers_the_typed_word_to_its_synonym(make_engine):
+    page = make_engine(feedback_docs=0).search("UK")
+    both = next(h for h in page.hits if h.id == "says-both")
+    assert "<mark>UK</mark>" in both.snippet and "<mark>Britain</mark>" not in both.snippet
+    only_synonym = next(h for h in page.hits if h.id == "says-britain")
+    assert "<mark>Britain</mark>" in only_synonym.snippet
+
+
+def test_the_page_says_which_synonyms_were_searched(make_engine):
+    page = make_engine().search("UK diplomats")
+    assert [s.typed for s in page.synonyms] == ["UK"]
+    assert {"Britain", "United Kingdom", "British"} <= set(page.synonyms[0].alternatives)
+    assert "UK" not in page.synonyms[0].alternatives
+    assert page.exact_query == '"UK" diplomats'
+    assert make_engine().search(page.exact_query).synonyms == ()
+    assert make_engine().search("diplomats").exact_query is None
+
+
+def test_api_and_ui_show_the_synonyms(client):
+    data = client.get("/api/search?q=UK+poison").get_json()
+    assert data["synonyms"][0]["typed"] == "UK"
+    assert "Britain" in data["synonyms"][0]["alternatives"]
+    assert data["exact_query"] == '"UK" poison'
+    html = client.get("/search?q=UK+poison").get_data(as_text=True)
+    assert "Also searching <strong>UK</strong> as" in html
+    assert "Only the words as typed" in html
+    plain = client.get("/api/search?q=poison").get_json()
+    assert plain["synonyms"] == [] and plain["exact_query"] is None

@@ -103,7 +103,8 @@ def test_boolean_operators(engine):
     assert set(ids(engine, "kremlin AND poisoning")) == {"poisoning-inquiry"}
     assert set(ids(engine, "ransomware OR referendum")) == {"ransomware", "election"}
     assert "recruitment" not in ids(engine, "kremlin NOT recruiters")
-    assert set(ids(engine, "kremlin NOT recruiters")) == {"poisoning-inquiry"}
+    # Quoted: the word only, not its synonyms (Russia, Russian…).
+    assert set(ids(engine, '"kremlin" NOT recruiters')) == {"poisoning-inquiry"}
 
 
 def test_not_excludes_inside_an_or_group(engine):
@@ -133,7 +134,8 @@ def test_phrase_across_a_stopword(engine):
 
 def test_field_query(engine):
     assert set(ids(engine, "title:spies")) == {"recruitment", "nerve-agent"}  # "spy" in title
-    assert set(ids(engine, "kremlin")) == {"recruitment", "poisoning-inquiry"}  # bodies only
+    # Bodies only (quoted: the word itself, no synonyms).
+    assert set(ids(engine, '"kremlin"')) == {"recruitment", "poisoning-inquiry"}
     assert ids(engine, "title:kremlin") == []
     assert set(ids(engine, "title:(inquiry OR election)")) == {"poisoning-inquiry", "election"}
 

@@ -41,6 +41,8 @@ def test_api_search_shape(client):
         "sort",
         "results",
         "facets",
+        "synonyms",
+        "exact_query",
     ]
     assert data["query"] == "poisoned"
     assert data["total"] == 2 and data["page"] == 1 and data["per_page"] == 5
