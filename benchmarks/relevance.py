@@ -275,6 +275,7 @@ def keywords(text: str, frequency: Counter[str]) -> str:
 RANKING_KNOBS: dict[str, Callable[[str], Any]] = {
     "operator": str,
     "all_words_bonus": float,
+    "all_words_max": int,
     "title_boost": float,
     "k1": float,
     "b": float,

@@ -13,6 +13,7 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,6 +47,9 @@ FACET_SIZE = 12
 RELATED_COUNT = 5
 # Characters of each top hit's body read for pseudo-relevance feedback (Ranking.feedback_docs).
 FEEDBACK_CHARS = 2000
+# Queries whose feedback terms are remembered (per index generation): paging and facet clicks
+# repeat the query, and finding the terms is half its cost.
+FEEDBACK_CACHE_SIZE = 512
 
 Operator = Literal["or_bonus", "and_fallback"]
 OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
@@ -365,6 +369,9 @@ class Ranking:
     # are required, unless no document has them all.
     operator: Operator = "or_bonus"
     all_words_bonus: float = 1.0
+    # Longer queries get no all-words bonus: questions rarely have every word in one article,
+    # and the bonus doubled their search time.
+    all_words_max: int = 6
     title_boost: float = 1.0  # BM25F weight of a title match against a body match
     k1: float = 2.0  # BM25 term-frequency saturation
     b: float = 0.75  # BM25 length normalisation
@@ -747,7 +754,7 @@ def _combine_words(
         scored: query.Query = query.And(all_words)
         return query.AndMaybe(scored, query.Or(near)) if near else scored
     combined = any_words + near
-    if ranking.all_words_bonus and len(all_words) > 1:
+    if ranking.all_words_bonus and 1 < len(all_words) <= ranking.all_words_max:
         combined.append(query.And(all_words, boost=ranking.all_words_bonus))
     return query.Or(combined)
 
@@ -827,6 +834,10 @@ class SearchEngine:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._searchers: list[Searcher] = []
+        # (index generation, scored query) -> feedback terms and weights.
+        self._feedback_cache: OrderedDict[tuple[int | None, str], list[tuple[str, float]]] = (
+            OrderedDict()
+        )
 
     # -- searcher management -------------------------------------------------------------
 
@@ -969,25 +980,41 @@ class SearchEngine:
         ranking = self.ranking
         if not ranking.feedback_docs or not 0 < len(q.typed) <= ranking.feedback_max_words:
             return q.scored
-        searched = _query_terms(q.scored, ["body"])  # synonyms included: no need to add them
+        key = (searcher.reader().generation(), repr(q.scored))
+        with self._lock:
+            terms = self._feedback_cache.get(key)
+            if terms is not None:
+                self._feedback_cache.move_to_end(key)
+        if terms is None:
+            terms = self._feedback_terms(searcher, q)
+            with self._lock:
+                self._feedback_cache[key] = terms
+                if len(self._feedback_cache) > FEEDBACK_CACHE_SIZE:
+                    self._feedback_cache.popitem(last=False)
+        if not terms:
+            return q.scored
+        extra = [query.Term("body", term, boost=weight) for term, weight in terms]
+        return query.AndMaybe(q.scored, query.Or(extra, boost=ranking.feedback_weight))
+
+    def _feedback_terms(self, searcher: Searcher, q: SearchQuery) -> list[tuple[str, float]]:
+        """The key terms of the query's top hits that it doesn't search for already."""
+        ranking = self.ranking
         # Without the filter, so a filter never changes the scores (it only restricts).
         # One more than read, to learn whether any hit is left unread (cheaper than len()).
         top = searcher.search(q.scored, limit=ranking.feedback_docs + 1)
         if top.scored_length() <= ranking.feedback_docs:
-            return q.scored  # it would read every hit: their key terms can't tell them apart
+            return []  # it would read every hit: their key terms can't tell them apart
         # Each hit's title and opening, where news puts its key facts: whole articles cost
         # twice as much (19 against 11 ms for ten news articles).
         expander = classify.Expander(searcher.reader(), "body")
         for hit in top[: ranking.feedback_docs]:
             fields = hit.fields()
             expander.add_text(f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}")
+        searched = _query_terms(q.scored, ["body"])  # synonyms included: no need to add them
         found = expander.expanded_terms(ranking.feedback_terms + len(searched))
-        expansion = [
-            query.Term("body", term, boost=weight) for term, weight in found if term not in searched
-        ][: ranking.feedback_terms]
-        if not expansion:
-            return q.scored
-        return query.AndMaybe(q.scored, query.Or(expansion, boost=ranking.feedback_weight))
+        return [(term, weight) for term, weight in found if term not in searched][
+            : ranking.feedback_terms
+        ]
 
     def _hit(
         self,

@@ -202,6 +202,34 @@ def test_feedback_keeps_the_hits_total_and_facets(make_engine):
     assert any("<mark>sleeper</mark>" in h.snippet.lower() for h in on.hits)
 
 
+def test_feedback_terms_are_remembered_until_the_index_changes(tmp_path: Path, monkeypatch):
+    from searchapp import search
+
+    made: list[object] = []
+    real = search.classify.Expander
+
+    def counting(*args, **kwargs):
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(search.classify, "Expander", counting)
+    seeds = tmp_path / "seeds"
+    write_articles(seeds, ARTICLES)
+    reindex(seeds, tmp_path / "ix")
+    engine = SearchEngine(tmp_path / "ix", Ranking(feedback_docs=2))
+    try:
+        first = engine.ranked("sleeper")
+        assert engine.search("sleeper", page=2, per_page=2).total == 5  # paging: cached
+        assert engine.ranked("sleeper") == first  # same order and scores from the cache
+        assert len(made) == 1
+        (seeds / "more.txt").write_text("Sleeper novichok\n\nA sleeper with novichok.\n")
+        reindex(seeds, tmp_path / "ix")
+        engine.ranked("sleeper")
+        assert len(made) == 2  # a new index generation: terms found again
+    finally:
+        engine.close()
+
+
 def test_feedback_leaves_long_queries_alone(make_engine):
     text = "police mention sleeper weather"  # four words: longer than feedback_max_words
     on = dict(make_engine(feedback_docs=1, feedback_max_words=3).ranked(text))
@@ -217,6 +245,17 @@ def test_feedback_counts_typed_words_not_synonyms(ranking_index: Path):
         assert len(build_query("police mention sleeper weather", reader).typed) == 4
         assert build_query('"nerve agent" traces', reader).typed == {"nerv", "agent", "trace"}
         assert build_query("sleeper source:reuters", reader).typed == {"sleeper"}
+
+
+def test_all_words_bonus_only_for_short_queries(ranking_index: Path):
+    def has_bonus(text: str, **settings) -> bool:
+        with open_index(ranking_index).reader() as reader:
+            q = build_query(text, reader, Ranking(**settings)).scored
+        return any(isinstance(sub, query.And) for sub in q.subqueries)
+
+    assert has_bonus("police sleeper weather", all_words_max=3)
+    assert not has_bonus("police mention sleeper weather", all_words_max=3)
+    assert has_bonus("police mention sleeper weather", all_words_max=4)
 
 
 # -- settings --------------------------------------------------------------------------------
