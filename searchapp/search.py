@@ -872,6 +872,11 @@ class SearchEngine:
             self._searchers.clear()
             self._local = threading.local()
 
+    def forget_feedback(self) -> None:
+        """Drop the remembered feedback terms (benchmarks time first-time searches so)."""
+        with self._lock:
+            self._feedback_cache.clear()
+
     def document_count(self) -> int:
         return self.searcher().doc_count()
 
