@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from whoosh import classify, highlight, query, scoring, sorting
+from whoosh import classify, highlight, query, scoring, searching, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -50,6 +50,9 @@ FEEDBACK_CHARS = 2000
 # Queries whose feedback terms are remembered (per index generation): paging and facet clicks
 # repeat the query, and finding the terms is half its cost.
 FEEDBACK_CACHE_SIZE = 512
+# Hits that feedback reorders: scoring the feedback terms for these only, not for every match,
+# keeps it cheap, and people rarely page further (later pages keep the query's own order).
+FEEDBACK_DEPTH = 100
 
 Operator = Literal["or_bonus", "and_fallback"]
 OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
@@ -927,7 +930,9 @@ class SearchEngine:
         terms = _query_terms(q.scored)
         body_terms = (q.typed, frozenset(_query_terms(q.scored, ["body"])))
         ranked = sort == "relevance" and _scores_words(q.scored)
-        hits = [] if past_end else [self._hit(hit, terms, body_terms, ranked) for hit in results]
+        hits = (
+            [] if past_end else [self._hit(hit, terms, body_terms, ranked) for hit in results.hits]
+        )
         counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
@@ -950,7 +955,7 @@ class SearchEngine:
         ranks them, without snippets or spelling correction (for evaluations)."""
         searcher = self.searcher()
         q = build_query(check_query_text(text), searcher.reader(), self.ranking)
-        return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit)]
+        return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit).hits]
 
     def _run(
         self,
@@ -960,7 +965,7 @@ class SearchEngine:
         per_page: int,
         sort: Sort = "relevance",
         facets: bool = False,
-    ):
+    ) -> _Found:
         options: dict[str, Any] = {"filter": q.filter}
         if sort == "relevance" and not _scores_words(q.scored):
             sort = "newest"  # nothing to rank by (only filters): newest first reads best
@@ -972,42 +977,58 @@ class SearchEngine:
         if facets:
             options["groupedby"] = FACET_FIELDS
             options["maptype"] = sorting.Count
-        scored = q.scored if "sortedby" in options else self._with_feedback(searcher, q)
-        results = searcher.search_page(scored, page, pagelen=per_page, **options)
-        if results.total == 0 and self.ranking.operator == "and_fallback":
+        ranking = self.ranking
+        feedback = (
+            "sortedby" not in options
+            and ranking.feedback_docs > 0
+            and 0 < len(q.typed) <= ranking.feedback_max_words
+        )
+        depth = page * per_page
+        limit = max(depth, FEEDBACK_DEPTH) if feedback else depth
+        results = searcher.search(q.scored, limit=limit, **options)
+        if results.is_empty() and ranking.operator == "and_fallback":
             fallback = _or_fallback(q.scored)
             if fallback is not q.scored:
-                results = searcher.search_page(fallback, page, pagelen=per_page, **options)
-        return results
+                results = searcher.search(fallback, limit=limit, **options)
+        hits = list(results)
+        if feedback and len(hits) > 1:
+            # Unfiltered, these hits are the top hits feedback reads: no second search.
+            extra = self._feedback_query(searcher, q, None if q.filter else hits)
+            if extra is not None:
+                hits = _reranked(searcher, hits, extra)
+        return _Found(len(results), hits[(page - 1) * per_page : depth], results)
 
-    def _with_feedback(self, searcher: Searcher, q: SearchQuery) -> query.Query:
-        """The scored query, with the key terms of its top hits as an optional extra."""
-        ranking = self.ranking
-        if not ranking.feedback_docs or not 0 < len(q.typed) <= ranking.feedback_max_words:
-            return q.scored
+    def _feedback_query(
+        self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
+    ) -> query.Query | None:
+        """The key terms of the query's top hits (``top``, or searched for without the
+        filter), as a query that scores the top hits again; None if there are none."""
         key = (searcher.reader().generation(), repr(q.scored))
         with self._lock:
             terms = self._feedback_cache.get(key)
             if terms is not None:
                 self._feedback_cache.move_to_end(key)
         if terms is None:
-            terms = self._feedback_terms(searcher, q)
+            terms = self._feedback_terms(searcher, q, top)
             with self._lock:
                 self._feedback_cache[key] = terms
                 if len(self._feedback_cache) > FEEDBACK_CACHE_SIZE:
                     self._feedback_cache.popitem(last=False)
         if not terms:
-            return q.scored
+            return None
         extra = [query.Term("body", term, boost=weight) for term, weight in terms]
-        return query.AndMaybe(q.scored, query.Or(extra, boost=ranking.feedback_weight))
+        return query.Or(extra, boost=self.ranking.feedback_weight)
 
-    def _feedback_terms(self, searcher: Searcher, q: SearchQuery) -> list[tuple[str, float]]:
+    def _feedback_terms(
+        self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
+    ) -> list[tuple[str, float]]:
         """The key terms of the query's top hits that it doesn't search for already."""
         ranking = self.ranking
-        # Without the filter, so a filter never changes the scores (it only restricts).
-        # One more than read, to learn whether any hit is left unread (cheaper than len()).
-        top = searcher.search(q.scored, limit=ranking.feedback_docs + 1)
-        if top.scored_length() <= ranking.feedback_docs:
+        if top is None:
+            # Without the filter, so a filter never changes the scores (it only restricts).
+            # One more than read, to learn whether any hit is left unread (cheaper than len()).
+            top = list(searcher.search(q.scored, limit=ranking.feedback_docs + 1))
+        if len(top) <= ranking.feedback_docs:
             return []  # it would read every hit: their key terms can't tell them apart
         # Each hit's title and opening, where news puts its key facts: whole articles cost
         # twice as much (19 against 11 ms for ten news articles).
@@ -1095,6 +1116,34 @@ class SearchEngine:
                 )
             )
         return related
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """One search's page of Whoosh hits, the number of matches, and the results (for facets)."""
+
+    total: int
+    hits: list[searching.Hit]
+    results: searching.Results
+
+
+def _reranked(
+    searcher: Searcher, hits: list[searching.Hit], extra: query.Query
+) -> list[searching.Hit]:
+    """The first ``FEEDBACK_DEPTH`` hits reordered by their scores plus ``extra``'s (the
+    feedback terms), scored for those hits only; the rest as they were."""
+    top = hits[:FEEDBACK_DEPTH]
+    allowed = {hit.docnum for hit in top}
+    bonus = {hit.docnum: hit.score for hit in searcher.search(extra, limit=None, filter=allowed)}
+    rescored = sorted(
+        ((hit.score + bonus.get(hit.docnum, 0.0), rank, hit) for rank, hit in enumerate(top)),
+        key=lambda item: (-item[0], item[1]),
+    )
+    reordered = [
+        searching.Hit(hit.results, hit.docnum, pos, score)
+        for pos, (score, _rank, hit) in enumerate(rescored)
+    ]
+    return reordered + hits[FEEDBACK_DEPTH:]
 
 
 # Facets counted over every hit (Whoosh's groupedby sees all matches, not just the page).

@@ -192,6 +192,17 @@ def test_feedback_reorders_by_the_top_hits_key_terms(make_engine):
     assert scores(make_engine(feedback_docs=5)) == pytest.approx(off)
 
 
+def test_feedback_reorders_only_the_top_hits(make_engine, monkeypatch):
+    from searchapp import search
+
+    monkeypatch.setattr(search, "FEEDBACK_DEPTH", 3)
+    off = [doc for doc, _ in make_engine(feedback_docs=0).ranked("sleeper")]
+    on = [doc for doc, _ in make_engine(feedback_docs=2).ranked("sleeper")]
+    assert on != off  # reordered…
+    assert set(on[:3]) == set(off[:3])  # …within the top three
+    assert on[3:] == off[3:]  # later hits keep the query's own order
+
+
 def test_feedback_keeps_the_hits_total_and_facets(make_engine):
     off = make_engine(feedback_docs=0).search("sleeper", per_page=100)
     on = make_engine(feedback_docs=2).search("sleeper", per_page=100)
