@@ -199,3 +199,35 @@ def test_date_sorted_hits_have_no_score(engine: SearchEngine):
 def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: str):
     assert engine.search(q).suggestion is None
     assert engine.search(q.replace("hackers", "hackres")).suggestion == q
+
+
+def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, monkeypatch):
+    from whoosh import sorting
+
+    from searchapp.indexer import reindex
+
+    built: list[object] = []
+    real = sorting.OverlappingCategorizer.set_searcher
+
+    def counting(self, segment_searcher, docoffset):
+        built.append(segment_searcher)
+        return real(self, segment_searcher, docoffset)
+
+    monkeypatch.setattr(sorting.OverlappingCategorizer, "set_searcher", counting)
+    engine = SearchEngine(index_dir)
+    try:
+        first = engine.search("russian").facets
+        segments = len(built)
+        assert segments >= 1
+        assert engine.search("hackers").facets.tag  # another query: lists reused
+        assert engine.search("russian").facets == first
+        assert len(built) == segments
+        (corpus_dir / "extra.txt").write_text("Extra\n\nRussian hackers hit the GRU archive.\n")
+        reindex(corpus_dir, index_dir)
+        after = engine.search("russian").facets  # a new generation: built again
+        assert len(built) > segments
+        assert {v.value: v.count for v in after.tag}["GRU"] == {
+            v.value: v.count for v in first.tag
+        }.get("GRU", 0) + 1
+    finally:
+        engine.close()
