@@ -1152,9 +1152,7 @@ class _TagLists(sorting.OverlappingCategorizer):
     lists built once per segment reader: Whoosh rebuilds them from the postings on every
     search, which cost more than the search itself at 10,000 articles."""
 
-    _lists_of: weakref.WeakKeyDictionary[IndexReader, list[list[str]]] = (
-        weakref.WeakKeyDictionary()
-    )
+    _lists_of: weakref.WeakKeyDictionary[IndexReader, list[list[str]]] = weakref.WeakKeyDictionary()
 
     def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
         reader = segment_searcher.reader()
