@@ -1134,8 +1134,7 @@ def _reranked(
     """The first ``FEEDBACK_DEPTH`` hits reordered by their scores plus ``extra``'s (the
     feedback terms), scored for those hits only; the rest as they were."""
     top = hits[:FEEDBACK_DEPTH]
-    allowed = {hit.docnum for hit in top}
-    bonus = {hit.docnum: hit.score for hit in searcher.search(extra, limit=None, filter=allowed)}
+    bonus = _scores_for(searcher, extra, sorted(hit.docnum for hit in top))
     rescored = sorted(
         ((hit.score + bonus.get(hit.docnum, 0.0), rank, hit) for rank, hit in enumerate(top)),
         key=lambda item: (-item[0], item[1]),
@@ -1171,6 +1170,21 @@ class _TagFacet(sorting.FieldFacet):
 
     def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
         return _TagLists(global_searcher, self.fieldname)
+
+
+def _scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:
+    """``q``'s scores for the given documents (ascending), skipping straight to each: a
+    search would walk every posting of every term."""
+    matcher = q.matcher(searcher, searcher.context(needs_current=True))
+    scores = {}
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+        if matcher.is_active() and matcher.id() == docnum:
+            scores[docnum] = matcher.score()
+    return scores
 
 
 # Facets counted over every hit (Whoosh's groupedby sees all matches, not just the page).

@@ -334,3 +334,26 @@ def test_api_and_ui_show_the_synonyms(client):
     assert "Only the words as typed" in html
     plain = client.get("/api/search?q=poison").get_json()
     assert plain["synonyms"] == [] and plain["exact_query"] is None
+
+
+def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
+    from searchapp.search import _scores_for
+
+    seeds = tmp_path / "seeds"
+    write_articles(seeds, ARTICLES)
+    reindex(seeds, tmp_path / "ix")
+    (seeds / "later.txt").write_text("Later sleeper\n\nA sleeper with novichok and diplomats.\n")
+    reindex(seeds, tmp_path / "ix")  # a second segment: document numbers span both
+    engine = SearchEngine(tmp_path / "ix")
+    try:
+        searcher = engine.searcher()
+        assert len(searcher.reader().leaf_readers()) == 2
+        extra = query.Or(
+            [query.Term("body", "novichok", boost=0.7), query.Term("body", "diplomat")], boost=2.0
+        )
+        docnums = sorted(searcher.document_number(id=i) for i in ("later", "says-uk", "far"))
+        found = {hit.docnum: hit.score for hit in searcher.search(extra, filter=set(docnums))}
+        assert set(found) == {searcher.document_number(id=i) for i in ("later", "says-uk")}
+        assert _scores_for(searcher, extra, docnums) == pytest.approx(found)
+    finally:
+        engine.close()
