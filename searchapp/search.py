@@ -926,14 +926,11 @@ class SearchEngine:
                 suggested_results = self._run(searcher, suggested_q, page, per_page, **options)
                 if suggested_results.total:
                     q, results, corrected = suggested_q, suggested_results, True
-        # Whoosh answers a page past the end with the last page; we answer it empty.
-        past_end = (page - 1) * per_page >= results.total
         terms = _query_terms(q.scored)
         body_terms = (q.typed, frozenset(_query_terms(q.scored, ["body"])))
         ranked = sort == "relevance" and _scores_words(q.scored)
-        hits = (
-            [] if past_end else [self._hit(hit, terms, body_terms, ranked) for hit in results.hits]
-        )
+        # A page past the end is empty (_run slices the hits itself).
+        hits = [self._hit(hit, terms, body_terms, ranked) for hit in results.hits]
         counted = _facets(results.results, filters) if facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
