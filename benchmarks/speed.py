@@ -45,11 +45,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh import index
 from whoosh.qparser import MultifieldParser, OrGroup
 
 from benchmarks.corpus import Corpus, corpus_files, generate
+from benchmarks.indexing import plain_whoosh_index, timed
 from searchapp.analysis import STOPWORDS
 
 QUERY_KINDS = ("keywords", "questions", "phrases")
@@ -241,29 +241,6 @@ def throughput(server: Server, queries: Sequence[str], clients: int, seconds: fl
 # -- the baseline ------------------------------------------------------------------------------
 
 
-def _title_and_body(path: Path) -> tuple[str, str]:
-    title, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-    return title.strip(), body
-
-
-def baseline_index(files: Sequence[Path], index_dir: Path) -> float:
-    """Plain Whoosh: default writer, StemmingAnalyzer, title and body stored; seconds."""
-    analyzer = StemmingAnalyzer()
-    schema = fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        title=fields.TEXT(analyzer=analyzer, stored=True),
-        body=fields.TEXT(analyzer=analyzer, stored=True),
-    )
-    index_dir.mkdir(parents=True)
-    started = time.perf_counter()
-    writer = index.create_in(str(index_dir), schema).writer()
-    for path in files:
-        title, body = _title_and_body(path)
-        writer.add_document(id=path.stem, title=title, body=body)
-    writer.commit()
-    return time.perf_counter() - started
-
-
 def baseline_search(index_dir: Path) -> Callable[[str], float]:
     """A search as a plain Whoosh app does it: a new searcher per query, highlights."""
     ix = index.open_dir(str(index_dir))
@@ -350,7 +327,7 @@ def measure(corpus: Corpus, work: Path, seed: int, clients: int, seconds: float)
         result.ours["throughput"] = throughput(server, every_query, clients, seconds)
 
     _progress(f"{corpus.articles}: plain Whoosh")
-    baseline_s = baseline_index(files, work / "plain")
+    baseline_s = timed(lambda: plain_whoosh_index(files, work / "plain"))
     result.baseline = {
         "full_s": baseline_s,
         "docs_per_s": corpus.articles / baseline_s,
