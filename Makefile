@@ -8,7 +8,7 @@ PORT ?= 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-news clean
+.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,15 @@ bench-100k: $(STAMP)
 
 bench-1m: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 1000000 --json data/bench/speed-1000000.json
+
+# Latency against collection size from every data/bench/speed-N.json written so far.
+bench-plot: $(STAMP)
+	$(BIN)/python -m benchmarks.speed --plot data/bench/speed-*.json --png docs/latency.png
+
+# pyinstrument hot spots of a full reindex of 2,000 articles and of their searches, in process
+# (reports in data/bench/profile-*.html and .txt).
+bench-profile: $(STAMP)
+	$(BIN)/python -m benchmarks.speed --profile
 
 # Analysis, indexing and search speed on the 3,824 real news articles themselves.
 bench-news: $(STAMP)

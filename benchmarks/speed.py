@@ -10,15 +10,24 @@ sentences (``benchmarks/corpus.py``) and measures:
 - search latency p50/p95/p99 through the served app over HTTP (``searchapp serve``, snippets
   included) for three kinds of queries: 1-3 keywords across the frequency range, 10-20 word
   questions, and 2-3 word quoted phrases; then requests/s with concurrent clients;
+- the served app's memory (VmRSS) while it answers 10,000 more searches (``--rss-queries``),
+  sampled every tenth of them: start, end, maximum and growth;
 - the baseline: a plain Whoosh index of the same files (default writer, ``StemmingAnalyzer``)
   and its search (a new searcher per query, OR parser, highlights), in process.
 
-The machine is noisy: the ratios to the baseline are the figures that count.
+The machine is noisy: the ratios to the baseline are the figures that count. With several
+sizes, latency against collection size is also plotted to a PNG (``--png``). Two other modes
+run no benchmark: ``--plot`` draws that PNG from earlier JSON results, and ``--profile`` runs
+pyinstrument over a full reindex of the first ``--profile-articles`` articles and over their
+query set, in process, printing the hot spots and saving HTML and text reports.
 
 Usage::
 
     python -m benchmarks.speed [--sizes 10000,100000] [--seed 1] [--clients 4]
-        [--seconds 10] [--root data/bench] [--json out.json]
+        [--seconds 10] [--rss-queries 10000] [--root data/bench] [--json out.json]
+        [--png data/bench/latency.png]
+    python -m benchmarks.speed --plot data/bench/speed-*.json --png docs/latency.png
+    python -m benchmarks.speed --profile [--profile-articles 2000]
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -56,6 +66,9 @@ QUERY_KINDS = ("keywords", "questions", "phrases")
 QUERIES_PER_KIND = 20
 ROUNDS = 3  # timed passes over the query set (after one warm-up pass)
 CHANGED_MANY = 1000
+RSS_QUERIES = 10_000  # searches sent while the server's memory is watched
+RSS_SAMPLES = 10  # memory samples over them, after the one at the start
+PROFILE_ARTICLES = 2000
 # Characters a generated query may not contain: query syntax, so questions stay plain text.
 _SYNTAX = re.compile(r"[\"():*?~^\[\]{}\\/+!-]")
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
@@ -238,6 +251,52 @@ def throughput(server: Server, queries: Sequence[str], clients: int, seconds: fl
     return {"clients": clients, "requests_per_s": sum(done) / elapsed, "errors": len(errors)}
 
 
+def rss_mb(pid: int) -> float | None:
+    """The resident memory of process ``pid`` in MB (VmRSS), None where /proc is missing."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return None
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) / 1024 if match else None
+
+
+def memory_under_load(
+    server: Server, queries: Sequence[str], count: int, clients: int, samples: int = RSS_SAMPLES
+) -> dict[str, Any]:
+    """The server's RSS before and while it answers ``count`` searches (the query set cycled,
+    ``clients`` at a time), sampled ``samples`` times at even intervals."""
+    every = max(1, math.ceil(count / samples))
+    readings: list[dict[str, float | int | None]] = [
+        {"queries": 0, "rss_mb": rss_mb(server.process.pid)}
+    ]
+    errors = 0
+    sent = 0
+    started = time.perf_counter()
+
+    def one(number: int) -> bool:
+        try:
+            server.search(queries[number % len(queries)])
+            return True
+        except (OSError, RuntimeError):
+            return False
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        while sent < count:
+            batch = range(sent, min(count, sent + every))
+            errors += sum(not ok for ok in pool.map(one, batch))
+            sent = batch.stop
+            readings.append({"queries": sent, "rss_mb": rss_mb(server.process.pid)})
+    values = [r["rss_mb"] for r in readings if r["rss_mb"] is not None]
+    summary: dict[str, Any] = {"queries": count, "clients": clients, "errors": errors}
+    summary["seconds"] = time.perf_counter() - started
+    if values:
+        summary.update(start_mb=values[0], end_mb=values[-1], max_mb=max(values))
+        summary["growth_mb"] = values[-1] - values[0]
+    summary["samples"] = readings
+    return summary
+
+
 # -- the baseline ------------------------------------------------------------------------------
 
 
@@ -288,7 +347,14 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def measure(corpus: Corpus, work: Path, seed: int, clients: int, seconds: float) -> SizeResult:
+def measure(
+    corpus: Corpus,
+    work: Path,
+    seed: int,
+    clients: int,
+    seconds: float,
+    rss_queries: int = RSS_QUERIES,
+) -> SizeResult:
     files = corpus_files(corpus)
     mb = corpus.bytes / 1e6
     result = SizeResult(corpus.articles, mb)
@@ -325,6 +391,9 @@ def measure(corpus: Corpus, work: Path, seed: int, clients: int, seconds: float)
         result.ours["latency_ms"] = latencies(server.search, result.queries)
         every_query = [q for kind in QUERY_KINDS for q in result.queries[kind]]
         result.ours["throughput"] = throughput(server, every_query, clients, seconds)
+        if rss_queries:
+            _progress(f"{corpus.articles}: server memory over {rss_queries} searches")
+            result.ours["memory"] = memory_under_load(server, every_query, rss_queries, clients)
 
     _progress(f"{corpus.articles}: plain Whoosh")
     baseline_s = timed(lambda: plain_whoosh_index(files, work / "plain"))
@@ -371,7 +440,117 @@ def format_result(r: SizeResult) -> str:
         f"  throughput            {t['requests_per_s']:.1f} requests/s with {t['clients']} "
         f"clients, {t['errors']} errors"
     )
+    m = o.get("memory")
+    if m and "start_mb" in m:
+        lines.append(
+            f"  server RSS            start {m['start_mb']:.0f} MB, end {m['end_mb']:.0f} MB, "
+            f"max {m['max_mb']:.0f} MB, growth {m['growth_mb']:+.1f} MB over {m['queries']} "
+            f"searches ({len(m['samples']) - 1} samples, {m['errors']} errors)"
+        )
     return "\n".join(lines)
+
+
+# -- plot --------------------------------------------------------------------------------------
+
+
+def load_results(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """The size results in JSON files written by ``--json``, one per size (a later file's
+    figures replace an earlier file's for the same size), smallest size first."""
+    by_size: dict[int, dict[str, Any]] = {}
+    for path in paths:
+        for result in json.loads(Path(path).read_text(encoding="utf-8")):
+            by_size[int(result["articles"])] = result
+    return [by_size[size] for size in sorted(by_size)]
+
+
+def plot_latency(results: Sequence[dict[str, Any]], png: Path) -> Path:
+    """p50 and p95 search latency against collection size (log scale), one panel per query
+    kind, ours next to the baseline, written to ``png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    sizes = [r["articles"] for r in results]
+    figure, axes = plt.subplots(1, len(QUERY_KINDS), figsize=(5 * len(QUERY_KINDS), 4.2))
+    for ax, kind in zip(axes, QUERY_KINDS, strict=True):
+        for engine, label, color in (("ours", "searchapp", "C0"), ("baseline", "Whoosh", "C1")):
+            for quantile, style in (("p50", "-"), ("p95", "--")):
+                values = [r[engine]["latency_ms"][kind][quantile] for r in results]
+                ax.plot(sizes, values, style, color=color, marker="o", label=f"{label} {quantile}")
+        ax.set_xscale("log")
+        ax.set_xticks(sizes, [f"{size:,}" for size in sizes], minor=False)
+        ax.minorticks_off()
+        ax.set_ylim(bottom=0)
+        ax.set_title(kind)
+        ax.set_xlabel("articles")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("latency (ms)")
+    axes[0].legend(fontsize="small")
+    figure.suptitle("Search latency against collection size (ours over HTTP, Whoosh in process)")
+    figure.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(png, dpi=100)
+    plt.close(figure)
+    return png
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+HOT_SPOTS = 15
+
+
+def hot_spots(text: str, count: int = HOT_SPOTS) -> list[str]:
+    """The first ``count`` lines of a flat pyinstrument report (functions by own time)."""
+    lines = [line for line in text.splitlines() if re.match(r"\s*\d+\.\d+\s+\S", line)]
+    return lines[:count]
+
+
+def profile(corpus: Corpus, work: Path, out_dir: Path, seed: int) -> dict[str, Path]:
+    """pyinstrument over a full reindex of ``corpus`` and over its query set (three passes),
+    in process. Prints each part's hot spots and writes ``profile-<part>.html`` and ``.txt``
+    under ``out_dir``; returns those paths."""
+    from pyinstrument import Profiler
+
+    from searchapp.indexer import reindex
+    from searchapp.search import SearchEngine
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    index_dir = work / "profiled"
+    queries = build_queries(corpus_files(corpus), seed)
+    every_query = [q for kind in QUERY_KINDS for q in queries[kind]]
+    written: dict[str, Path] = {}
+
+    def run(part: str, work_to_profile: Callable[[], object]) -> None:
+        profiler = Profiler()
+        profiler.start()
+        work_to_profile()
+        profiler.stop()
+        flat = profiler.output_text(flat=True, flat_time="self")
+        tree = profiler.output_text()
+        text = out_dir / f"profile-{part}.txt"
+        text.write_text(f"{flat}\n{tree}", encoding="utf-8")
+        html_file = out_dir / f"profile-{part}.html"
+        html_file.write_text(profiler.output_html(), encoding="utf-8")
+        written[f"{part}_txt"], written[f"{part}_html"] = text, html_file
+        print(f"{part}: hot spots by own time ({corpus.articles} articles)")
+        for line in hot_spots(flat):
+            print(f"  {line.strip()}")
+        print(f"  full reports: {html_file}, {text}", flush=True)
+
+    run("reindex", lambda: reindex(corpus.folder, index_dir, full=True, on_skip=lambda _: None))
+
+    def searches() -> None:
+        engine = SearchEngine(index_dir)
+        try:
+            for _ in range(ROUNDS):
+                for text in every_query:
+                    engine.search(text, per_page=10)
+        finally:
+            engine.close()
+
+    run("search", searches)
+    return written
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -388,25 +567,74 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=Path("data"), help="news wheel cache")
     parser.add_argument("--work", type=Path, default=None, help="where indexes are built")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
+    parser.add_argument(
+        "--rss-queries",
+        type=int,
+        default=RSS_QUERIES,
+        help=f"searches sent while the server's RSS is sampled (default {RSS_QUERIES}; 0: skip)",
+    )
+    parser.add_argument(
+        "--png",
+        type=Path,
+        default=None,
+        help="latency plot (default with several sizes: ROOT/latency.png)",
+    )
+    parser.add_argument(
+        "--plot",
+        type=Path,
+        nargs="+",
+        default=None,
+        metavar="JSON",
+        help="only plot latency against size from these --json results (to --png)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="only profile (pyinstrument) a full reindex and the searches, in process",
+    )
+    parser.add_argument(
+        "--profile-articles",
+        type=int,
+        default=PROFILE_ARTICLES,
+        help=f"articles in the profiled corpus (default {PROFILE_ARTICLES})",
+    )
     args = parser.parse_args(argv)
     if not args.sizes or min(args.sizes) < 1:
         parser.error("--sizes needs positive article counts")
+    if args.rss_queries < 0 or args.profile_articles < 1:
+        parser.error("--rss-queries must be >= 0 and --profile-articles >= 1")
+    if args.plot and args.profile:
+        parser.error("--plot and --profile are separate modes")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.plot:
+        png = plot_latency(load_results(args.plot), args.png or args.root / "latency.png")
+        print(f"wrote {png}")
+        return 0
+    if args.profile:
+        corpus = generate(args.profile_articles, args.seed, args.root, args.data)
+        with tempfile.TemporaryDirectory(dir=args.work, prefix="profile-") as tmp:
+            profile(corpus, Path(tmp), args.root, args.seed)
+        return 0
     results = []
     for size in args.sizes:
         _progress(f"{size}: corpus")
         corpus = generate(size, args.seed, args.root, args.data)
         with tempfile.TemporaryDirectory(dir=args.work, prefix="speed-") as tmp:
-            result = measure(corpus, Path(tmp), args.seed, args.clients, args.seconds)
+            result = measure(
+                corpus, Path(tmp), args.seed, args.clients, args.seconds, args.rss_queries
+            )
         results.append(result)
         print(format_result(result), flush=True)
+    payload = [asdict(r) for r in results]
     if args.json:
-        payload = [asdict(r) for r in results]
         args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if len(results) > 1 or args.png:
+        png = plot_latency(payload, args.png or args.root / "latency.png")
+        print(f"wrote {png}")
     return 0
 
 

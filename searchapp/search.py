@@ -26,10 +26,10 @@ from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from . import analysis
+from . import analysis, vectorized
 from .corpus import shorten
 from .errors import NotFound, QueryError
-from .indexer import open_index
+from .indexer import open_index, open_vocabulary
 from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
 from .tags import Gazetteer, default_gazetteer, default_synonyms
 
@@ -450,8 +450,9 @@ class _Expander:
     unstemmed vocabulary) and the words found stemmed again.
     """
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader, vocabulary: IndexReader | None) -> None:
         self.reader = reader
+        self.vocabulary = vocabulary
         self.cache: dict[tuple[type, str, int], list[str]] = {}
 
     @staticmethod
@@ -479,7 +480,9 @@ class _Expander:
                 probe = query.Prefix("vocab", text)
             else:
                 probe = query.Wildcard("vocab", text)
-            words = self._collect(probe.expanded_terms(self.reader), q.text)
+            if self.vocabulary is None:
+                raise QueryError(f"{q.text!r}: word patterns need the index's vocabulary.")
+            words = self._collect(probe.expanded_terms(self.vocabulary), q.text)
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
 
@@ -769,8 +772,12 @@ def build_query(
     ranking: Ranking = DEFAULT_RANKING,
     filters: Filters | None = None,
     synonyms: Gazetteer | None = None,
+    vocabulary: IndexReader | None = None,
 ) -> SearchQuery:
     """Parse user query text into the Whoosh queries that are run.
+
+    ``vocabulary`` (the vocabulary index's reader) expands prefix*, wild?card and fuzzy~
+    words; without it they are refused.
 
     Plain words are combined as ``ranking`` says (see :class:`Ranking`); ``synonyms`` default
     to the packaged groups. Metadata clauses in the text and ``filters`` go to the filter,
@@ -786,7 +793,7 @@ def build_query(
         parsed = ranking.parser().parse(text, normalize=False)
     except Exception as exc:  # the parser is lenient; anything left is a query we can't read
         raise QueryError(f"Could not understand the query: {exc}") from exc
-    q = _fix_negations(_Expander(reader).rewrite(parsed))
+    q = _fix_negations(_Expander(reader, vocabulary).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
     q, required = _split_filters(q)
@@ -831,13 +838,19 @@ def _or_fallback(q: query.Query) -> query.Query:
 class SearchEngine:
     """Searches one index directory from any number of threads."""
 
-    def __init__(self, index_dir: Path, ranking: Ranking = DEFAULT_RANKING) -> None:
+    def __init__(
+        self, index_dir: Path, ranking: Ranking = DEFAULT_RANKING, *, vectorized: bool = True
+    ) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking
+        # Score searches by relevance on whole posting lists (searchapp.vectorized) rather
+        # than with Whoosh's matchers: the same hits, totals and facets, several times faster.
+        self.vectorized = vectorized
         self._ix = None
         self._lock = threading.Lock()
         self._local = threading.local()
         self._searchers: list[Searcher] = []
+        self._readers: list[IndexReader] = []  # vocabulary readers, one per thread
         # (index generation, scored query) -> feedback terms and weights.
         self._feedback_cache: OrderedDict[tuple[int | None, str], list[tuple[str, float]]] = (
             OrderedDict()
@@ -861,19 +874,38 @@ class SearchEngine:
         # segment id there, so deletions committed since are ignored and merged-away segments
         # come back (test_deleted_documents_vanish_from_an_open_engine).
         fresh = ix.searcher(weighting=self.ranking.weighting())
+        # Reindex commits the vocabulary before the index, so it is at least as new.
+        vocabulary = open_vocabulary(self.index_dir).reader()
+        stale = getattr(self._local, "vocabulary", None)
         with self._lock:
             if current is not None:
                 self._searchers.remove(current)
                 current.close()
+            if stale is not None:
+                self._readers.remove(stale)
+                stale.close()
             self._searchers.append(fresh)
+            self._readers.append(vocabulary)
         self._local.searcher = fresh
+        self._local.vocabulary = vocabulary
         return fresh
+
+    def vocabulary(self) -> IndexReader:
+        """This thread's reader of the vocabulary index, paired with the searcher
+        :meth:`searcher` last returned (never refreshed here: that would close the searcher
+        the caller is using)."""
+        if getattr(self._local, "vocabulary", None) is None:
+            self.searcher()
+        return self._local.vocabulary
 
     def close(self) -> None:
         with self._lock:
             for searcher in self._searchers:
                 searcher.close()
+            for reader in self._readers:
+                reader.close()
             self._searchers.clear()
+            self._readers.clear()
             self._local = threading.local()
 
     def forget_feedback(self) -> None:
@@ -912,14 +944,17 @@ class SearchEngine:
             raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
         searcher = self.searcher()
         reader = searcher.reader()
-        suggestion = suggest(text, searcher) if text else None
-        q = build_query(text, reader, self.ranking, filters)
+        vocabulary = self.vocabulary()
+        suggestion = suggest(text, reader, vocabulary) if text else None
+        q = build_query(text, reader, self.ranking, filters, vocabulary=vocabulary)
         options: dict[str, Any] = {"sort": sort, "facets": facets}
         results = self._run(searcher, q, page, per_page, **options)
         corrected = False
         if results.total == 0 and suggestion and autocorrect:
             try:
-                suggested_q = build_query(suggestion, reader, self.ranking, filters)
+                suggested_q = build_query(
+                    suggestion, reader, self.ranking, filters, vocabulary=vocabulary
+                )
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
@@ -931,7 +966,7 @@ class SearchEngine:
         ranked = sort == "relevance" and _scores_words(q.scored)
         # A page past the end is empty (_run slices the hits itself).
         hits = [self._hit(hit, terms, body_terms, ranked) for hit in results.hits]
-        counted = _facets(results.results, filters) if facets else Facets()
+        counted = _facets(results.groups, filters) if facets and results.groups else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
             text,
@@ -952,7 +987,9 @@ class SearchEngine:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
         searcher = self.searcher()
-        q = build_query(check_query_text(text), searcher.reader(), self.ranking)
+        q = build_query(
+            check_query_text(text), searcher.reader(), self.ranking, vocabulary=self.vocabulary()
+        )
         return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit).hits]
 
     def _run(
@@ -983,18 +1020,60 @@ class SearchEngine:
         )
         depth = page * per_page
         limit = max(depth, FEEDBACK_DEPTH) if feedback else depth
-        results = searcher.search(q.scored, limit=limit, **options)
-        if results.is_empty() and ranking.operator == "and_fallback":
-            fallback = _or_fallback(q.scored)
-            if fallback is not q.scored:
-                results = searcher.search(fallback, limit=limit, **options)
-        hits = list(results)
+        if "sortedby" in options or not self._vectorized(searcher):
+            total, hits, groups = self._whoosh_top(searcher, q, limit, options)
+        else:
+            total, hits, groups = self._vectorized_top(searcher, q, limit, facets)
         if feedback and len(hits) > 1:
             # Unfiltered, these hits are the top hits feedback reads: no second search.
             extra = self._feedback_query(searcher, q, None if q.filter else hits)
             if extra is not None:
                 hits = _reranked(searcher, hits, extra)
-        return _Found(len(results), hits[(page - 1) * per_page : depth], results)
+        return _Found(total, hits[(page - 1) * per_page : depth], groups)
+
+    def _vectorized(self, searcher: Searcher) -> bool:
+        return self.vectorized and vectorized.supported(searcher)
+
+    def _whoosh_top(
+        self, searcher: Searcher, q: SearchQuery, limit: int, options: dict[str, Any]
+    ) -> tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None]:
+        """Whoosh's own search: it scores (or sorts) and categorizes every match."""
+        results = searcher.search(q.scored, limit=limit, **options)
+        if results.is_empty() and self.ranking.operator == "and_fallback":
+            fallback = _or_fallback(q.scored)
+            if fallback is not q.scored:
+                results = searcher.search(fallback, limit=limit, **options)
+        groups = None
+        if "groupedby" in options:
+            groups = {name: dict(results.groups(name)) for name in FACET_FIELDS}
+        return len(results), list(results), groups
+
+    def _vectorized_top(
+        self, searcher: Searcher, q: SearchQuery, limit: int, facets: bool
+    ) -> tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None]:
+        """The same hits, scores and counts as :meth:`_whoosh_top` for a search by
+        relevance, computed on whole posting lists (see :mod:`searchapp.vectorized`)."""
+        scored = q.scored
+        ids, scores = vectorized.evaluate(searcher, scored, q.filter)
+        if not len(ids) and self.ranking.operator == "and_fallback":
+            fallback = _or_fallback(scored)
+            if fallback is not scored:
+                scored = fallback
+                ids, scores = vectorized.evaluate(searcher, scored, q.filter)
+        best = vectorized.top(ids, scores, limit)
+        results = searching.Results(searcher, scored, best)
+        hits = [
+            searching.Hit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(best)
+        ]
+        groups = None
+        if facets:
+            counted = vectorized.facet_counts(searcher, ids, ("source_name", "year"), ("tag",))
+            groups = {
+                "source": counted["source_name"],
+                "year": counted["year"],
+                "tag": counted["tag"],
+            }
+        return len(ids), hits, groups
 
     def _feedback_query(
         self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
@@ -1077,7 +1156,12 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                parsed = build_query(check_query_text(text), searcher.reader(), self.ranking)
+                parsed = build_query(
+                    check_query_text(text),
+                    searcher.reader(),
+                    self.ranking,
+                    vocabulary=self.vocabulary(),
+                )
                 terms = _query_terms(parsed.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
@@ -1118,11 +1202,12 @@ class SearchEngine:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    """One search's page of Whoosh hits, the number of matches, and the results (for facets)."""
+    """One search's page of Whoosh hits, the number of matches, and the matches' number per
+    facet value (None when not counted)."""
 
     total: int
     hits: list[searching.Hit]
-    results: searching.Results
+    groups: dict[str, dict[Any, int]] | None
 
 
 def _reranked(
@@ -1219,9 +1304,9 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _facets(results, filters: Filters) -> Facets:
+def _facets(groups: dict[str, dict[Any, int]], filters: Filters) -> Facets:
     def values(name: str, selected: Iterable[str]) -> list[FacetValue]:
-        counts = {str(k): n for k, n in results.groups(name).items() if _real_value(name, k)}
+        counts = {str(k): n for k, n in groups[name].items() if _real_value(name, k)}
         chosen = set(selected)
         if name == "year":
             ordered = sorted(counts, reverse=True)
@@ -1289,16 +1374,14 @@ def _plain_words(text: str) -> Iterator[re.Match[str]]:
         yield match
 
 
-def suggest(text: str, searcher: Searcher) -> str | None:
+def suggest(text: str, reader: IndexReader, vocabulary: IndexReader) -> str | None:
     """The query with each word that is not in the index replaced by a close indexed word."""
-    reader = searcher.reader()
-    corrector = searcher.corrector("vocab")
     replacements: list[tuple[int, int, str]] = []
     for match in _plain_words(text):
         word = analysis.normalize(match.group(0))
-        if len(word) < 3 or word in analysis.STOPWORDS or ("vocab", word) in reader:
+        if len(word) < 3 or word in analysis.STOPWORDS or ("vocab", word) in vocabulary:
             continue
-        correction = _correct(word, corrector, reader)
+        correction = _correct(word, reader, vocabulary)
         if correction:
             replacements.append((match.start(), match.end(), correction))
     if not replacements:
@@ -1312,7 +1395,11 @@ def suggest(text: str, searcher: Searcher) -> str | None:
 _INFLECTIONS = ("s", "ed", "ing", "ly", "er", "ers", "ion", "ions")
 
 
-def _correct(word: str, corrector, reader: IndexReader) -> str | None:
+def _stem_frequency(reader: IndexReader, stem: str) -> int:
+    return sum(reader.doc_frequency(field, stem) for field in SEARCH_FIELDS)
+
+
+def _correct(word: str, reader: IndexReader, vocabulary: IndexReader) -> str | None:
     stem = analysis.stem(word)
     same_stem_only = any((field, stem) in reader for field in SEARCH_FIELDS)
     # The word already finds documents through its stem. A regular inflection of an indexed
@@ -1321,7 +1408,15 @@ def _correct(word: str, corrector, reader: IndexReader) -> str | None:
     if same_stem_only and word != stem and word.startswith(stem) and word.endswith(_INFLECTIONS):
         return None
     for maxdist in (1, 2) if len(word) > 4 else (1,):
-        for candidate in corrector.suggest(word, limit=5, maxdist=maxdist, prefix=1):
-            if not same_stem_only or analysis.stem(candidate) == stem:
-                return candidate
+        candidates = [
+            candidate
+            for candidate in vocabulary.terms_within("vocab", word, maxdist, prefix=1)
+            if not same_stem_only or analysis.stem(candidate) == stem
+        ]
+        # The most common spelling: by how many articles its stem is in (the vocabulary only
+        # knows words, and keeps those of deleted articles until a full reindex: frequency 0).
+        counted = [(_stem_frequency(reader, analysis.stem(c)), c) for c in candidates]
+        counted = [(-frequency, c) for frequency, c in counted if frequency]
+        if counted:
+            return min(counted)[1]
     return None

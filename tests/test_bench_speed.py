@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -67,10 +71,15 @@ def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     code = speed.main(
         ["--sizes", "30", "--seconds", "0.5", "--clients", "2", "--seed", "3"]
         + ["--root", str(tmp_path / "bench"), "--data", str(tmp_path / "data")]
-        + ["--work", str(tmp_path), "--json", str(out)]
+        + ["--work", str(tmp_path), "--json", str(out), "--rss-queries", "12"]
+        + ["--png", str(tmp_path / "latency.png")]
     )
     assert code == 0
     [result] = json.loads(out.read_text())
+    memory = result["ours"]["memory"]
+    assert memory["queries"] == 12 and memory["errors"] == 0
+    assert [s["queries"] for s in memory["samples"]] == [0, 2, 4, 6, 8, 10, 12]
+    assert_png(tmp_path / "latency.png")
     assert result["articles"] == 30
     ours, baseline = result["ours"], result["baseline"]
     assert ours["docs_per_s"] > 0 and baseline["docs_per_s"] > 0
@@ -81,3 +90,101 @@ def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     # The corpus is back as generated: the next run reuses it.
     again = bench_corpus.generate(30, 3, tmp_path / "bench", tmp_path / "data")
     assert again.bytes == result["corpus_mb"] * 1e6
+
+
+# -- server memory, plots, profiles ------------------------------------------------------------
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_rss_is_read_from_proc() -> None:
+    mine = speed.rss_mb(os.getpid())
+    if not Path("/proc/self/status").exists():
+        assert mine is None
+        return
+    assert mine is not None and mine > 1
+    assert speed.rss_mb(2**22 + 12345) is None  # above Linux's largest pid: no such process
+
+
+class FakeServer:
+    """Stands in for speed.Server: answers in process and records what was searched."""
+
+    def __init__(self) -> None:
+        self.process = types.SimpleNamespace(pid=os.getpid())
+        self.searched: list[str] = []
+        self.lock = threading.Lock()
+
+    def search(self, text: str) -> float:
+        with self.lock:
+            self.searched.append(text)
+        if text == "bad":
+            raise RuntimeError("HTTP 500")
+        return 1.0
+
+
+def test_memory_is_sampled_at_even_intervals_while_the_queries_cycle() -> None:
+    server = FakeServer()
+    memory = speed.memory_under_load(server, ["a", "b", "bad"], count=25, clients=2, samples=5)
+    assert sorted(server.searched) == sorted(["a", "b", "bad"] * 8 + ["a"])
+    assert [s["queries"] for s in memory["samples"]] == [0, 5, 10, 15, 20, 25]
+    assert memory["queries"] == 25 and memory["errors"] == 8
+    if speed.rss_mb(os.getpid()) is not None:
+        rss = [s["rss_mb"] for s in memory["samples"]]
+        assert memory["start_mb"] == rss[0] and memory["end_mb"] == rss[-1]
+        assert memory["max_mb"] == max(rss)
+        assert memory["growth_mb"] == pytest.approx(rss[-1] - rss[0])
+
+
+def fake_result(articles: int, slower: float) -> dict:
+    latency = {kind: {"p50": 10.0 * slower, "p95": 30.0 * slower} for kind in speed.QUERY_KINDS}
+    return {
+        "articles": articles,
+        "ours": {"latency_ms": latency},
+        "baseline": {"latency_ms": latency},
+    }
+
+
+def assert_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.verify()
+        assert image.size[0] > image.size[1] > 100  # three panels side by side
+
+
+def test_plot_from_json_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = tmp_path / "speed-a.json", tmp_path / "speed-b.json"
+    first.write_text(json.dumps([fake_result(10_000, 1), fake_result(100_000, 9)]))
+    second.write_text(json.dumps([fake_result(100_000, 3), fake_result(1_000_000, 8)]))
+    # Sizes in order, a later file's figures replacing an earlier one's.
+    results = speed.load_results([first, second])
+    assert [r["articles"] for r in results] == [10_000, 100_000, 1_000_000]
+    assert results[1]["ours"]["latency_ms"]["keywords"]["p50"] == 30.0
+    png = tmp_path / "docs" / "latency.png"
+    assert speed.main(["--plot", str(first), str(second), "--png", str(png)]) == 0
+    assert f"wrote {png}" in capsys.readouterr().out
+    assert_png(png)
+
+
+def test_profile_names_the_hot_functions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(bench_corpus, "news_rows", lambda data_dir: ROWS)
+    monkeypatch.setattr(speed, "ROUNDS", 1)
+    monkeypatch.setattr(speed, "QUERIES_PER_KIND", 3)
+    root = tmp_path / "bench"
+    code = speed.main(
+        ["--profile", "--profile-articles", "20", "--seed", "3", "--root", str(root)]
+        + ["--data", str(tmp_path / "data"), "--work", str(tmp_path)]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    for part, function in (("reindex", "reindex"), ("search", "search")):
+        assert f"{part}: hot spots by own time (20 articles)" in printed
+        text = (root / f"profile-{part}.txt").read_text()
+        assert function in text
+        assert "<html" in (root / f"profile-{part}.html").read_text().lower()
+    # Hot spots are listed as "seconds  function  file:line".
+    spots = speed.hot_spots((root / "profile-search.txt").read_text())
+    assert spots and all(re.match(r"\s*\d+\.\d+\s+\S", line) for line in spots)

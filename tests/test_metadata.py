@@ -202,18 +202,17 @@ def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: st
 
 
 def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, monkeypatch):
-    from whoosh import sorting
-
+    from searchapp import vectorized
     from searchapp.indexer import reindex
 
     built: list[object] = []
-    real = sorting.OverlappingCategorizer.set_searcher
+    real = vectorized._value_postings
 
-    def counting(self, segment_searcher, docoffset):
-        built.append(segment_searcher)
-        return real(self, segment_searcher, docoffset)
+    def counting(reader, fieldname):
+        built.append(reader)
+        return real(reader, fieldname)
 
-    monkeypatch.setattr(sorting.OverlappingCategorizer, "set_searcher", counting)
+    monkeypatch.setattr(vectorized, "_value_postings", counting)
     engine = SearchEngine(index_dir)
     try:
         first = engine.search("russian").facets
