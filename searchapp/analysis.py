@@ -216,6 +216,38 @@ def positions(text: str) -> dict[str, list[int]]:
     return found
 
 
+@dataclass(slots=True)
+class Words:
+    """The words of a text without stopwords or compound joins, as parallel lists: what
+    ``analyze(text, stemming=False, compounds=False)`` yields, plus each word's stem."""
+
+    words: list[str]
+    stems: list[str]
+    pos: list[int]
+    start: list[int]
+    end: list[int]
+
+
+def words(text: str) -> Words:
+    """The :class:`Words` of ``text``: one cached lookup per token, no per-token objects
+    (the tagger reads every article this way)."""
+    table = Words([], [], [], [], [])
+    pos = -1
+    for token, start, end in tokenize(text):
+        if token in _HYPHEN_TOKENS:
+            continue
+        norm, stemmed, stopped = lexeme(token)
+        if not norm or stopped:
+            continue
+        pos += 1
+        table.words.append(norm)
+        table.stems.append(stemmed)
+        table.pos.append(pos)
+        table.start.append(start)
+        table.end.append(end)
+    return table
+
+
 def vocabulary(text: str) -> set[str]:
     """The distinct normalised, unstemmed words of ``text``, compounds joined, no stopwords:
     the unstemmed terms :func:`analyze` yields, computed per distinct token (faster)."""

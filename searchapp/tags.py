@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from searchapp.analysis import Term, analyze, stem
+from searchapp.analysis import Words, analyze, words
 
 KINDS = ("state", "agency", "group", "topic")
 _KEYS = frozenset({"kind", "aliases", "unstemmed", "exclude"})
@@ -77,16 +77,16 @@ class _Pattern:
     tag: int | None
     text: str
 
-    def matches(self, i: int, seq: Sequence[str], terms: Sequence[Term], text: str) -> bool:
+    def matches(self, i: int, seq: Sequence[str], table: Words, text: str) -> bool:
         n = len(self.words)
         if seq[i : i + n] != self.words:
             return False
         if n > 1:
             # Stopwords take no position, so consecutive positions mean adjacent words.
-            if terms[i + n - 1].pos - terms[i].pos != n - 1:
+            if table.pos[i + n - 1] - table.pos[i] != n - 1:
                 return False
             for k in range(1, n):
-                gap = text[terms[i + k - 1].end : terms[i + k].start]
+                gap = text[table.end[i + k - 1] : table.start[i + k]]
                 for ch in gap:
                     if ch.isalnum() and not self.stopword_gaps[k - 1]:
                         return False
@@ -95,7 +95,7 @@ class _Pattern:
         for k, case in enumerate(self.cases):
             if case is False:
                 continue
-            surface = text[terms[i + k].start : terms[i + k].end]
+            surface = text[table.start[i + k] : table.end[i + k]]
             if case is True:
                 if not surface[:1].isupper():
                     return False
@@ -288,29 +288,35 @@ class Gazetteer:
 
     def _scan(self, text: str) -> Iterator[tuple[int, int, int]]:
         """Yield ``(tag index, start, end)`` for each alias match: one pass, longest first."""
-        terms = list(analyze(text, stemming=False, compounds=False))
-        words = [term.text for term in terms]
-        stems = [stem(word) for word in words]  # cached, as at index time
-        i = 0
-        while i < len(terms):
+        table = words(text)
+        by_stem, by_word = self._by_stem, self._by_word
+        # Most words start no alias: find the few that may first.
+        starts = [
+            i
+            for i, (word, stemmed) in enumerate(zip(table.words, table.stems, strict=True))
+            if stemmed in by_stem or word in by_word
+        ]
+        after = 0  # a match consumes its words, so an exclude phrase hides its alias
+        for i in starts:
+            if i < after:
+                continue
             best = None
-            for pattern in self._by_stem.get(stems[i], ()):
-                if pattern.matches(i, stems, terms, text):
+            for pattern in by_stem.get(table.stems[i], ()):
+                if pattern.matches(i, table.stems, table, text):
                     best = pattern
                     break
-            for pattern in self._by_word.get(words[i], ()):
+            for pattern in by_word.get(table.words[i], ()):
                 if best is not None and len(pattern.words) <= len(best.words):
                     break
-                if pattern.matches(i, words, terms, text):
+                if pattern.matches(i, table.words, table, text):
                     best = pattern
                     break
             if best is None:
-                i += 1
                 continue
             n = len(best.words)
             if best.tag is not None:
-                yield best.tag, terms[i].start, terms[i + n - 1].end
-            i += n  # the match consumes its words, so an exclude phrase hides its alias
+                yield best.tag, table.start[i], table.end[i + n - 1]
+            after = i + n
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,190 @@
+"""The indexing fast paths give exactly what the plain paths give: the analysis shortcuts,
+the tagger's word table, parallel segment workers and the vocabulary index."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from whoosh import fields
+
+from searchapp import analysis, indexer
+from searchapp.errors import IndexingFailed
+from searchapp.indexer import open_index, open_vocabulary, reindex
+from searchapp.schema import STEMMED, StemmedText
+from searchapp.search import SearchEngine
+
+from .conftest import FIXTURES, SEEDS
+
+TRICKY = [
+    "Cyber-attack on the Kremlin's e-mail: 10,000 accounts, 11.6 per cent.",
+    "cyber-and-spies a-the-b the-cyber co-operation - - x-",
+    "Sergei and Yulia Skripal’s café in Salisbury; naïve résumé. US-UK ties",
+    "word-" + "x" * 70 + " long-" + "y" * 61 + "-tail",
+    "",
+    "   \n\n ",
+]
+
+
+def texts() -> list[str]:
+    found = [p.read_text("utf-8") for p in sorted(FIXTURES.rglob("*.txt"))]
+    found += [p.read_text("utf-8") for p in sorted(SEEDS.iterdir()) if p.is_file()]
+    return found + TRICKY
+
+
+def expected_positions(text: str) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = defaultdict(list)
+    for term in analysis.analyze(text, spans=False):
+        found[term.text].append(term.pos)
+    return dict(found)
+
+
+@pytest.mark.parametrize("text", texts())
+def test_positions_are_the_analyzer_terms(text: str):
+    assert analysis.positions(text) == expected_positions(text)
+
+
+@pytest.mark.parametrize("text", texts())
+def test_stemmed_text_field_indexes_like_the_analyzer(text: str):
+    plain = fields.TEXT(analyzer=STEMMED)
+    assert sorted(StemmedText().index(text)) == sorted(plain.index(text))
+
+
+@pytest.mark.parametrize("text", texts())
+def test_word_table_is_the_unstemmed_analysis(text: str):
+    table = analysis.words(text)
+    terms = list(analysis.analyze(text, stemming=False, compounds=False))
+    assert table.words == [t.text for t in terms]
+    assert table.stems == [analysis.stem(t.text) for t in terms]
+    assert table.pos == [t.pos for t in terms]
+    assert list(zip(table.start, table.end, strict=True)) == [(t.start, t.end) for t in terms]
+
+
+def snapshot(index_dir: Path) -> tuple[dict[str, object], list[str]]:
+    """Stored fields and, per indexed term, the ids of the live documents holding it; and
+    the vocabulary."""
+    with open_index(index_dir).searcher() as searcher:
+        reader = searcher.reader()
+        stored = {f["id"]: f for f in searcher.all_stored_fields()}
+        terms = {}
+        for fieldname, text in reader.all_terms():
+            ids = sorted(
+                reader.stored_fields(docnum)["id"]
+                for docnum in reader.postings(fieldname, text).all_ids()
+                if not reader.is_deleted(docnum)
+            )
+            if ids:  # a deleted document's terms stay in the lexicon until a merge
+                terms[(fieldname, text)] = ids
+    vocabulary = open_vocabulary(index_dir).reader()
+    try:
+        words = sorted(vocabulary.lexicon("vocab"))
+    finally:
+        vocabulary.close()
+    return {"stored": stored, "terms": terms}, words
+
+
+def search_all(index_dir: Path, queries: list[str]) -> list[list[tuple[str, float]]]:
+    engine = SearchEngine(index_dir)
+    try:
+        return [[(h, round(s, 6)) for h, s in engine.ranked(q)] for q in queries]
+    finally:
+        engine.close()
+
+
+QUERIES = ["novichok", "spies OR ransomware", "skrip*", "recruters~", '"nerve agent"', "UK"]
+
+
+def test_parallel_workers_build_the_same_index(tmp_path, corpus_dir, monkeypatch):
+    serial = reindex(corpus_dir, tmp_path / "serial")
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexer, "WORKER_BATCH", 2)
+    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    finished = []
+
+    class Recorded(indexer._Workers):
+        def finish(self):
+            result = super().finish()
+            finished.append(result)
+            return result
+
+    monkeypatch.setattr(indexer, "_Workers", Recorded)
+    parallel = reindex(corpus_dir, tmp_path / "parallel")
+    [(segments, vocabularies)] = finished  # the workers wrote every document
+    assert sum(segment.doc_count() for segment in segments) == serial.documents
+    assert len(vocabularies) == 2
+    assert parallel.summary().split(";")[0] == serial.summary().split(";")[0]
+    assert parallel.documents == serial.documents
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
+    assert search_all(tmp_path / "parallel", QUERIES) == search_all(tmp_path / "serial", QUERIES)
+
+
+def test_incremental_runs_after_a_parallel_build(tmp_path, corpus_dir, monkeypatch):
+    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    reindex(corpus_dir, tmp_path / "a")
+    (corpus_dir / "ransomware.txt").unlink()
+    extra = corpus_dir / "fresh.txt"
+    extra.write_text("Zanzibar spies\n\nA new file about zanzibarian spies.\n", "utf-8")
+    report = reindex(corpus_dir, tmp_path / "a")  # parallel again, deletions in the parent
+    assert (report.added, report.deleted) == (1, 1)
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 10**12)
+    shutil.rmtree(tmp_path / "b", ignore_errors=True)
+    reindex(corpus_dir, tmp_path / "b", full=True)
+    assert snapshot(tmp_path / "a")[0] == snapshot(tmp_path / "b")[0]
+    # The same hits; scores differ, as Whoosh counts deleted documents in its statistics.
+    hits = [{h for h, _ in found} for found in search_all(tmp_path / "a", QUERIES)]
+    assert hits == [{h for h, _ in found} for found in search_all(tmp_path / "b", QUERIES)]
+
+
+def test_a_failing_worker_leaves_the_last_index_serving(tmp_path, corpus_dir, monkeypatch):
+    reindex(corpus_dir, tmp_path / "ix")
+    before = snapshot(tmp_path / "ix")
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    # Workers are spawned: they open the index folder given to them, so a missing one fails.
+    monkeypatch.setattr(indexer, "_Workers", _workers_of_nowhere(indexer._Workers))
+    with pytest.raises(IndexingFailed, match="worker"):
+        reindex(corpus_dir, tmp_path / "ix", full=True)
+    assert snapshot(tmp_path / "ix") == before
+    monkeypatch.undo()
+    assert reindex(corpus_dir, tmp_path / "ix", full=True).documents == len(before[0]["stored"])
+    assert snapshot(tmp_path / "ix") == before
+
+
+def _workers_of_nowhere(workers: type) -> type:
+    class Broken(workers):
+        def __init__(self, index_dir: Path, procs: int) -> None:
+            super().__init__(index_dir / "missing", procs)
+
+    return Broken
+
+
+def test_vocabulary_keeps_unstemmed_words_and_a_full_reindex_drops_gone_ones(tmp_path, corpus_dir):
+    index_dir = tmp_path / "ix"
+    reindex(corpus_dir, index_dir)
+    extra = corpus_dir / "fresh.txt"
+    extra.write_text("Zanzibar\n\nThe zanzibarian spies of Zanzibar.\n", "utf-8")
+    reindex(corpus_dir, index_dir)
+
+    def vocabulary() -> set[str]:
+        reader = open_vocabulary(index_dir).reader()
+        try:
+            return {word.decode("utf-8") for word in reader.lexicon("vocab")}
+        finally:
+            reader.close()
+
+    assert {"zanzibarian", "zanzibar", "spies", "novichok"} <= vocabulary()
+    assert "spi" not in vocabulary()  # words, not stems
+    engine = SearchEngine(index_dir)
+    try:
+        assert engine.ranked("zanzib*")
+        assert engine.search("zanzibaran").suggestion == "zanzibarian"
+    finally:
+        engine.close()
+    extra.unlink()
+    reindex(corpus_dir, index_dir)
+    assert "zanzibarian" in vocabulary()  # incremental runs only add words
+    reindex(corpus_dir, index_dir, full=True)
+    assert "zanzibarian" not in vocabulary()
