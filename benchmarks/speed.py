@@ -388,12 +388,14 @@ def measure(
     result.queries = build_queries(files, seed)
     _progress(f"{corpus.articles}: searches over HTTP")
     with Server(ours_dir, corpus.folder) as server:
+        idle_mb = rss_mb(server.process.pid)  # started, not searched yet
         result.ours["latency_ms"] = latencies(server.search, result.queries)
         every_query = [q for kind in QUERY_KINDS for q in result.queries[kind]]
         result.ours["throughput"] = throughput(server, every_query, clients, seconds)
         if rss_queries:
             _progress(f"{corpus.articles}: server memory over {rss_queries} searches")
-            result.ours["memory"] = memory_under_load(server, every_query, rss_queries, clients)
+            memory = memory_under_load(server, every_query, rss_queries, clients)
+            result.ours["memory"] = {"idle_mb": idle_mb, **memory}
 
     _progress(f"{corpus.articles}: plain Whoosh")
     baseline_s = timed(lambda: plain_whoosh_index(files, work / "plain"))
@@ -443,7 +445,8 @@ def format_result(r: SizeResult) -> str:
     m = o.get("memory")
     if m and "start_mb" in m:
         lines.append(
-            f"  server RSS            start {m['start_mb']:.0f} MB, end {m['end_mb']:.0f} MB, "
+            f"  server RSS            idle {m['idle_mb'] or 0:.0f} MB; after the searches above "
+            f"{m['start_mb']:.0f} MB, end {m['end_mb']:.0f} MB, "
             f"max {m['max_mb']:.0f} MB, growth {m['growth_mb']:+.1f} MB over {m['queries']} "
             f"searches ({len(m['samples']) - 1} samples, {m['errors']} errors)"
         )

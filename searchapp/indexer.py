@@ -17,6 +17,7 @@ import multiprocessing
 import os
 import queue
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -226,7 +227,10 @@ class _Workers:
     every core while the parent reads files and keeps the catalog."""
 
     def __init__(self, index_dir: Path, procs: int) -> None:
-        context = multiprocessing.get_context("spawn")  # safe in threaded callers; no fork
+        # Forked workers start at once; a threaded caller (a test, an app) spawns them, as
+        # forking copies locks other threads may hold.
+        method = "fork" if threading.active_count() == 1 else "spawn"
+        context = multiprocessing.get_context(method)
         self.jobs: Queue = context.Queue(maxsize=procs * 4)  # bounded: the parent streams
         self.results: Queue = context.Queue()
         self.batch: list[Article] = []

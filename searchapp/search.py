@@ -7,7 +7,9 @@ and always read one consistent generation.
 
 from __future__ import annotations
 
+import bisect
 import calendar
+import heapq
 import html
 import math
 import re
@@ -21,7 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from whoosh import classify, highlight, query, scoring, searching, sorting
+from whoosh import classify, collectors, highlight, query, scoring, searching, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -40,6 +42,9 @@ MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000
 # Words a prefix*, wild?card or fuzzy~ term may expand to before the query is refused.
 MAX_EXPANSIONS = 1024
+# Seconds a search may run before it stops and answers with what it found by then
+# (``SearchPage.timed_out``): no query holds a server thread for long.
+SEARCH_TIME_LIMIT = 2.0
 SNIPPET_CHARS = 200
 # Fields a user may name in the query as `field:`.
 QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
@@ -216,6 +221,8 @@ class SearchPage:
     facets: Facets = field(default_factory=Facets)
     synonyms: tuple[Synonym, ...] = ()  # words also searched as other spellings
     exact_query: str | None = None  # the query without those synonyms (expanded words quoted)
+    # The search hit its time limit: the hits, total and facets may be incomplete.
+    timed_out: bool = False
 
     @property
     def shown_query(self) -> str:
@@ -237,6 +244,7 @@ class SearchPage:
             "facets": self.facets.to_dict(),
             "synonyms": [synonym.to_dict() for synonym in self.synonyms],
             "exact_query": self.exact_query,
+            "timed_out": self.timed_out,
         }
 
     @property
@@ -339,17 +347,119 @@ class MarkFormatter(highlight.Formatter):
 class _Snippets(highlight.Highlighter):
     """Whoosh's highlighter, marking the index terms it is given: the words searched for and
     their synonyms, not the feedback terms that only reordered the hits (``highlight_hit``
-    would mark every term of the query that ran)."""
+    would mark every term of the query that ran).
 
-    def snippet(self, text: str, terms: Iterable[str], top: int = 3) -> str:
-        tokens = SCHEMA["body"].analyzer(
-            text, positions=True, chars=True, mode="index", removestops=False
+    Whoosh analyses the whole text; here only the stretches around words that may match are
+    analysed (see :class:`_Scan`), with the same fragments as the result."""
+
+    def snippet(self, scan: _Scan, terms: Iterable[str], top: int = 3) -> str:
+        terms = frozenset(terms)
+        tokens = self._merge_matched_tokens(
+            highlight.set_matched_filter(scan.tokens_near(terms, self.fragmenter.surround), terms)
         )
-        tokens = self._merge_matched_tokens(highlight.set_matched_filter(tokens, frozenset(terms)))
-        fragments = self.fragmenter.fragment_tokens(text, tokens)
+        fragments = self.fragmenter.fragment_tokens(scan.text, tokens)
         return self.formatter.format(
             highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
         )
+
+
+class _Scan:
+    """A text's tokens (no analysis), to find the stretches a snippet needs analysed.
+
+    Whoosh's ContextFragmenter, outside a fragment, only remembers the tokens that start
+    within ``surround`` characters of the end of the last one; a fragment starts at a matched
+    token and ends once ``2 * surround`` characters of tokens have passed without another.
+    So tokens further than that from every matched token never reach a fragment, and the
+    fragments from the stretches around the matches alone are the same. A token "may match"
+    when its analysed form, or that of the compound it ends ("cyber-attack"), is a term:
+    a superset of the analyser's matches, which only widens the stretches.
+    """
+
+    __slots__ = ("text", "_tokens", "_starts", "_forms", "_hyphens")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # The analyser's tokens and spans (analysis.tokenize, from the match objects).
+        self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self._starts = [start for _token, start, _end in self._tokens]
+        # Each distinct token's normalised form, and the form the analyser emits for it.
+        self._forms = {token: _forms(token) for token in {t for t, _s, _e in self._tokens}}
+        self._hyphens = [
+            i for i, (token, _s, _e) in enumerate(self._tokens) if token in _HYPHEN_TOKENS
+        ]
+
+    def _matching(self, terms: frozenset[str]) -> list[int]:
+        matching = {token for token, (_norm, form) in self._forms.items() if form in terms}
+        found = [i for i, (token, _s, _e) in enumerate(self._tokens) if token in matching]
+        tokens, forms = self._tokens, self._forms
+        for i in self._hyphens:
+            if 0 < i < len(tokens) - 1:
+                before, after = forms[tokens[i - 1][0]][0], forms[tokens[i + 1][0]][0]
+                if before and after and analysis.stem(before + after) in terms:
+                    found.append(i + 1)
+        return sorted(set(found))
+
+    def _emitted(self, i: int) -> bool:
+        """Whether the analyser emits a term for token ``i`` (hyphens and unindexable
+        tokens emit none)."""
+        token = self._tokens[i][0]
+        return token not in _HYPHEN_TOKENS and bool(self._forms[token][0])
+
+    def _stretch(self, i: int, surround: int) -> tuple[int, int]:
+        """First and last token that fragments around a match at token ``i`` may involve."""
+        tokens = self._tokens
+        last = i - 1  # the last token emitted before i: the fragmenter's memory ends there
+        while last >= 0 and not self._emitted(last):
+            last -= 1
+        first = i
+        if last >= 0:
+            first = min(bisect.bisect_left(self._starts, tokens[last][2] - surround - 1), last)
+        # Never start inside a compound: its joined form begins at its first half.
+        while first > 0 and (
+            tokens[first][0] in _HYPHEN_TOKENS or tokens[first - 1][0] in _HYPHEN_TOKENS
+        ):
+            first -= 1
+        end, passed = i, 0
+        while end + 1 < len(tokens) and passed < 2 * surround + 1:
+            end += 1
+            if self._emitted(end):
+                passed += tokens[end][2] - tokens[end][1]
+        return first, end
+
+    def tokens_near(self, terms: frozenset[str], surround: int) -> Iterator[Any]:
+        """The analyser's tokens (as Whoosh's highlighter asks for them) of the stretches
+        around the tokens that may match ``terms``."""
+        stretches: list[tuple[int, int]] = []
+        for i in self._matching(terms):
+            first, last = self._stretch(i, surround)
+            if stretches and first <= stretches[-1][1] + 1:
+                stretches[-1] = (stretches[-1][0], max(last, stretches[-1][1]))
+            else:
+                stretches.append((first, last))
+        analyzer = SCHEMA["body"].analyzer
+        for first, last in stretches:
+            start, end = self._tokens[first][1], self._tokens[last][2]
+            yield from analyzer(
+                self.text[start:end],
+                positions=True,
+                chars=True,
+                mode="index",
+                removestops=False,
+                start_char=start,
+            )
+
+
+# The analyser's tokens, and its hyphen tokens, which join the words around them into a
+# compound.
+_TOKEN = re.compile(analysis._TOKEN_PATTERN)
+_HYPHEN_TOKENS = analysis._HYPHEN_TOKENS
+
+
+def _forms(token: str) -> tuple[str, str]:
+    """A token's normalised form and the term the analyser emits for it (the normalised
+    word for a stopword, else its stem; "" for neither)."""
+    norm, stemmed, stopped = analysis.lexeme(token)
+    return norm, norm if stopped else stemmed
 
 
 # Stateless between calls, so one serves every thread.
@@ -839,10 +949,16 @@ class SearchEngine:
     """Searches one index directory from any number of threads."""
 
     def __init__(
-        self, index_dir: Path, ranking: Ranking = DEFAULT_RANKING, *, vectorized: bool = True
+        self,
+        index_dir: Path,
+        ranking: Ranking = DEFAULT_RANKING,
+        *,
+        vectorized: bool = True,
+        time_limit: float = SEARCH_TIME_LIMIT,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking
+        self.time_limit = time_limit  # seconds per search (SearchPage.timed_out)
         # Score searches by relevance on whole posting lists (searchapp.vectorized) rather
         # than with Whoosh's matchers: the same hits, totals and facets, several times faster.
         self.vectorized = vectorized
@@ -947,10 +1063,14 @@ class SearchEngine:
         vocabulary = self.vocabulary()
         suggestion = suggest(text, reader, vocabulary) if text else None
         q = build_query(text, reader, self.ranking, filters, vocabulary=vocabulary)
-        options: dict[str, Any] = {"sort": sort, "facets": facets}
+        options: dict[str, Any] = {
+            "sort": sort,
+            "facets": facets,
+            "deadline": started + self.time_limit,
+        }
         results = self._run(searcher, q, page, per_page, **options)
         corrected = False
-        if results.total == 0 and suggestion and autocorrect:
+        if results.total == 0 and suggestion and autocorrect and not results.timed_out:
             try:
                 suggested_q = build_query(
                     suggestion, reader, self.ranking, filters, vocabulary=vocabulary
@@ -981,6 +1101,7 @@ class SearchEngine:
             counted,
             q.synonyms,
             q.exact_text,
+            results.timed_out,
         )
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
@@ -1000,6 +1121,7 @@ class SearchEngine:
         per_page: int,
         sort: Sort = "relevance",
         facets: bool = False,
+        deadline: float | None = None,
     ) -> _Found:
         options: dict[str, Any] = {"filter": q.filter}
         if sort == "relevance" and not _scores_words(q.scored):
@@ -1021,45 +1143,69 @@ class SearchEngine:
         depth = page * per_page
         limit = max(depth, FEEDBACK_DEPTH) if feedback else depth
         if "sortedby" in options or not self._vectorized(searcher):
-            total, hits, groups = self._whoosh_top(searcher, q, limit, options)
+            total, hits, groups, timed_out = self._whoosh_top(searcher, q, limit, options, deadline)
         else:
-            total, hits, groups = self._vectorized_top(searcher, q, limit, facets)
-        if feedback and len(hits) > 1:
+            total, hits, groups, timed_out = self._vectorized_top(
+                searcher, q, limit, facets, deadline
+            )
+        if feedback and len(hits) > 1 and not timed_out:
             # Unfiltered, these hits are the top hits feedback reads: no second search.
             extra = self._feedback_query(searcher, q, None if q.filter else hits)
             if extra is not None:
-                hits = _reranked(searcher, hits, extra)
-        return _Found(total, hits[(page - 1) * per_page : depth], groups)
+                hits = _reranked(searcher, hits, extra, self._vectorized(searcher))
+        return _Found(total, hits[(page - 1) * per_page : depth], groups, timed_out)
 
     def _vectorized(self, searcher: Searcher) -> bool:
         return self.vectorized and vectorized.supported(searcher)
 
     def _whoosh_top(
-        self, searcher: Searcher, q: SearchQuery, limit: int, options: dict[str, Any]
-    ) -> tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None]:
-        """Whoosh's own search: it scores (or sorts) and categorizes every match."""
-        results = searcher.search(q.scored, limit=limit, **options)
-        if results.is_empty() and self.ranking.operator == "and_fallback":
+        self,
+        searcher: Searcher,
+        q: SearchQuery,
+        limit: int,
+        options: dict[str, Any],
+        deadline: float | None,
+    ) -> _Top:
+        """Whoosh's own search: it scores (or sorts) and categorizes every match, or those
+        it reached by ``deadline``."""
+
+        def search(scored: query.Query) -> tuple[searching.Results, bool]:
+            collector = searcher.collector(limit=limit, **options)
+            if deadline is not None:
+                collector = _DeadlineCollector(collector, deadline)
+            try:
+                searcher.search_with_collector(scored, collector)
+            except collectors.TimeLimit:
+                return collector.results(), True
+            return collector.results(), False
+
+        results, timed_out = search(q.scored)
+        if results.is_empty() and self.ranking.operator == "and_fallback" and not timed_out:
             fallback = _or_fallback(q.scored)
             if fallback is not q.scored:
-                results = searcher.search(fallback, limit=limit, **options)
+                results, timed_out = search(fallback)
         groups = None
         if "groupedby" in options:
             groups = {name: dict(results.groups(name)) for name in FACET_FIELDS}
-        return len(results), list(results), groups
+        return len(results), list(results), groups, timed_out
 
     def _vectorized_top(
-        self, searcher: Searcher, q: SearchQuery, limit: int, facets: bool
-    ) -> tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None]:
+        self,
+        searcher: Searcher,
+        q: SearchQuery,
+        limit: int,
+        facets: bool,
+        deadline: float | None,
+    ) -> _Top:
         """The same hits, scores and counts as :meth:`_whoosh_top` for a search by
         relevance, computed on whole posting lists (see :mod:`searchapp.vectorized`)."""
         scored = q.scored
-        ids, scores = vectorized.evaluate(searcher, scored, q.filter)
-        if not len(ids) and self.ranking.operator == "and_fallback":
+        ids, scores, timed_out = vectorized.evaluate(searcher, scored, q.filter, deadline)
+        if not len(ids) and self.ranking.operator == "and_fallback" and not timed_out:
             fallback = _or_fallback(scored)
             if fallback is not scored:
                 scored = fallback
-                ids, scores = vectorized.evaluate(searcher, scored, q.filter)
+                ids, scores, timed_out = vectorized.evaluate(searcher, scored, q.filter, deadline)
         best = vectorized.top(ids, scores, limit)
         results = searching.Results(searcher, scored, best)
         hits = [
@@ -1073,7 +1219,7 @@ class SearchEngine:
                 "year": counted["year"],
                 "tag": counted["tag"],
             }
-        return len(ids), hits, groups
+        return len(ids), hits, groups, timed_out
 
     def _feedback_query(
         self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
@@ -1109,12 +1255,12 @@ class SearchEngine:
             return []  # it would read every hit: their key terms can't tell them apart
         # Each hit's title and opening, where news puts its key facts: whole articles cost
         # twice as much (19 against 11 ms for ten news articles).
-        expander = classify.Expander(searcher.reader(), "body")
-        for hit in top[: ranking.feedback_docs]:
-            fields = hit.fields()
-            expander.add_text(f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}")
+        texts = (
+            f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}"
+            for fields in (hit.fields() for hit in top[: ranking.feedback_docs])
+        )
         searched = _query_terms(q.scored, ["body"])  # synonyms included: no need to add them
-        found = expander.expanded_terms(ranking.feedback_terms + len(searched))
+        found = _expanded_terms(searcher.reader(), texts, ranking.feedback_terms + len(searched))
         return [(term, weight) for term, weight in found if term not in searched][
             : ranking.feedback_terms
         ]
@@ -1131,9 +1277,10 @@ class SearchEngine:
         fields = hit.fields()
         body = fields["body"]
         typed, with_synonyms = body_terms
-        snippet = SNIPPETS.snippet(body, typed) if typed else ""
+        scan = _Scan(body)
+        snippet = SNIPPETS.snippet(scan, typed) if typed else ""
         if not snippet and with_synonyms != typed:
-            snippet = SNIPPETS.snippet(body, with_synonyms)
+            snippet = SNIPPETS.snippet(scan, with_synonyms)
         if not snippet:
             snippet = _opening(body)
         return Hit(
@@ -1208,15 +1355,43 @@ class _Found:
     total: int
     hits: list[searching.Hit]
     groups: dict[str, dict[Any, int]] | None
+    timed_out: bool = False
+
+
+# A search's matches: their number, the top ones, the facet counts (if asked), and whether
+# it hit its time limit.
+_Top = tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None, bool]
+
+
+class _DeadlineCollector(collectors.WrappingCollector):
+    """Raises Whoosh's TimeLimit once a ``time.perf_counter()`` deadline has passed, checked
+    every 256 matches (Whoosh's TimeLimitCollector starts a timer thread per search). The
+    collector keeps what it had collected: the results so far."""
+
+    def __init__(self, child: collectors.Collector, deadline: float) -> None:
+        super().__init__(child)
+        self.deadline = deadline
+
+    def collect_matches(self) -> None:
+        child = self.child
+        for count, sub_docnum in enumerate(child.matches()):
+            if not count % 256 and time.perf_counter() > self.deadline:
+                raise collectors.TimeLimit
+            child.collect(sub_docnum)
 
 
 def _reranked(
-    searcher: Searcher, hits: list[searching.Hit], extra: query.Query
+    searcher: Searcher, hits: list[searching.Hit], extra: query.Query, fast: bool
 ) -> list[searching.Hit]:
     """The first ``FEEDBACK_DEPTH`` hits reordered by their scores plus ``extra``'s (the
-    feedback terms), scored for those hits only; the rest as they were."""
+    feedback terms), scored for those hits only (on their posting blocks if ``fast``); the
+    rest as they were."""
     top = hits[:FEEDBACK_DEPTH]
-    bonus = _scores_for(searcher, extra, sorted(hit.docnum for hit in top))
+    docnums = sorted(hit.docnum for hit in top)
+    if fast:
+        bonus = vectorized.scores_for(searcher, extra, docnums)
+    else:
+        bonus = _scores_for(searcher, extra, docnums)
     rescored = sorted(
         ((hit.score + bonus.get(hit.docnum, 0.0), rank, hit) for rank, hit in enumerate(top)),
         key=lambda item: (-item[0], item[1]),
@@ -1252,6 +1427,56 @@ class _TagFacet(sorting.FieldFacet):
 
     def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
         return _TagLists(global_searcher, self.fieldname)
+
+
+def _expanded_terms(
+    reader: IndexReader, texts: Iterable[str], number: int
+) -> list[tuple[str, float]]:
+    """What Whoosh's ``classify.Expander`` (Bo1 model, body field) returns for ``texts``, with
+    far fewer term lookups: it looks up the collection frequency of every word of the texts
+    (about 4,000 lookups, 20 ms, for ten news openings). A word's Bo1 score is bounded by its
+    weight in the texts (the score only grows with it, and over the possible collection
+    frequencies is highest at one end or the other), so words are looked up heaviest first,
+    and the rest skipped once even the bound of the next weight can't reach the top
+    ``number``."""
+    boost = SCHEMA["body"].format.field_boost
+    weights: dict[str, float] = {}
+    for text in texts:
+        # The terms and frequencies the field indexes (StemmedText.index), unencoded.
+        for word, positions in analysis.positions(text).items():
+            weights[word] = weights.get(word, 0.0) + len(positions) * boost
+    if not weights:
+        return []
+    model = classify.Bo1Model(reader.doc_count_all(), reader.field_length("body"))
+    highest = max(model.collection_total, 1)
+
+    def bound(weight: float) -> float:
+        return max(model.score(weight, 1, 0.0), model.score(weight, highest, 0.0))
+
+    by_weight: dict[float, list[str]] = {}
+    for word, weight in weights.items():
+        by_weight.setdefault(weight, []).append(word)
+    best: list[float] = []  # min-heap of the ``number`` best scores so far
+    scored: list[tuple[float, str]] = []
+    for weight in sorted(by_weight, reverse=True):
+        # A margin, so a word whose score rounds to a tie is never skipped.
+        if len(best) >= number and bound(weight) < best[0] * (1 - 1e-9):
+            break
+        for word in by_weight[weight]:
+            # Present terms have a frequency of at least 1: one lookup instead of two.
+            frequency = reader.frequency("body", word)
+            if frequency:
+                score = model.score(weight, frequency, 0.0)
+                scored.append((score, word))
+                if len(best) < number:
+                    heapq.heappush(best, score)
+                elif score > best[0]:
+                    heapq.heapreplace(best, score)
+    if not scored:
+        return []
+    norm = model.normalizer(max(score for score, _ in scored), 0.0)
+    ranked = sorted(((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1]))
+    return [(word, weight) for weight, word in ranked[:number]]
 
 
 def _scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:

@@ -14,6 +14,7 @@ by document, and combined like the rest. Deleted documents never match.
 from __future__ import annotations
 
 import bisect
+import time
 import weakref
 from dataclasses import dataclass
 from pickle import loads
@@ -27,6 +28,10 @@ from whoosh.searching import Searcher
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
+
+
+class Expired(Exception):
+    """The search's deadline passed while a segment was being evaluated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +73,11 @@ class _Lengths:
         return lengths
 
 
-def _postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights (term frequencies) of a term, deleted documents included."""
+def _postings(
+    reader: IndexReader, fieldname: str, text: str, only: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers and weights (term frequencies) of a term, deleted documents included.
+    With ``only`` (sorted document numbers), blocks holding none of them are not decoded."""
     try:
         matcher = reader.postings(fieldname, text)
     except Exception:  # whoosh raises TermNotFound (and others) for missing terms
@@ -78,7 +86,18 @@ def _postings(reader: IndexReader, fieldname: str, text: str) -> tuple[np.ndarra
     if isinstance(inner, W3LeafMatcher):
         ids: list[Any] = []
         weights: list[Any] = []
+        after = -1  # the previous block's last document number
         while inner.is_active():
+            if only is not None:
+                # Any wanted document in (after, this block's last]?
+                wanted = np.searchsorted(only, after, side="right")
+                block_max = inner._maxid
+                after = block_max
+                if wanted == len(only):
+                    break
+                if only[wanted] > block_max:
+                    inner._next_block()
+                    continue
             if inner._data is None:
                 # Read the block ourselves: Whoosh would unpickle it the same way.
                 datalen = inner._nextoffset - inner._dataoffset
@@ -120,9 +139,18 @@ def _deleted(reader: IndexReader) -> np.ndarray | None:
 class Evaluator:
     """Evaluates queries on one segment of ``top`` (``segment`` at ``offset``)."""
 
-    def __init__(self, top: Searcher, segment: Searcher) -> None:
+    def __init__(
+        self,
+        top: Searcher,
+        segment: Searcher,
+        only: np.ndarray | None = None,
+        deadline: float | None = None,
+    ) -> None:
         self.top = top
         self.segment = segment
+        # Sorted document numbers: scores are only wanted for these (others may be missing).
+        self.only = only
+        self.deadline = deadline  # time.perf_counter() value; Expired is raised after it
         self.reader = segment.reader()
         weighting = top.weighting
         self.B, self.K1 = weighting.B, weighting.K1
@@ -135,7 +163,12 @@ class Evaluator:
             found = Matches(found.ids[keep], found.scores[keep])
         return found
 
+    def _check_deadline(self) -> None:
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise Expired
+
     def _eval(self, q: query.Query) -> Matches:
+        self._check_deadline()
         if isinstance(q, query.Term):
             return self._term(q)
         if isinstance(q, query.Or) and not q.minmatch and not q.scale:
@@ -160,7 +193,7 @@ class Evaluator:
         fieldname, text = q.fieldname, q.text
         if fieldname not in self.top.schema or not self.top.schema[fieldname].scorable:
             return self._whoosh(q)
-        ids, weights = _postings(self.reader, fieldname, text)
+        ids, weights = _postings(self.reader, fieldname, text, self.only)
         if not len(ids):
             return Matches.empty()
         idf = self.top.idf(fieldname, text)
@@ -227,6 +260,8 @@ class Evaluator:
             ids.append(matcher.id())
             scores.append(matcher.score())
             matcher.next()
+            if not len(ids) % 1024:
+                self._check_deadline()
         return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
@@ -253,22 +288,49 @@ def _merge(a: Matches, b: Matches, *, both: bool) -> Matches:
 
 
 def evaluate(
-    searcher: Searcher, q: query.Query, allowed: query.Query | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    searcher: Searcher,
+    q: query.Query,
+    allowed: query.Query | None = None,
+    deadline: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, bool]:
     """Global document numbers and scores of every document ``q`` matches (and ``allowed``,
-    unscored, if given), in document order."""
+    unscored, if given), in document order, and whether ``deadline`` (a
+    ``time.perf_counter()`` value) passed first: then only the segments finished by then are
+    searched, so the matches are right but maybe not all."""
     all_ids, all_scores = [], []
+    timed_out = False
     for segment, offset in searcher.leaf_searchers():
-        evaluator = Evaluator(searcher, segment)
-        found = evaluator.run(q)
-        if allowed is not None and len(found.ids):
-            keep = np.isin(found.ids, evaluator._docs(allowed), assume_unique=True)
-            found = Matches(found.ids[keep], found.scores[keep])
+        evaluator = Evaluator(searcher, segment, deadline=deadline)
+        try:
+            found = evaluator.run(q)
+            if allowed is not None and len(found.ids):
+                keep = np.isin(found.ids, evaluator._docs(allowed), assume_unique=True)
+                found = Matches(found.ids[keep], found.scores[keep])
+        except Expired:
+            timed_out = True
+            break
         all_ids.append(found.ids + offset)
         all_scores.append(found.scores)
     if not all_ids:
-        return _EMPTY_IDS, _EMPTY_SCORES
-    return np.concatenate(all_ids), np.concatenate(all_scores)
+        return _EMPTY_IDS, _EMPTY_SCORES, timed_out
+    return np.concatenate(all_ids), np.concatenate(all_scores), timed_out
+
+
+def scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:
+    """``q``'s scores for the given global document numbers (ascending) that it matches,
+    decoding only the posting blocks that hold them."""
+    wanted = np.asarray(docnums, dtype=np.int64)
+    scores: dict[int, float] = {}
+    for segment, offset in searcher.leaf_searchers():
+        start, end = np.searchsorted(wanted, [offset, offset + segment.reader().doc_count_all()])
+        local = wanted[start:end] - offset
+        if not len(local):
+            continue
+        found = Evaluator(searcher, segment, local).run(q)
+        keep = np.isin(found.ids, local, assume_unique=True)
+        for docnum, score in zip(found.ids[keep], found.scores[keep], strict=True):
+            scores[int(docnum) + offset] = float(score)
+    return scores
 
 
 def top(ids: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, int]]:

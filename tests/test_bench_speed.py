@@ -78,6 +78,10 @@ def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     [result] = json.loads(out.read_text())
     memory = result["ours"]["memory"]
     assert memory["queries"] == 12 and memory["errors"] == 0
+    if memory["idle_mb"] is not None:  # Linux
+        assert 0 < memory["idle_mb"] and memory["growth_mb"] == pytest.approx(
+            memory["end_mb"] - memory["start_mb"]
+        )
     assert [s["queries"] for s in memory["samples"]] == [0, 2, 4, 6, 8, 10, 12]
     assert_png(tmp_path / "latency.png")
     assert result["articles"] == 30

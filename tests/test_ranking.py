@@ -217,13 +217,13 @@ def test_feedback_terms_are_remembered_until_the_index_changes(tmp_path: Path, m
     from searchapp import search
 
     made: list[object] = []
-    real = search.classify.Expander
+    real = search._expanded_terms
 
     def counting(*args, **kwargs):
         made.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(search.classify, "Expander", counting)
+    monkeypatch.setattr(search, "_expanded_terms", counting)
     seeds = tmp_path / "seeds"
     write_articles(seeds, ARTICLES)
     reindex(seeds, tmp_path / "ix")
