@@ -4,7 +4,7 @@ web app.
 Every command is a new process, so start-up counts (an incremental reindex of an unchanged
 100,000-file folder should take under 2 s in all): the heavy modules (the indexer and search
 engine, hence NLTK and Whoosh; the web app, hence Flask; tqdm) are imported inside the commands
-that use them, and NLTK is imported without SciPy (see :func:`_import_nltk`).
+that use them.
 """
 
 from __future__ import annotations
@@ -57,24 +57,6 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _import_nltk() -> None:
-    """Import NLTK with SciPy hidden, when neither is imported yet.
-
-    NLTK's package import tries ``scipy.stats`` for statistics searchapp never uses (collocation
-    tests, sentence alignment) and falls back cleanly when it is missing. SciPy is installed
-    here only for the evaluation benchmarks, yet would triple the start-up of every command
-    (about 0.75 s). Hiding it affects that one import: SciPy imports normally afterwards.
-    """
-    if "nltk" in sys.modules or "scipy" in sys.modules:
-        return
-    sys.modules["scipy"] = None  # type: ignore[assignment]  # `import scipy…` raises ImportError
-    try:
-        import nltk  # noqa: F401
-    finally:
-        if "scipy" in sys.modules and sys.modules["scipy"] is None:
-            del sys.modules["scipy"]
-
-
 def _fail(exc: SearchAppError) -> NoReturn:
     click.secho(f"error: {exc.message}", fg="red", err=True)
     sys.exit(1)
@@ -90,7 +72,6 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
 
 
 def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
-    _import_nltk()
     from tqdm import tqdm
 
     from .indexer import reindex as run_reindex
@@ -191,7 +172,6 @@ def search(
     seeds_dir: Path,
 ) -> None:
     """Search the index and print ranked results (QUERY may be empty with filters)."""
-    _import_nltk()
     from .search import Filters, SearchEngine, parse_day
 
     engine = SearchEngine(index_dir)
@@ -245,7 +225,6 @@ def search(
 @seeds_option
 def serve(host: str, port: int, threads: int, index_dir: Path, seeds_dir: Path) -> None:
     """Serve the web UI and JSON API with waitress."""
-    _import_nltk()
     from waitress import serve as waitress_serve
 
     from .web import create_app

@@ -31,8 +31,7 @@ def test_help_imports_no_engine_nltk_whoosh_or_flask():
 def test_nltk_is_imported_without_scipy_which_still_imports_afterwards():
     loaded = run_python(
         "import sys\n"
-        "from searchapp import cli\n"
-        "cli._import_nltk()\n"
+        "from searchapp import analysis\n"
         "print('nltk' in sys.modules, 'scipy' in sys.modules)\n"
         "try:\n"
         "    import scipy\n"
