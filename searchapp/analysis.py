@@ -238,25 +238,40 @@ def positions(text: str) -> dict[str, list[int]]:
 @dataclass(slots=True)
 class Words:
     """The words of a text without stopwords or compound joins, as parallel lists: what
-    ``analyze(text, stemming=False, compounds=False)`` yields, plus each word's stem."""
+    ``analyze(text, stemming=False, compounds=False)`` yields, plus each word's stem; and
+    the compound joins ``analyze`` would add ("cyberattack")."""
 
     words: list[str]
     stems: list[str]
     pos: list[int]
     start: list[int]
     end: list[int]
+    joined: set[str]
+
+    def vocabulary(self) -> set[str]:
+        """The distinct unstemmed terms :func:`analyze` yields: see :func:`vocabulary`."""
+        return set(self.words) | self.joined
 
 
 def words(text: str) -> Words:
     """The :class:`Words` of ``text``: one cached lookup per token, no per-token objects
-    (the tagger reads every article this way)."""
-    table = Words([], [], [], [], [])
+    (every indexed article is read this way, for its tags and vocabulary)."""
+    table = Words([], [], [], [], [], set())
+    previous = ""  # the last word, normalised; "" when there is none to join to
+    hyphenated = False
     pos = -1
     for token, start, end in tokenize(text):
         if token in _HYPHEN_TOKENS:
+            hyphenated = bool(previous)
             continue
         norm, stemmed, stopped = lexeme(token)
-        if not norm or stopped:
+        if not norm:
+            previous, hyphenated = "", False
+            continue
+        if hyphenated and previous:
+            table.joined.add(previous + norm)
+        previous, hyphenated = norm, False
+        if stopped:
             continue
         pos += 1
         table.words.append(norm)
@@ -269,10 +284,6 @@ def words(text: str) -> Words:
 
 def vocabulary(text: str) -> set[str]:
     """The distinct normalised, unstemmed words of ``text``, compounds joined, no stopwords:
-    the unstemmed terms :func:`analyze` yields, computed per distinct token (faster)."""
-    tokens = [t if len(t) <= MAX_TOKEN_LENGTH else "" for t in _tokenizer.tokenize(text)]
-    words = {normalize(token) for token in set(tokens) if token not in _HYPHEN_TOKENS}
-    for i in range(1, len(tokens) - 1):
-        if tokens[i] in _HYPHEN_TOKENS and tokens[i - 1] and tokens[i + 1]:
-            words.add(normalize(tokens[i - 1]) + normalize(tokens[i + 1]))
-    return words - STOPWORDS - {""}
+    the unstemmed terms :func:`analyze` yields (what prefix*, wild?card, fuzzy~ and "did you
+    mean" look words up in)."""
+    return words(text).vocabulary()

@@ -157,6 +157,7 @@ def _article_digest(article: Article) -> str:
 def _document(article: Article) -> tuple[dict[str, object], set[str]]:
     """The Whoosh fields of an article, and its vocabulary (see :func:`analysis.vocabulary`)."""
     text = f"{article.title}\n{article.body}"
+    words = analysis.words(text)  # read once, for the tags and the vocabulary
     document: dict[str, object] = {
         "id": article.id,
         # Only a real headline is searched as the (boosted) title: a title made from the first
@@ -168,7 +169,7 @@ def _document(article: Article) -> tuple[dict[str, object], set[str]]:
         "url": article.url,
         "source": article.source,
         "author": article.author,
-        "tag": ",".join(default_gazetteer().tags_for(text)),
+        "tag": ",".join(default_gazetteer().tags_for(text, words)),
         "day": article.published.toordinal() if article.published else 0,
     }
     if article.source:
@@ -176,7 +177,7 @@ def _document(article: Article) -> tuple[dict[str, object], set[str]]:
     if article.published:
         document["date"] = datetime.combine(article.published, datetime.min.time())
         document["year"] = article.published.year
-    return document, analysis.vocabulary(text)
+    return document, words.vocabulary()
 
 
 class _InProcess:

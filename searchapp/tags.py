@@ -277,18 +277,19 @@ class Gazetteer:
                     break
         return None if index is None else self._tags[index].name
 
-    def tags_for(self, text: str) -> list[str]:
-        """Canonical names of the tags ``text`` mentions, each once, in gazetteer order."""
-        found = {index for index, _, _ in self._scan(text)}
+    def tags_for(self, text: str, table: Words | None = None) -> list[str]:
+        """Canonical names of the tags ``text`` mentions, each once, in gazetteer order.
+        ``table``: ``words(text)``, when the caller has it already."""
+        found = {index for index, _, _ in self._scan(text, table)}
         return [self._tags[index].name for index in sorted(found)]
 
     def mentions(self, text: str) -> list[Mention]:
         """Every alias occurrence in ``text``, in text order: why an article has its tags."""
         return [Mention(self._tags[i].name, start, end) for i, start, end in self._scan(text)]
 
-    def _scan(self, text: str) -> Iterator[tuple[int, int, int]]:
+    def _scan(self, text: str, table: Words | None = None) -> Iterator[tuple[int, int, int]]:
         """Yield ``(tag index, start, end)`` for each alias match: one pass, longest first."""
-        table = words(text)
+        table = words(text) if table is None else table
         by_stem, by_word = self._by_stem, self._by_word
         # Most words start no alias: find the few that may first.
         starts = [

@@ -188,3 +188,9 @@ def test_vocabulary_keeps_unstemmed_words_and_a_full_reindex_drops_gone_ones(tmp
     assert "zanzibarian" in vocabulary()  # incremental runs only add words
     reindex(corpus_dir, index_dir, full=True)
     assert "zanzibarian" not in vocabulary()
+
+
+@pytest.mark.parametrize("text", texts())
+def test_vocabulary_is_the_unstemmed_analysis(text: str):
+    expected = {t.text for t in analysis.analyze(text, stemming=False, spans=False)}
+    assert analysis.vocabulary(text) == expected
