@@ -78,6 +78,8 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
 
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
+    # No monitor thread: with one, the indexing workers would be spawned instead of forked.
+    tqdm.monitor_interval = 0
     bar = tqdm(
         desc="Indexing",
         total=0,
@@ -202,6 +204,8 @@ def search(
     for synonym in result.synonyms:
         click.echo(f"Also searching {synonym.typed} as {', '.join(synonym.alternatives)}")
     click.echo(f"{result.total} result{'s' if result.total != 1 else ''} ({result.took_ms:.0f} ms)")
+    if result.timed_out:
+        click.echo("The search ran out of time: these are the results found so far.")
     for rank, hit in enumerate(result.hits, start=result.first_rank):
         click.echo()
         click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")

@@ -238,9 +238,42 @@ def test_reindex_on_a_terminal_shows_progress_with_rate(corpus_dir, tmp_path, mo
     assert "warning: skipped binary.txt" in shown  # warnings still printed, above the bar
 
 
+def test_reindex_with_a_progress_bar_still_forks_its_workers(corpus_dir, tmp_path, monkeypatch):
+    import io
+    import multiprocessing
+
+    from searchapp import cli, indexer
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    methods = []
+    get_context = multiprocessing.get_context
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(
+        indexer.multiprocessing, "get_context", lambda m: methods.append(m) or get_context(m)
+    )
+    monkeypatch.setattr(cli, "PROGRESS_DELAY_S", 0)
+    monkeypatch.setattr("sys.stderr", Terminal())
+    cli._reindex(corpus_dir, tmp_path / "ix")
+    # Forked, not spawned: tqdm's monitor thread would have made the caller look threaded.
+    assert methods == ["fork"]
+
+
 def test_search_says_which_synonyms_it_searched(runner, fixture_index: Path):
     result = invoke(runner, "search", "UK", "--index", str(fixture_index))
     assert "Also searching UK as " in result.output
     assert "Britain" in result.output.split("Also searching UK as ", 1)[1].splitlines()[0]
     exact = invoke(runner, "search", '"UK"', "--index", str(fixture_index))
     assert "Also searching" not in exact.output
+
+
+def test_search_says_when_it_ran_out_of_time(runner, fixture_index: Path, monkeypatch):
+    from searchapp.search import SearchEngine
+
+    monkeypatch.setitem(SearchEngine.__init__.__kwdefaults__, "time_limit", 0.0)
+    result = invoke(runner, "search", "poisoned", "--index", str(fixture_index))
+    assert result.exit_code == 0
+    assert "ran out of time: these are the results found so far" in result.stdout
