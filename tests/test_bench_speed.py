@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import types
 from pathlib import Path
@@ -61,6 +62,19 @@ def test_child_run_reports_time_and_memory(tmp_path: Path) -> None:
     assert run.seconds > 0 and run.peak_rss_mb > 1
     with pytest.raises(RuntimeError, match="failed"):
         speed.run_child(speed.searchapp_command("reindex", "--seeds", str(tmp_path / "none")))
+
+
+def test_child_run_sums_the_memory_of_the_whole_process_tree() -> None:
+    # A child holding ~60 MB whose own child holds ~120 MB, both alive for a second.
+    code = (
+        "import subprocess, sys, time; b = bytearray(60 << 20); "
+        "p = subprocess.Popen([sys.executable, '-c', "
+        "'import time; b = bytearray(120 << 20); time.sleep(1.5)']); "
+        "time.sleep(1.5); p.wait()"
+    )
+    run = speed.run_child([sys.executable, "-c", code])
+    assert 120 < run.peak_rss_mb < 175  # wait4: the largest single process
+    assert run.peak_tree_rss_mb > 180  # both together
 
 
 def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
