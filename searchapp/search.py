@@ -1463,8 +1463,7 @@ def _expanded_terms(
         if len(best) >= number and bound(weight) < best[0] * (1 - 1e-9):
             break
         for word in by_weight[weight]:
-            # Present terms have a frequency of at least 1: one lookup instead of two.
-            frequency = reader.frequency("body", word)
+            frequency = _body_frequency(reader, word)
             if frequency:
                 score = model.score(weight, frequency, 0.0)
                 scored.append((score, word))
@@ -1477,6 +1476,22 @@ def _expanded_terms(
     norm = model.normalizer(max(score for score, _ in scored), 0.0)
     ranked = sorted(((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1]))
     return [(word, weight) for weight, word in ranked[:number]]
+
+
+def _body_frequency(reader: IndexReader, word: str) -> float:
+    """A word's collection frequency in the body field, remembered per reader (bounded with
+    the posting lists): feedback looks up about a thousand words per new query."""
+    key = ("frequency", "body", word)
+    frequency = vectorized.CACHE.get(reader, key)
+    if frequency is None:
+        # Present terms have a frequency of at least 1: one lookup instead of two.
+        frequency = reader.frequency("body", word)
+        vectorized.CACHE.put(reader, key, frequency, _FREQUENCY_BYTES + len(word))
+    return frequency
+
+
+# Estimated bytes of one remembered frequency (its key, value and LRU entry).
+_FREQUENCY_BYTES = 200
 
 
 def _scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:

@@ -7,15 +7,22 @@ document. Here every posting list is decoded into arrays once and the tree is ev
 whole arrays: the same documents, the same scores (the same arithmetic, summed in the same
 order as Whoosh's matcher trees), the total and every matched document number for free.
 
-Clauses it does not know (phrases, spans, ranges…) are scored by Whoosh's own matcher, document
-by document, and combined like the rest. Deleted documents never match.
+Phrases intersect their words' arrays first and read positions only for the documents that
+hold every word. Clauses it does not know (spans, ranges…) are scored by Whoosh's own matcher,
+document by document, and combined like the rest. Deleted documents never match. Decoded
+posting lists and phrase matches stay in a cache bounded in bytes (``CACHE``), so the terms
+searched often cost nothing after their first search.
 """
 
 from __future__ import annotations
 
 import bisect
+import threading
 import time
 import weakref
+import zlib
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pickle import loads
 from typing import Any
@@ -73,62 +80,171 @@ class _Lengths:
         return lengths
 
 
-def _postings(
-    reader: IndexReader, fieldname: str, text: str, only: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Document numbers and weights (term frequencies) of a term, deleted documents included.
-    With ``only`` (sorted document numbers), blocks holding none of them are not decoded."""
+# Bytes of decoded posting lists, phrase matches and term frequencies kept between searches,
+# over all readers together: frequent terms are decoded once, and memory stays bounded.
+CACHE_BYTES = 256 * 1024 * 1024
+
+
+class _Cache:
+    """An LRU of values derived from index readers, bounded in (estimated) bytes over every
+    reader. A reader's entries go once it is garbage-collected (its id may then be reused)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._items: OrderedDict[tuple[int, Hashable], tuple[Any, int]] = OrderedDict()
+        self._keys: dict[int, set[tuple[int, Hashable]]] = {}
+        # Readers collected since: purged under the lock (a finalizer may run inside it).
+        self._dead: list[int] = []
+        self._lock = threading.Lock()
+
+    def get(self, reader: IndexReader, key: Hashable) -> Any:
+        with self._lock:
+            self._purge()
+            item = self._items.get((id(reader), key))
+            if item is None:
+                return None
+            self._items.move_to_end((id(reader), key))
+            return item[0]
+
+    def put(self, reader: IndexReader, key: Hashable, value: Any, nbytes: int) -> None:
+        token = id(reader)
+        with self._lock:
+            self._purge()
+            if nbytes > self.limit:
+                return
+            if token not in self._keys:
+                self._keys[token] = set()
+                weakref.finalize(reader, self._dead.append, token)
+            full = (token, key)
+            old = self._items.pop(full, None)
+            if old is not None:
+                self.size -= old[1]
+            self._items[full] = (value, nbytes)
+            self._keys[token].add(full)
+            self.size += nbytes
+            while self.size > self.limit:
+                evicted, (_value, size) = self._items.popitem(last=False)
+                self._keys[evicted[0]].discard(evicted)
+                self.size -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._keys.clear()
+            self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _purge(self) -> None:
+        while self._dead:
+            for full in self._keys.pop(self._dead.pop(), ()):
+                self.size -= self._items.pop(full)[1]
+
+
+CACHE = _Cache(CACHE_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """A term's whole posting list, decoded (deleted documents included), and where each
+    block's data is, to read the positions of some documents later."""
+
+    ids: np.ndarray  # ascending document numbers
+    weights: np.ndarray  # term frequencies (float64)
+    starts: np.ndarray  # index in ``ids`` of each block's first posting
+    blocks: tuple[tuple[int, int, bool], ...]  # each block's data offset, length, compression
+    postfile: Any  # None when the postings are not in whoosh3 blocks
+
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes + self.starts.nbytes + 64 * len(self.blocks)
+
+
+_NO_POSTINGS = _Postings(_EMPTY_IDS, _EMPTY_SCORES, _EMPTY_IDS, (), None)
+
+
+def _read_block(postfile: Any, offset: int, length: int, compressed: bool) -> Any:
+    """A block's (ids, weights, values) tuple, read as Whoosh's W3LeafMatcher reads it."""
+    raw = postfile.get(offset, length)
+    return loads(zlib.decompress(raw) if compressed else raw)
+
+
+def _postings(reader: IndexReader, fieldname: str, text: str) -> _Postings:
+    """A term's decoded postings, from the cache when they were decoded before."""
+    key = ("postings", fieldname, text)
+    found = CACHE.get(reader, key)
+    if found is None:
+        found = _decode(reader, fieldname, text)
+        CACHE.put(reader, key, found, found.nbytes())
+    return found
+
+
+def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
     try:
         matcher = reader.postings(fieldname, text)
     except Exception:  # whoosh raises TermNotFound (and others) for missing terms
-        return _EMPTY_IDS, _EMPTY_SCORES
+        return _NO_POSTINGS
     inner = getattr(matcher, "child", matcher)  # unwrap the deletions filter
-    if isinstance(inner, W3LeafMatcher):
-        ids: list[Any] = []
-        weights: list[Any] = []
-        after = -1  # the previous block's last document number
+    if not isinstance(inner, W3LeafMatcher):
+        out_ids, out_weights = [], []
         while inner.is_active():
-            if only is not None:
-                # Any wanted document in (after, this block's last]?
-                wanted = np.searchsorted(only, after, side="right")
-                block_max = inner._maxid
-                after = block_max
-                if wanted == len(only):
-                    break
-                if only[wanted] > block_max:
-                    inner._next_block()
-                    continue
-            if inner._data is None:
-                # Read the block ourselves: Whoosh would unpickle it the same way.
-                datalen = inner._nextoffset - inner._dataoffset
-                raw = inner._postfile.get(inner._dataoffset, datalen)
-                if inner._compression:
-                    import zlib
-
-                    raw = zlib.decompress(raw)
-                inner._data = loads(raw)
-            block_ids, block_weights = inner._data[0], inner._data[1]
-            if inner._byteids:
-                ids.append(np.asarray(block_ids, dtype=np.int64))
-            else:
-                ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
-            count = inner._blocklength
-            if block_weights is None:
-                weights.append(np.ones(count))
-            elif isinstance(block_weights, float):
-                weights.append(np.full(count, block_weights))
-            else:
-                weights.append(np.asarray(block_weights, dtype=np.float64))
-            inner._next_block()
-        if not ids:
-            return _EMPTY_IDS, _EMPTY_SCORES
-        return np.concatenate(ids), np.concatenate(weights)
-    out_ids, out_weights = [], []
+            out_ids.append(inner.id())
+            out_weights.append(inner.weight())
+            inner.next()
+        ids = np.asarray(out_ids, dtype=np.int64)
+        return _Postings(ids, np.asarray(out_weights, dtype=np.float64), _EMPTY_IDS, (), None)
+    ids: list[Any] = []
+    weights: list[Any] = []
+    starts: list[int] = []
+    blocks: list[tuple[int, int, bool]] = []
+    count = 0
     while inner.is_active():
-        out_ids.append(inner.id())
-        out_weights.append(inner.weight())
-        inner.next()
-    return np.asarray(out_ids, dtype=np.int64), np.asarray(out_weights, dtype=np.float64)
+        block = (inner._dataoffset, inner._nextoffset - inner._dataoffset, bool(inner._compression))
+        data = inner._data if inner._data is not None else _read_block(inner._postfile, *block)
+        block_ids, block_weights = data[0], data[1]
+        if inner._byteids:
+            ids.append(np.asarray(block_ids, dtype=np.int64))
+        else:
+            ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
+        length = inner._blocklength
+        if block_weights is None:
+            weights.append(np.ones(length))
+        elif isinstance(block_weights, float):
+            weights.append(np.full(length, block_weights))
+        else:
+            weights.append(np.asarray(block_weights, dtype=np.float64))
+        starts.append(count)
+        blocks.append(block)
+        count += length
+        inner._next_block()
+    if not ids:
+        return _NO_POSTINGS
+    return _Postings(
+        np.concatenate(ids),
+        np.concatenate(weights),
+        np.asarray(starts, dtype=np.int64),
+        tuple(blocks),
+        inner._postfile,
+    )
+
+
+def _positions(postings: _Postings, docs: np.ndarray, decode: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The term's positions in each of ``docs`` (sorted, all in the postings), as parallel
+    arrays of document numbers and positions; only the blocks holding them are read."""
+    where = np.searchsorted(postings.ids, docs)
+    block_of = np.searchsorted(postings.starts, where, side="right") - 1
+    out_docs: list[int] = []
+    out_positions: list[int] = []
+    data: Any = None
+    current = -1
+    for doc, i, b in zip(docs.tolist(), where.tolist(), block_of.tolist(), strict=True):
+        if b != current:
+            data, current = _read_block(postings.postfile, *postings.blocks[b])[2], b
+        found = decode(data[i - int(postings.starts[b])])
+        out_docs.extend([doc] * len(found))
+        out_positions.extend(found)
+    return np.asarray(out_docs, dtype=np.int64), np.asarray(out_positions, dtype=np.int64)
 
 
 def _deleted(reader: IndexReader) -> np.ndarray | None:
@@ -171,6 +287,8 @@ class Evaluator:
         self._check_deadline()
         if isinstance(q, query.Term):
             return self._term(q)
+        if isinstance(q, query.Phrase):
+            return self._phrase(q)
         if isinstance(q, query.Or) and not q.minmatch and not q.scale:
             if len(q.subqueries) >= query.Or.TOO_MANY_CLAUSES:
                 return self._whoosh(q)
@@ -193,16 +311,82 @@ class Evaluator:
         fieldname, text = q.fieldname, q.text
         if fieldname not in self.top.schema or not self.top.schema[fieldname].scorable:
             return self._whoosh(q)
-        ids, weights = _postings(self.reader, fieldname, text, self.only)
+        postings = _postings(self.reader, fieldname, text)
+        ids, weights = postings.ids, postings.weights
+        if self.only is not None and len(ids):
+            # Only these scores are wanted: the cached list is restricted, not decoded anew.
+            keep = np.isin(ids, self.only, assume_unique=True)
+            ids, weights = ids[keep], weights[keep]
         if not len(ids):
             return Matches.empty()
+        return self._boosted(Matches(ids, self._bm25(fieldname, text, ids, weights)), q.boost)
+
+    def _bm25(self, fieldname: str, text: str, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         idf = self.top.idf(fieldname, text)
         avgfl = self.top.avg_field_length(fieldname) or 1
         lengths = _Lengths.get(self.reader, fieldname)[ids]
         B, K1 = self.B, self.K1
         # scoring.bm25, operation for operation.
-        scores = idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
-        return self._boosted(Matches(ids, scores), q.boost)
+        return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
+
+    def _phrase(self, q: query.Phrase) -> Matches:
+        """Whoosh's Phrase (a SpanNear2 of its words, ordered, each next word 1 to ``slop``
+        positions after the previous one), scored as its intersection of term matchers: the
+        words' scores summed in the same binary tree, times the boost. Positions are read
+        only for the documents holding every word; the unboosted matches are cached."""
+        fieldname = q.fieldname
+        field = self.top.schema[fieldname] if fieldname in self.top.schema else None
+        if (
+            field is None
+            or not q.words
+            or not field.scorable
+            or not field.format
+            or not field.format.supports("positions")
+        ):
+            return self._whoosh(q)
+        key = ("phrase", fieldname, tuple(q.words), q.slop)
+        found = CACHE.get(self.reader, key)
+        if found is None:
+            found = self._phrase_matches(fieldname, list(q.words), q.slop)
+            if found is None:
+                return self._whoosh(q)
+            CACHE.put(self.reader, key, found, found.ids.nbytes + found.scores.nbytes + 64)
+        if self.only is not None and len(found.ids):
+            keep = np.isin(found.ids, self.only, assume_unique=True)
+            found = Matches(found.ids[keep], found.scores[keep])
+        return self._boosted(found, q.boost)
+
+    def _phrase_matches(self, fieldname: str, words: list[str], slop: int) -> Matches | None:
+        """The phrase's matches unboosted, or None when its postings are not whoosh3 blocks."""
+        lists = [_postings(self.reader, fieldname, word) for word in words]
+        if any(not len(p.ids) for p in lists):
+            return Matches.empty()
+        if any(p.postfile is None for p in lists):
+            return None
+        docs = lists[0].ids
+        for postings in lists[1:]:
+            docs = np.intersect1d(docs, postings.ids, assume_unique=True)
+        if self.deleted is not None:
+            docs = docs[~np.isin(docs, self.deleted)]
+        decode = self.top.schema[fieldname].format.decode_positions
+        ends = _EMPTY_IDS  # (document << 32) + position of the last word matched so far
+        for i, postings in enumerate(lists):
+            if not len(docs):
+                return Matches.empty()
+            at_docs, positions = _positions(postings, docs, decode)
+            keys = (at_docs << 32) + positions
+            if i:
+                follows = np.concatenate([ends + gap for gap in range(1, slop + 1)])
+                keys = keys[np.isin(keys, follows)]
+            ends = keys
+            docs = np.unique(ends >> 32)
+        if not len(docs):
+            return Matches.empty()
+        scores = []
+        for word, postings in zip(words, lists, strict=True):
+            weights = postings.weights[np.searchsorted(postings.ids, docs)]
+            scores.append(self._bm25(fieldname, word, docs, weights))
+        return Matches(docs, _tree_sum(scores))
 
     def _union(self, parts: list[Matches]) -> Matches:
         """Whoosh's binary tree of UnionMatchers: the same halves, so the same sums."""
@@ -248,7 +432,7 @@ class Evaluator:
 
     def _docs(self, q: query.Query) -> np.ndarray:
         """The documents ``q`` matches (unscored)."""
-        if isinstance(q, (query.Term, query.Or, query.And, query.AndNot)):
+        if isinstance(q, (query.Term, query.Phrase, query.Or, query.And, query.AndNot)):
             return self._eval(q).ids
         return np.fromiter(sorted(q.docs(self.segment)), dtype=np.int64)
 
@@ -265,6 +449,14 @@ class Evaluator:
         return Matches(np.asarray(ids, dtype=np.int64), np.asarray(scores, dtype=np.float64))
 
 
+def _tree_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """Sums in Whoosh's ``make_binary_tree`` order: (first half) + (second half)."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _tree_sum(parts[:half]) + _tree_sum(parts[half:])
+
+
 def _merge(a: Matches, b: Matches, *, both: bool) -> Matches:
     """Union (``both=False``) or intersection of two match lists, scores added (a + b)."""
     if both:
@@ -274,16 +466,17 @@ def _merge(a: Matches, b: Matches, *, both: bool) -> Matches:
         return b
     if not len(b.ids):
         return a
-    ids = np.union1d(a.ids, b.ids)
-    scores = np.zeros(len(ids))
-    in_a = np.searchsorted(ids, a.ids)
-    in_b = np.searchsorted(ids, b.ids)
-    has_a = np.zeros(len(ids), dtype=bool)
-    has_a[in_a] = True
-    scores[in_a] = a.scores
-    only_b = ~has_a[in_b]
-    # a + b where both match (Whoosh's order), b alone elsewhere.
-    scores[in_b] = np.where(only_b, b.scores, scores[in_b] + b.scores)
+    # On dense arrays over the document numbers: linear, where np.union1d sorts.
+    size = int(max(a.ids[-1], b.ids[-1])) + 1
+    present = np.zeros(size, dtype=bool)
+    present[a.ids] = True
+    present[b.ids] = True
+    dense = np.zeros(size)
+    dense[a.ids] = a.scores
+    # a + b where both match (Whoosh's order), 0 + b (exactly b) where b alone does.
+    dense[b.ids] += b.scores
+    ids = np.flatnonzero(present)
+    scores = dense[ids]
     return Matches(ids, scores)
 
 
@@ -318,7 +511,7 @@ def evaluate(
 
 def scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:
     """``q``'s scores for the given global document numbers (ascending) that it matches,
-    decoding only the posting blocks that hold them."""
+    computed for those documents only (on the cached posting lists)."""
     wanted = np.asarray(docnums, dtype=np.int64)
     scores: dict[int, float] = {}
     for segment, offset in searcher.leaf_searchers():
