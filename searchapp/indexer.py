@@ -27,6 +27,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
@@ -111,8 +112,10 @@ def _mark_current(index_dir: Path) -> None:
     _version_file(index_dir).write_text(f"{index_version()}\n")
 
 
-def open_index(index_dir: Path) -> whoosh_index.FileIndex:
-    """Open the index with the schema from code (never the pickled one)."""
+def open_index(index_dir: Path, *, mmap: bool = True) -> whoosh_index.FileIndex:
+    """Open the index with the schema from code (never the pickled one). Without ``mmap``
+    files are read, not mapped: a server's threads each open their own readers, and each
+    mapping of the index would count again in the process's memory."""
     if not index_exists(index_dir):
         raise IndexMissing(f"No index in {index_dir}: run `searchapp reindex` to build it.")
     if _built_by(index_dir) != index_version():
@@ -120,7 +123,7 @@ def open_index(index_dir: Path) -> whoosh_index.FileIndex:
             f"The index in {index_dir} was built by another version of searchapp or its tag "
             "list: run `searchapp reindex` to rebuild it."
         )
-    return whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
+    return FileStorage(str(index_dir), supports_mmap=mmap).open_index(schema=SCHEMA)
 
 
 # -- duplicates -------------------------------------------------------------------------------
@@ -494,9 +497,10 @@ def _commit(writer: SegmentWriter, segments: list[Segment], full: bool) -> None:
     writer._finish()
 
 
-def open_vocabulary(index_dir: Path) -> whoosh_index.FileIndex:
+def open_vocabulary(index_dir: Path, *, mmap: bool = True) -> whoosh_index.FileIndex:
     """The vocabulary index beside the index in ``index_dir`` (see :data:`VOCABULARY_DIR`)."""
-    return whoosh_index.open_dir(str(Path(index_dir) / VOCABULARY_DIR), schema=VOCABULARY_SCHEMA)
+    storage = FileStorage(str(Path(index_dir) / VOCABULARY_DIR), supports_mmap=mmap)
+    return storage.open_index(schema=VOCABULARY_SCHEMA)
 
 
 def _add_vocabulary(index_dir: Path, vocabularies: list[set[str]], full: bool) -> None:

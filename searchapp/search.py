@@ -977,7 +977,7 @@ class SearchEngine:
     def _index(self):
         with self._lock:
             if self._ix is None:
-                self._ix = open_index(self.index_dir)
+                self._ix = open_index(self.index_dir, mmap=False)
             return self._ix
 
     def searcher(self) -> Searcher:
@@ -991,7 +991,7 @@ class SearchEngine:
         # come back (test_deleted_documents_vanish_from_an_open_engine).
         fresh = ix.searcher(weighting=self.ranking.weighting())
         # Reindex commits the vocabulary before the index, so it is at least as new.
-        vocabulary = open_vocabulary(self.index_dir).reader()
+        vocabulary = open_vocabulary(self.index_dir, mmap=False).reader()
         stale = getattr(self._local, "vocabulary", None)
         with self._lock:
             if current is not None:
