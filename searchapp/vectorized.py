@@ -85,62 +85,53 @@ class _Lengths:
 CACHE_BYTES = 256 * 1024 * 1024
 
 
+def _owner(reader: IndexReader) -> tuple[str, ...]:
+    """What a reader's cached values derive from: its segments, whose files never change. So
+    every thread's reader of the same segments shares their entries (a server has one reader
+    per thread), and a new generation's new segments get new ones."""
+    return tuple(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+
+
 class _Cache:
-    """An LRU of values derived from index readers, bounded in (estimated) bytes over every
-    reader. A reader's entries go once it is garbage-collected (its id may then be reused)."""
+    """An LRU of values derived from index segments, bounded in (estimated) bytes over all of
+    them; entries of segments merged away are evicted like any other."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self._items: OrderedDict[tuple[int, Hashable], tuple[Any, int]] = OrderedDict()
-        self._keys: dict[int, set[tuple[int, Hashable]]] = {}
-        # Readers collected since: purged under the lock (a finalizer may run inside it).
-        self._dead: list[int] = []
+        self._items: OrderedDict[tuple[tuple[str, ...], Hashable], tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, reader: IndexReader, key: Hashable) -> Any:
+        full = (_owner(reader), key)
         with self._lock:
-            self._purge()
-            item = self._items.get((id(reader), key))
+            item = self._items.get(full)
             if item is None:
                 return None
-            self._items.move_to_end((id(reader), key))
+            self._items.move_to_end(full)
             return item[0]
 
     def put(self, reader: IndexReader, key: Hashable, value: Any, nbytes: int) -> None:
-        token = id(reader)
+        if nbytes > self.limit:
+            return
+        full = (_owner(reader), key)
         with self._lock:
-            self._purge()
-            if nbytes > self.limit:
-                return
-            if token not in self._keys:
-                self._keys[token] = set()
-                weakref.finalize(reader, self._dead.append, token)
-            full = (token, key)
             old = self._items.pop(full, None)
             if old is not None:
                 self.size -= old[1]
             self._items[full] = (value, nbytes)
-            self._keys[token].add(full)
             self.size += nbytes
             while self.size > self.limit:
-                evicted, (_value, size) = self._items.popitem(last=False)
-                self._keys[evicted[0]].discard(evicted)
+                _evicted, (_value, size) = self._items.popitem(last=False)
                 self.size -= size
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self._keys.clear()
             self.size = 0
 
     def __len__(self) -> int:
         return len(self._items)
-
-    def _purge(self) -> None:
-        while self._dead:
-            for full in self._keys.pop(self._dead.pop(), ()):
-                self.size -= self._items.pop(full)[1]
 
 
 CACHE = _Cache(CACHE_BYTES)
@@ -155,13 +146,15 @@ class _Postings:
     weights: np.ndarray  # term frequencies (float64)
     starts: np.ndarray  # index in ``ids`` of each block's first posting
     blocks: tuple[tuple[int, int, bool], ...]  # each block's data offset, length, compression
-    postfile: Any  # None when the postings are not in whoosh3 blocks
+    # Whoosh3 blocks (readable through any reader of the segment's own postings file; never
+    # one kept here, as threads share the entries and a file handle is not thread-safe).
+    in_blocks: bool
 
     def nbytes(self) -> int:
         return self.ids.nbytes + self.weights.nbytes + self.starts.nbytes + 64 * len(self.blocks)
 
 
-_NO_POSTINGS = _Postings(_EMPTY_IDS, _EMPTY_SCORES, _EMPTY_IDS, (), None)
+_NO_POSTINGS = _Postings(_EMPTY_IDS, _EMPTY_SCORES, _EMPTY_IDS, (), False)
 
 
 def _read_block(postfile: Any, offset: int, length: int, compressed: bool) -> Any:
@@ -193,7 +186,7 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
             out_weights.append(inner.weight())
             inner.next()
         ids = np.asarray(out_ids, dtype=np.int64)
-        return _Postings(ids, np.asarray(out_weights, dtype=np.float64), _EMPTY_IDS, (), None)
+        return _Postings(ids, np.asarray(out_weights, dtype=np.float64), _EMPTY_IDS, (), False)
     ids: list[Any] = []
     weights: list[Any] = []
     starts: list[int] = []
@@ -225,13 +218,16 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
         np.concatenate(weights),
         np.asarray(starts, dtype=np.int64),
         tuple(blocks),
-        inner._postfile,
+        True,
     )
 
 
-def _positions(postings: _Postings, docs: np.ndarray, decode: Any) -> tuple[np.ndarray, np.ndarray]:
+def _positions(
+    postings: _Postings, docs: np.ndarray, decode: Any, postfile: Any
+) -> tuple[np.ndarray, np.ndarray]:
     """The term's positions in each of ``docs`` (sorted, all in the postings), as parallel
-    arrays of document numbers and positions; only the blocks holding them are read."""
+    arrays of document numbers and positions; only the blocks holding them are read, from
+    ``postfile`` (this thread's reader's)."""
     where = np.searchsorted(postings.ids, docs)
     block_of = np.searchsorted(postings.starts, where, side="right") - 1
     out_docs: list[int] = []
@@ -240,7 +236,7 @@ def _positions(postings: _Postings, docs: np.ndarray, decode: Any) -> tuple[np.n
     current = -1
     for doc, i, b in zip(docs.tolist(), where.tolist(), block_of.tolist(), strict=True):
         if b != current:
-            data, current = _read_block(postings.postfile, *postings.blocks[b])[2], b
+            data, current = _read_block(postfile, *postings.blocks[b])[2], b
         found = decode(data[i - int(postings.starts[b])])
         out_docs.extend([doc] * len(found))
         out_positions.extend(found)
@@ -344,7 +340,9 @@ class Evaluator:
             or not field.format.supports("positions")
         ):
             return self._whoosh(q)
-        key = ("phrase", fieldname, tuple(q.words), q.slop)
+        # Matches leave deleted documents out; a segment's deletions only ever grow.
+        deletions = 0 if self.deleted is None else len(self.deleted)
+        key = ("phrase", fieldname, tuple(q.words), q.slop, deletions)
         found = CACHE.get(self.reader, key)
         if found is None:
             found = self._phrase_matches(fieldname, list(q.words), q.slop)
@@ -361,7 +359,8 @@ class Evaluator:
         lists = [_postings(self.reader, fieldname, word) for word in words]
         if any(not len(p.ids) for p in lists):
             return Matches.empty()
-        if any(p.postfile is None for p in lists):
+        postfile = getattr(getattr(self.reader, "_terms", None), "_postfile", None)
+        if postfile is None or not all(p.in_blocks for p in lists):
             return None
         docs = lists[0].ids
         for postings in lists[1:]:
@@ -373,7 +372,7 @@ class Evaluator:
         for i, postings in enumerate(lists):
             if not len(docs):
                 return Matches.empty()
-            at_docs, positions = _positions(postings, docs, decode)
+            at_docs, positions = _positions(postings, docs, decode, postfile)
             keys = (at_docs << 32) + positions
             if i:
                 follows = np.concatenate([ends + gap for gap in range(1, slop + 1)])

@@ -4,7 +4,6 @@ their reader."""
 
 from __future__ import annotations
 
-import gc
 import random
 from pathlib import Path
 
@@ -196,26 +195,46 @@ def test_phrases_over_deletions_and_several_segments(index_dir: Path, corpus_dir
         slow.close()
 
 
-def test_cache_entries_go_with_their_reader(fixture_index: Path):
+def test_readers_of_the_same_segments_share_cache_entries(fixture_index: Path):
     cache = vectorized.CACHE
     cache.clear()
-    engine = SearchEngine(fixture_index)
-    engine.search("US sanctions")
-    assert len(cache) and 0 < cache.size <= cache.limit
-    engine.close()
-    del engine
-    gc.collect()
-    cache.get(object(), "nothing")  # purges the entries of collected readers
-    assert len(cache) == 0 and cache.size == 0
+    first, second = SearchEngine(fixture_index), SearchEngine(fixture_index)
+    try:
+        first.search("US sanctions")
+        entries = len(cache)
+        assert entries and 0 < cache.size <= cache.limit
+        assert first.searcher().reader() is not second.searcher().reader()
+        second.search("US sanctions")  # another thread's reader, as in a server
+        assert len(cache) == entries
+    finally:
+        first.close()
+        second.close()
+
+
+class _Segment:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def segment_id(self) -> str:
+        return self.name
+
+
+class _Reader:
+    """Stands for a reader of one segment."""
+
+    def __init__(self, name: str) -> None:
+        self._segment = _Segment(name)
+
+    def segment(self) -> _Segment:
+        return self._segment
+
+    def leaf_readers(self) -> list[tuple[_Reader, int]]:
+        return [(self, 0)]
 
 
 def test_cache_evicts_least_recently_used():
     cache = vectorized._Cache(limit=100)
-
-    class Reader:  # any weakly referenceable object stands for a reader
-        pass
-
-    reader = Reader()
+    reader = _Reader("one")
     cache.put(reader, "a", 1, 40)
     cache.put(reader, "b", 2, 40)
     assert cache.get(reader, "a") == 1  # "b" is now the least recently used
@@ -225,6 +244,8 @@ def test_cache_evicts_least_recently_used():
     assert cache.size == 80
     cache.put(reader, "huge", 4, 101)  # larger than the whole cache: not kept
     assert cache.get(reader, "huge") is None and cache.size == 80
+    assert cache.get(_Reader("one"), "a") == 1  # any reader of the same segment
+    assert cache.get(_Reader("other"), "a") is None
 
 
 def test_the_phrases_tested_do_match(generated_engine: SearchEngine):
