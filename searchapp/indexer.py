@@ -472,7 +472,9 @@ def reindex(
         catalog.commit(ix.latest_generation(), index_version())
     finally:
         catalog.close()
-    report.documents = ix.doc_count()
+    # From the table of contents: ix.doc_count() opens every segment's term files (0.3 s of
+    # a no-change reindex at 100k articles).
+    report.documents = sum(segment.doc_count() for segment in ix._segments())
     report.seconds = time.perf_counter() - started
     return report
 
