@@ -210,7 +210,9 @@ def analyze(
 def positions(text: str) -> dict[str, list[int]]:
     """Each stem of ``text`` with its positions: exactly the terms of :func:`analyze` with
     its defaults, without the per-token :class:`Term` objects and spans. The indexing path
-    (``schema.StemmedText``); a test keeps the two in step."""
+    (``schema.StemmedText``); a test keeps the two in step. The token loop is repeated here,
+    in :func:`words` and in :func:`analyze` rather than shared: a shared generator would cost
+    what these paths save."""
     found: dict[str, list[int]] = {}
     previous = ""  # the last word, normalised; "" when there is none to join to
     hyphenated = False
