@@ -345,11 +345,10 @@ class _Run:
             self.ids[article.id] = article.path
             keys = (url_key(article.url), text_key(article))
             original = self.duplicate_of(*keys)
+            digest = _article_digest(article)
             if original is not None:
-                digest = _article_digest(article)
                 records.append(ArticleRecord(article.id, article.path, digest, *keys, original))
                 continue
-            digest = _article_digest(article)
             records.append(ArticleRecord(article.id, article.path, digest, *keys))
             for key in keys:
                 if key is not None:
@@ -507,11 +506,11 @@ def open_vocabulary(index_dir: Path, *, mmap: bool = True) -> whoosh_index.FileI
 
 def _add_vocabulary(index_dir: Path, vocabularies: list[set[str]], full: bool) -> None:
     folder = Path(index_dir) / VOCABULARY_DIR
-    if full or not whoosh_index.exists_in(str(folder)):
+    if whoosh_index.exists_in(str(folder)):
+        ix = open_vocabulary(index_dir)  # never re-created: searchers may be opening it
+    else:
         folder.mkdir(exist_ok=True)
         ix = whoosh_index.create_in(str(folder), VOCABULARY_SCHEMA)
-    else:
-        ix = open_vocabulary(index_dir)
     writer = ix.writer()
     for words in vocabularies:
         if words:
