@@ -150,6 +150,7 @@ def main() -> None:
             print(f"analysis  {name:<24} {rate / 1000:8.0f} k tokens/s")
 
         analysis.stem.cache_clear()
+        analysis.lexeme.cache_clear()
         ours = timed(lambda: reindex(folder, root / "ours"))
         files = sorted(folder.glob("*.txt"))
         baseline = timed(lambda: plain_whoosh_index(files, root / "plain"))
