@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import threading
 import time
-import weakref
 import zlib
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -60,14 +59,13 @@ def supported(searcher: Searcher) -> bool:
 
 
 class _Lengths:
-    """Each segment's field lengths as arrays, built once per segment reader."""
+    """Each segment's field lengths as arrays, built once per segment (in :data:`CACHE`, so
+    every thread's reader shares them)."""
 
-    _of: weakref.WeakKeyDictionary[IndexReader, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
-
-    @classmethod
-    def get(cls, reader: IndexReader, fieldname: str) -> np.ndarray:
-        per_field = cls._of.setdefault(reader, {})
-        lengths = per_field.get(fieldname)
+    @staticmethod
+    def get(reader: IndexReader, fieldname: str) -> np.ndarray:
+        key = ("lengths", fieldname)
+        lengths = CACHE.get(reader, key)
         if lengths is None:
             # The lengths scoring uses (Whoosh's default of 1 where a document has none).
             length = reader.doc_field_length
@@ -76,7 +74,7 @@ class _Lengths:
                 dtype=np.float64,
                 count=reader.doc_count_all(),
             )
-            per_field[fieldname] = lengths
+            CACHE.put(reader, key, lengths, lengths.nbytes)
         return lengths
 
 
@@ -538,15 +536,14 @@ def top(ids: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, in
 
 
 class _FacetColumns:
-    """Per segment reader: each single-valued facet field as value codes per document, and
-    each tag's documents; built once per segment reader (a new generation builds anew)."""
+    """Per segment: each single-valued facet field as value codes per document, and each
+    tag's documents; built once per segment (in :data:`CACHE`, shared by every thread)."""
 
-    _of: weakref.WeakKeyDictionary[IndexReader, dict[str, Any]] = weakref.WeakKeyDictionary()
-
-    @classmethod
-    def column(cls, reader: IndexReader, fieldname: str) -> tuple[np.ndarray, list[Any]]:
-        cached = cls._of.setdefault(reader, {})
-        if fieldname not in cached:
+    @staticmethod
+    def column(reader: IndexReader, fieldname: str) -> tuple[np.ndarray, list[Any]]:
+        key = ("facet column", fieldname)
+        cached = CACHE.get(reader, key)
+        if cached is None:
             code_of: dict[Any, int] = {}
             column = reader.column_reader(fieldname, translate=True)
             codes = np.fromiter(
@@ -554,17 +551,19 @@ class _FacetColumns:
                 dtype=np.int64,
                 count=reader.doc_count_all(),
             )
-            values = list(code_of)
-            cached[fieldname] = (codes, values)
-        return cached[fieldname]
+            cached = (codes, list(code_of))
+            CACHE.put(reader, key, cached, codes.nbytes + 100 * len(code_of))
+        return cached
 
-    @classmethod
-    def postings(cls, reader: IndexReader, fieldname: str) -> dict[str, np.ndarray]:
-        cached = cls._of.setdefault(reader, {})
-        key = f"postings:{fieldname}"
-        if key not in cached:
-            cached[key] = _value_postings(reader, fieldname)
-        return cached[key]
+    @staticmethod
+    def postings(reader: IndexReader, fieldname: str) -> dict[str, np.ndarray]:
+        key = ("facet postings", fieldname)
+        cached = CACHE.get(reader, key)
+        if cached is None:
+            cached = _value_postings(reader, fieldname)
+            size = sum(docs.nbytes + 100 for docs in cached.values())
+            CACHE.put(reader, key, cached, size)
+        return cached
 
 
 def _value_postings(reader: IndexReader, fieldname: str) -> dict[str, np.ndarray]:
