@@ -144,10 +144,13 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
                 if not _is_symlink(entry):
                     subfolders.append((entry.path, f"{prefix}{name}/"))
                 continue
-            stem, suffix = os.path.splitext(name)
-            suffix = suffix.lower()
-            if suffix not in ARTICLE_SUFFIXES or name.startswith("."):
+            if name.startswith("."):
                 continue
+            dot = name.rfind(".")  # os.path.splitext, without its cost per file
+            suffix = name[dot:].lower()
+            if dot < 0 or suffix not in ARTICLE_SUFFIXES:
+                continue
+            stem = name[:dot]
             relpath = prefix + name
             try:
                 stat = entry.stat()  # follows symlinks, like Path.stat()

@@ -42,6 +42,7 @@ from .errors import (
     IndexMissing,
     IndexOutdated,
 )
+from .postings import SegmentBuilder
 from .readers import ParsedFile, read_source
 from .schema import SCHEMA, SCHEMA_VERSION, VOCABULARY_SCHEMA
 from .tags import default_gazetteer
@@ -208,7 +209,7 @@ def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
     try:
         ix = whoosh_index.open_dir(index_dir, schema=SCHEMA)
         # No lock: the parent holds the index's write lock for the whole run.
-        writer = SegmentWriter(ix, _lk=False, limitmb=WORKER_MEMORY_MB)
+        writer = SegmentBuilder(ix, _lk=False, limitmb=WORKER_MEMORY_MB)
         vocabulary: set[str] = set()
         while (batch := jobs.get()) is not None:
             for article in batch:
