@@ -393,6 +393,7 @@ def measure(
     clients: int,
     seconds: float,
     rss_queries: int = RSS_QUERIES,
+    baseline: bool = True,
 ) -> SizeResult:
     files = corpus_files(corpus)
     mb = corpus.bytes / 1e6
@@ -437,6 +438,8 @@ def measure(
             memory = memory_under_load(server, every_query, rss_queries, clients)
             result.ours["memory"] = {"idle_mb": idle_mb, **memory}
 
+    if not baseline:
+        return result
     _progress(f"{corpus.articles}: plain Whoosh")
     baseline_s = timed(lambda: plain_whoosh_index(files, work / "plain"))
     result.baseline = {
@@ -458,26 +461,38 @@ def measure(
 
 def format_result(r: SizeResult) -> str:
     o, b = r.ours, r.baseline
+    if b:
+        baseline_run = (
+            f"   baseline {b['full_s']:8.1f} s {b['docs_per_s']:7.0f} docs/s   ours/baseline "
+            f"throughput {r.ratios['indexing_throughput']:.2f}x"
+        )
+        baseline_size = f", baseline {b['index_mb']:.0f} MB"
+    else:
+        baseline_run, baseline_size = "   (no baseline run)", ""
     lines = [
         f"{r.articles} articles, {r.corpus_mb:.1f} MB of text",
         f"  full reindex          ours {o['full_s']:8.1f} s {o['docs_per_s']:7.0f} docs/s "
-        f"{o['mb_per_s']:5.2f} MB/s   baseline {b['full_s']:8.1f} s {b['docs_per_s']:7.0f} "
-        f"docs/s   ours/baseline throughput {r.ratios['indexing_throughput']:.2f}x",
+        f"{o['mb_per_s']:5.2f} MB/s{baseline_run}",
         f"  peak RSS (reindex)    {o.get('peak_tree_rss_mb', 0):.0f} MB all processes, "
         f"{o['peak_rss_mb']:.0f} MB the largest",
         f"  incremental           nothing {o['incremental_nothing_s']:.2f} s, 1 file "
         f"{o['incremental_1_s']:.2f} s, {CHANGED_MANY} files "
         f"{o[f'incremental_{CHANGED_MANY}_s']:.2f} s",
-        f"  index size            ours {o['index_mb']:.0f} MB, baseline {b['index_mb']:.0f} MB",
+        f"  index size            ours {o['index_mb']:.0f} MB{baseline_size}",
     ]
     for kind in QUERY_KINDS:
-        ours_q, base_q = o["latency_ms"][kind], b["latency_ms"][kind]
-        lines.append(
+        ours_q = o["latency_ms"][kind]
+        line = (
             f"  search {kind:<10}     ours p50 {ours_q['p50']:6.1f} p95 {ours_q['p95']:6.1f} "
-            f"p99 {ours_q['p99']:6.1f} ms (HTTP)   baseline p50 {base_q['p50']:6.1f} p95 "
-            f"{base_q['p95']:6.1f} p99 {base_q['p99']:6.1f} ms   p95 ratio "
-            f"{r.ratios[f'{kind}_p95_latency']:.2f}"
+            f"p99 {ours_q['p99']:6.1f} ms (HTTP)"
         )
+        if b:
+            base_q = b["latency_ms"][kind]
+            line += (
+                f"   baseline p50 {base_q['p50']:6.1f} p95 {base_q['p95']:6.1f} p99 "
+                f"{base_q['p99']:6.1f} ms   p95 ratio {r.ratios[f'{kind}_p95_latency']:.2f}"
+            )
+        lines.append(line)
     t = o["throughput"]
     lines.append(
         f"  throughput            {t['requests_per_s']:.1f} requests/s with {t['clients']} "
@@ -519,9 +534,16 @@ def plot_latency(results: Sequence[dict[str, Any]], png: Path) -> Path:
     figure, axes = plt.subplots(1, len(QUERY_KINDS), figsize=(5 * len(QUERY_KINDS), 4.2))
     for ax, kind in zip(axes, QUERY_KINDS, strict=True):
         for engine, label, color in (("ours", "searchapp", "C0"), ("baseline", "Whoosh", "C1")):
+            measured = [r for r in results if r[engine]]  # a run may skip the baseline
             for quantile, style in (("p50", "-"), ("p95", "--")):
-                values = [r[engine]["latency_ms"][kind][quantile] for r in results]
-                ax.plot(sizes, values, style, color=color, marker="o", label=f"{label} {quantile}")
+                ax.plot(
+                    [r["articles"] for r in measured],
+                    [r[engine]["latency_ms"][kind][quantile] for r in measured],
+                    style,
+                    color=color,
+                    marker="o",
+                    label=f"{label} {quantile}",
+                )
         ax.set_xscale("log")
         ax.set_xticks(sizes, [f"{size:,}" for size in sizes], minor=False)
         ax.minorticks_off()
@@ -618,6 +640,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"searches sent while the server's RSS is sampled (default {RSS_QUERIES}; 0: skip)",
     )
     parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the plain-Whoosh baseline (hours at 1M articles)",
+    )
+    parser.add_argument(
         "--png",
         type=Path,
         default=None,
@@ -669,7 +697,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = generate(size, args.seed, args.root, args.data)
         with tempfile.TemporaryDirectory(dir=args.work, prefix="speed-") as tmp:
             result = measure(
-                corpus, Path(tmp), args.seed, args.clients, args.seconds, args.rss_queries
+                corpus,
+                Path(tmp),
+                args.seed,
+                args.clients,
+                args.seconds,
+                args.rss_queries,
+                args.baseline,
             )
         results.append(result)
         print(format_result(result), flush=True)

@@ -110,6 +110,27 @@ def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert again.bytes == result["corpus_mb"] * 1e6
 
 
+def test_run_without_the_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(bench_corpus, "news_rows", lambda data_dir: ROWS)
+    monkeypatch.setattr(speed, "ROUNDS", 1)
+    monkeypatch.setattr(speed, "QUERIES_PER_KIND", 2)
+    monkeypatch.setattr(speed, "plain_whoosh_index", None)  # calling it would fail the run
+    out = tmp_path / "speed.json"
+    code = speed.main(
+        ["--sizes", "20", "--seconds", "0.3", "--clients", "1", "--no-baseline"]
+        + ["--root", str(tmp_path / "bench"), "--data", str(tmp_path / "data")]
+        + ["--work", str(tmp_path), "--json", str(out), "--rss-queries", "0"]
+    )
+    assert code == 0
+    [result] = json.loads(out.read_text())
+    assert result["baseline"] == {} and result["ratios"] == {}
+    assert result["ours"]["docs_per_s"] > 0
+    printed = capsys.readouterr().out
+    assert "(no baseline run)" in printed and "p95 ratio" not in printed
+
+
 # -- server memory, plots, profiles ------------------------------------------------------------
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -174,7 +195,8 @@ def assert_png(path: Path) -> None:
 def test_plot_from_json_results(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first, second = tmp_path / "speed-a.json", tmp_path / "speed-b.json"
     first.write_text(json.dumps([fake_result(10_000, 1), fake_result(100_000, 9)]))
-    second.write_text(json.dumps([fake_result(100_000, 3), fake_result(1_000_000, 8)]))
+    ours_only = fake_result(1_000_000, 8) | {"baseline": {}}  # a --no-baseline run
+    second.write_text(json.dumps([fake_result(100_000, 3), ours_only]))
     # Sizes in order, a later file's figures replacing an earlier one's.
     results = speed.load_results([first, second])
     assert [r["articles"] for r in results] == [10_000, 100_000, 1_000_000]
