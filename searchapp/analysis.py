@@ -254,6 +254,19 @@ class Words:
         """The distinct unstemmed terms :func:`analyze` yields: see :func:`vocabulary`."""
         return set(self.words) | self.joined
 
+    def then(self, other: Words, offset: int) -> Words:
+        """The table of this text followed by ``other``'s text starting at character
+        ``offset`` (``words(a + "\n" + b)`` is ``words(a).then(words(b), len(a) + 1)``)."""
+        shift = len(self.words)
+        return Words(
+            self.words + other.words,
+            self.stems + other.stems,
+            self.pos + [pos + shift for pos in other.pos],
+            self.start + [start + offset for start in other.start],
+            self.end + [end + offset for end in other.end],
+            self.joined | other.joined,
+        )
+
 
 def words(text: str) -> Words:
     """The :class:`Words` of ``text``: one cached lookup per token, no per-token objects
@@ -282,6 +295,45 @@ def words(text: str) -> Words:
         table.start.append(start)
         table.end.append(end)
     return table
+
+
+def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
+    """:func:`positions` and :func:`words` of ``text`` from one pass (the indexing path, which
+    needs both for every title and body)."""
+    found: dict[str, list[int]] = {}
+    table = Words([], [], [], [], [], set())
+    previous = ""  # the last word, normalised; "" when there is none to join to
+    hyphenated = False
+    pos = -1  # index position: joins take one, stopwords none
+    word_pos = -1  # word table position: neither joins nor stopwords take one
+    for token, start, end in tokenize(text):
+        if token in _HYPHEN_TOKENS:
+            hyphenated = bool(previous)
+            continue
+        norm, stemmed, stopped = lexeme(token)
+        if not norm:
+            previous, hyphenated = "", False
+            continue
+        if hyphenated and previous:
+            joined = previous + norm
+            table.joined.add(joined)
+            pos += 1
+            found.setdefault(stem(joined), []).append(pos)
+            if not stopped:
+                found.setdefault(stemmed, []).append(pos)
+        elif not stopped:
+            pos += 1
+            found.setdefault(stemmed, []).append(pos)
+        previous, hyphenated = norm, False
+        if stopped:
+            continue
+        word_pos += 1
+        table.words.append(norm)
+        table.stems.append(stemmed)
+        table.pos.append(word_pos)
+        table.start.append(start)
+        table.end.append(end)
+    return found, table
 
 
 def vocabulary(text: str) -> set[str]:

@@ -44,7 +44,7 @@ from .errors import (
 )
 from .postings import SegmentBuilder
 from .readers import ParsedFile, read_source
-from .schema import SCHEMA, SCHEMA_VERSION, VOCABULARY_SCHEMA
+from .schema import SCHEMA, SCHEMA_VERSION, VOCABULARY_SCHEMA, AnalysedText
 from .tags import default_gazetteer
 
 log = logging.getLogger(__name__)
@@ -160,15 +160,19 @@ def _article_digest(article: Article) -> str:
 
 def _document(article: Article) -> tuple[dict[str, object], set[str]]:
     """The Whoosh fields of an article, and its vocabulary (see :func:`analysis.vocabulary`)."""
+    # Title and body are each analysed once, for their postings, the tags and the vocabulary.
+    title_postings, title_words = analysis.positions_and_words(article.title)
+    body_postings, body_words = analysis.positions_and_words(article.body)
     text = f"{article.title}\n{article.body}"
-    words = analysis.words(text)  # read once, for the tags and the vocabulary
+    words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
     document: dict[str, object] = {
         "id": article.id,
         # Only a real headline is searched as the (boosted) title: a title made from the first
         # sentence is still shown, but its words already count once in the body.
-        "title": article.title if article.headline else "",
+        "title": AnalysedText(article.title, title_postings) if article.headline else "",
         "_stored_title": article.title,
-        "body": article.body,
+        "body": AnalysedText(article.body, body_postings),
+        "_stored_body": article.body,
         "path": article.path,
         "url": article.url,
         "source": article.source,

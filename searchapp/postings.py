@@ -7,8 +7,8 @@ postings are grouped by term as they arrive, packed into arrays (documents are a
 so each term's list is already sorted), and only the terms are sorted. Above a memory limit
 the terms are spilled to a run file in term order, and the runs are merged term by term.
 
-The segment is written by Whoosh's own field writer, call for call as Whoosh writes it, so the
-files are the same; ``tests/test_postings.py`` compares them posting by posting.
+The segment is written by Whoosh's own posting writer, block by block as Whoosh writes it;
+``tests/test_postings.py`` compares the two block by block.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from whoosh import fields
 from searchapp import analysis, indexer
 from searchapp.errors import IndexingFailed
 from searchapp.indexer import open_index, open_vocabulary, reindex
-from searchapp.schema import STEMMED, StemmedText
+from searchapp.schema import STEMMED, AnalysedText, StemmedText
 from searchapp.search import SearchEngine
 
 from .conftest import FIXTURES, SEEDS
@@ -60,6 +60,38 @@ def test_word_table_is_the_unstemmed_analysis(text: str):
     assert table.stems == [analysis.stem(t.text) for t in terms]
     assert table.pos == [t.pos for t in terms]
     assert list(zip(table.start, table.end, strict=True)) == [(t.start, t.end) for t in terms]
+
+
+@pytest.mark.parametrize("text", texts())
+def test_one_pass_gives_the_positions_and_the_word_table(text: str):
+    found, table = analysis.positions_and_words(text)
+    assert found == analysis.positions(text)
+    assert table == analysis.words(text)
+
+
+def test_word_tables_join_as_their_texts_do():
+    every = texts()
+    for first, second in zip(every, every[1:] + every[:1], strict=True):
+        joined = analysis.words(first).then(analysis.words(second), len(first) + 1)
+        assert joined == analysis.words(f"{first}\n{second}")
+
+
+@pytest.mark.parametrize("text", texts())
+def test_analysed_text_indexes_its_own_postings(text: str):
+    plain = fields.TEXT(analyzer=STEMMED)
+    value = AnalysedText(text, analysis.positions(text))
+    assert sorted(StemmedText().index(value)) == sorted(plain.index(text))
+    # The postings it carries are the ones indexed, not the text's own.
+    assert list(StemmedText().index(AnalysedText(text, {"spi": [0, 4]}))) == [
+        (b"spi", 2, 2.0, plain.format.encode([0, 4]))
+    ]
+
+
+def test_documents_store_plain_text(tmp_path, corpus_dir):
+    reindex(corpus_dir, tmp_path / "ix")
+    with open_index(tmp_path / "ix").searcher() as searcher:
+        for stored in searcher.all_stored_fields():
+            assert type(stored["body"]) is str and type(stored["title"]) is str
 
 
 def snapshot(index_dir: Path) -> tuple[dict[str, object], list[str]]:
