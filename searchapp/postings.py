@@ -24,50 +24,35 @@ from typing import Any
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-# Bytes a term costs in the pool besides its postings (dict entry, key, four containers).
-_TERM_OVERHEAD = 400
-# Bytes a posting costs besides its value: document number, weight, end of its value.
-_POSTING_OVERHEAD = 16
+# Bytes a term costs in the pool besides its postings (dict entry, key, three containers).
+_TERM_OVERHEAD = 300
+# Bytes a posting costs besides its value: document number, weight, reference to its value.
+# (Values repeat: most are a single position, whose encoding is one shared object.)
+_POSTING_OVERHEAD = 20
 
 
 class _Postings:
     """One term's postings, in the order added."""
 
-    __slots__ = ("docs", "weights", "ends", "values")
+    __slots__ = ("docs", "weights", "values")
 
     def __init__(self) -> None:
         self.docs = array("I")
         self.weights = array("d")
-        self.ends = array("I")  # where each posting's value ends in ``values``
-        self.values = bytearray()
+        self.values: list[bytes | None] = []
 
-    def dump(self) -> tuple[bytes, bytes, bytes, bytes]:
-        return self.docs.tobytes(), self.weights.tobytes(), self.ends.tobytes(), bytes(self.values)
+    def dump(self) -> tuple[bytes, bytes, list[bytes | None]]:
+        return self.docs.tobytes(), self.weights.tobytes(), self.values
 
     @classmethod
-    def load(cls, parts: list[tuple[bytes, bytes, bytes, bytes]]) -> _Postings:
+    def load(cls, parts: list[tuple[bytes, bytes, list[bytes | None]]]) -> _Postings:
         """One term's postings from its parts in consecutive runs, in run order."""
         postings = cls()
-        for docs, weights, ends, values in parts:
-            offset = len(postings.values)
+        for docs, weights, values in parts:
             postings.docs.frombytes(docs)
             postings.weights.frombytes(weights)
-            run_ends = array("I")
-            run_ends.frombytes(ends)
-            postings.ends.extend(end + offset for end in run_ends)
             postings.values += values
         return postings
-
-    def value_list(self, start: int, stop: int) -> list[bytes]:
-        """The non-empty values of postings ``start`` to ``stop``."""
-        values, ends = self.values, self.ends
-        begin = ends[start - 1] if start else 0
-        found = []
-        for end in ends[start:stop]:
-            if end != begin:
-                found.append(bytes(values[begin:end]))
-            begin = end
-        return found
 
 
 class TermPool:
@@ -82,19 +67,14 @@ class TermPool:
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, text, docnum, weight, value = item
-        key = (fieldname, text)
-        postings = self.terms.get(key)
+        postings = self.terms.get((fieldname, text))
         if postings is None:
-            postings = self.terms[key] = _Postings()
+            postings = self.terms[fieldname, text] = _Postings()
             self.size += _TERM_OVERHEAD
         postings.docs.append(docnum)
         postings.weights.append(weight)
-        if value:
-            postings.values += value
-            self.size += _POSTING_OVERHEAD + len(value)
-        else:
-            self.size += _POSTING_OVERHEAD
-        postings.ends.append(len(postings.values))
+        postings.values.append(value)
+        self.size += _POSTING_OVERHEAD + len(value) if value else _POSTING_OVERHEAD
         if self.size > self.limit:
             self._spill()
 
@@ -188,7 +168,7 @@ def _add_postings(postwriter: Any, postings: _Postings, lengths: list[int | None
         weights = postings.weights[start:stop]
         postwriter._ids = docs
         postwriter._weights = array("f", weights)
-        postwriter._values = postings.value_list(start, stop)
+        postwriter._values = [value for value in postings.values[start:stop] if value]
         postwriter._maxweight = max(0, max(weights))
         known = [length for length in map(lengths.__getitem__, docs) if length]
         postwriter._minlength = min(known) if known else None
