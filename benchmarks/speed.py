@@ -91,12 +91,15 @@ def quantiles(samples: Sequence[float]) -> dict[str, float]:
 class ChildRun:
     seconds: float
     peak_rss_mb: float  # the largest single process (the child or one of its workers)
-    peak_tree_rss_mb: float  # the child and all its descendants together, sampled
+    # The child and all its descendants together, sampled: the sum of their proportional set
+    # sizes, so pages a forked worker still shares with its parent count once, not twice.
+    peak_tree_mb: float
     output: str
 
 
-def _tree_rss_kib(root: int) -> int:
-    """RSS of ``root`` and all its descendants now, from /proc (0 for what is gone)."""
+def _tree_memory_kib(root: int) -> int:
+    """Memory of ``root`` and all its descendants now (PSS, else RSS), from /proc (0 for what
+    is gone)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -110,11 +113,18 @@ def _tree_rss_kib(root: int) -> int:
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, ()))
-        total += _rss_kib(pid)
+        total += _memory_kib(pid)
     return total
 
 
-def _rss_kib(pid: int) -> int:
+def _memory_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:  # Linux 4.14+
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
@@ -127,7 +137,7 @@ def _rss_kib(pid: int) -> int:
 
 def run_child(command: Sequence[str]) -> ChildRun:
     """Run ``command`` to completion: wall time, the peak RSS of its largest process (wait4)
-    and of all its processes together (sampled every 0.2 s)."""
+    and of all its processes together (PSS, sampled every 0.2 s)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -136,7 +146,7 @@ def run_child(command: Sequence[str]) -> ChildRun:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
+            tree_peak = max(tree_peak, _tree_memory_kib(process.pid))
             time.sleep(0.2)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -420,7 +430,7 @@ def measure(
         "docs_per_s": corpus.articles / full.seconds,
         "mb_per_s": mb / full.seconds,
         "peak_rss_mb": full.peak_rss_mb,
-        "peak_tree_rss_mb": full.peak_tree_rss_mb,
+        "peak_tree_mb": full.peak_tree_mb,
         "incremental_nothing_s": nothing.seconds,
         "incremental_1_s": one.seconds,
         f"incremental_{CHANGED_MANY}_s": many.seconds,
@@ -473,8 +483,8 @@ def format_result(r: SizeResult) -> str:
         f"{r.articles} articles, {r.corpus_mb:.1f} MB of text",
         f"  full reindex          ours {o['full_s']:8.1f} s {o['docs_per_s']:7.0f} docs/s "
         f"{o['mb_per_s']:5.2f} MB/s{baseline_run}",
-        f"  peak RSS (reindex)    {o.get('peak_tree_rss_mb', 0):.0f} MB all processes, "
-        f"{o['peak_rss_mb']:.0f} MB the largest",
+        f"  peak memory (reindex) {o.get('peak_tree_mb', 0):.0f} MB all processes (PSS), "
+        f"{o['peak_rss_mb']:.0f} MB the largest (RSS)",
         f"  incremental           nothing {o['incremental_nothing_s']:.2f} s, 1 file "
         f"{o['incremental_1_s']:.2f} s, {CHANGED_MANY} files "
         f"{o[f'incremental_{CHANGED_MANY}_s']:.2f} s",

@@ -11,6 +11,7 @@ url or same text) is indexed once.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import multiprocessing
@@ -247,8 +248,16 @@ class _Workers:
             context.Process(target=_segment_worker, args=(str(index_dir), self.jobs, self.results))
             for _ in range(procs)
         ]
-        for process in self.processes:
-            process.start()
+        if method == "fork":
+            # Forked workers share the parent's heap (the file list of a big folder: 0.5 GB at
+            # 1M files) until they write to it, and their collections would write to every
+            # object's header; frozen objects are left alone (see gc.freeze's documentation).
+            gc.freeze()
+        try:
+            for process in self.processes:
+                process.start()
+        finally:
+            gc.unfreeze()
 
     def add(self, article: Article) -> None:
         self.batch.append(article)

@@ -74,7 +74,21 @@ def test_child_run_sums_the_memory_of_the_whole_process_tree() -> None:
     )
     run = speed.run_child([sys.executable, "-c", code])
     assert 120 < run.peak_rss_mb < 175  # wait4: the largest single process
-    assert run.peak_tree_rss_mb > 180  # both together
+    assert run.peak_tree_mb > 180  # both together
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux's /proc/PID/smaps_rollup"
+)
+def test_child_run_counts_pages_shared_after_fork_once() -> None:
+    # ~150 MB, then a forked copy that only sleeps: RSS would count the pages twice.
+    code = (
+        "import os, time\nb = bytearray(150 << 20)\npid = os.fork()\n"
+        "if pid == 0:\n    time.sleep(1.5)\n    os._exit(0)\n"
+        "time.sleep(1.5)\nos.waitpid(pid, 0)\n"
+    )
+    run = speed.run_child([sys.executable, "-c", code])
+    assert 140 < run.peak_tree_mb < 240
 
 
 def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@ the tagger's word table, parallel segment workers and the vocabulary index."""
 
 from __future__ import annotations
 
+import gc
 import shutil
 from collections import defaultdict
 from pathlib import Path
@@ -183,6 +184,25 @@ def test_a_failing_worker_leaves_the_last_index_serving(tmp_path, corpus_dir, mo
     monkeypatch.undo()
     assert reindex(corpus_dir, tmp_path / "ix", full=True).documents == len(before[0]["stored"])
     assert snapshot(tmp_path / "ix") == before
+
+
+def _report_frozen_objects(index_dir: str, jobs, results) -> None:
+    results.put(gc.get_freeze_count())
+
+
+def test_forked_workers_leave_the_parents_objects_to_the_parent(tmp_path, monkeypatch):
+    # Forked as in a reindex command (earlier tests may have left queue feeder threads).
+    monkeypatch.setattr(indexer.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(indexer, "_segment_worker", _report_frozen_objects)
+    parents_objects = len(gc.get_objects())
+    workers = indexer._Workers(tmp_path, 2)
+    try:
+        for _ in range(2):
+            # Each worker's collector skips what it inherited from the parent.
+            assert workers.results.get(timeout=30) >= parents_objects // 2
+        assert gc.get_freeze_count() == 0  # the parent collects as before
+    finally:
+        workers.cancel()
 
 
 def _workers_of_nowhere(workers: type) -> type:
