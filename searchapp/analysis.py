@@ -210,9 +210,9 @@ def analyze(
 def positions(text: str) -> dict[str, list[int]]:
     """Each stem of ``text`` with its positions: exactly the terms of :func:`analyze` with
     its defaults, without the per-token :class:`Term` objects and spans. The indexing path
-    (``schema.StemmedText``); a test keeps the two in step. The token loop is repeated here,
-    in :func:`words` and in :func:`analyze` rather than shared: a shared generator would cost
-    what these paths save."""
+    (``schema.StemmedText``, and feedback terms at search time); a test keeps the two in
+    step. The token loop is repeated here, in :func:`positions_and_words` and in
+    :func:`analyze` rather than shared: a shared generator would cost what these paths save."""
     found: dict[str, list[int]] = {}
     previous = ""  # the last word, normalised; "" when there is none to join to
     hyphenated = False
@@ -268,35 +268,6 @@ class Words:
         )
 
 
-def words(text: str) -> Words:
-    """The :class:`Words` of ``text``: one cached lookup per token, no per-token objects
-    (every indexed article is read this way, for its tags and vocabulary)."""
-    table = Words([], [], [], [], [], set())
-    previous = ""  # the last word, normalised; "" when there is none to join to
-    hyphenated = False
-    pos = -1
-    for token, start, end in tokenize(text):
-        if token in _HYPHEN_TOKENS:
-            hyphenated = bool(previous)
-            continue
-        norm, stemmed, stopped = lexeme(token)
-        if not norm:
-            previous, hyphenated = "", False
-            continue
-        if hyphenated and previous:
-            table.joined.add(previous + norm)
-        previous, hyphenated = norm, False
-        if stopped:
-            continue
-        pos += 1
-        table.words.append(norm)
-        table.stems.append(stemmed)
-        table.pos.append(pos)
-        table.start.append(start)
-        table.end.append(end)
-    return table
-
-
 def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
     """:func:`positions` and :func:`words` of ``text`` from one pass (the indexing path, which
     needs both for every title and body)."""
@@ -334,6 +305,11 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
         table.start.append(start)
         table.end.append(end)
     return found, table
+
+
+def words(text: str) -> Words:
+    """The :class:`Words` of ``text`` (the tagger's table when the caller has none)."""
+    return positions_and_words(text)[1]
 
 
 def vocabulary(text: str) -> set[str]:

@@ -91,10 +91,15 @@ def test_child_run_counts_pages_shared_after_fork_once() -> None:
     assert 140 < run.peak_tree_mb < 240
 
 
-def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def tiny_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole benchmark runs made small: the fake news rows, one round, three queries a kind."""
     monkeypatch.setattr(bench_corpus, "news_rows", lambda data_dir: ROWS)
     monkeypatch.setattr(speed, "ROUNDS", 1)
     monkeypatch.setattr(speed, "QUERIES_PER_KIND", 3)
+
+
+def test_tiny_run_end_to_end(tmp_path: Path, tiny_runs: None) -> None:
     out = tmp_path / "speed.json"
     code = speed.main(
         ["--sizes", "30", "--seconds", "0.5", "--clients", "2", "--seed", "3"]
@@ -125,11 +130,11 @@ def test_tiny_run_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_run_without_the_baseline(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    tiny_runs: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(bench_corpus, "news_rows", lambda data_dir: ROWS)
-    monkeypatch.setattr(speed, "ROUNDS", 1)
-    monkeypatch.setattr(speed, "QUERIES_PER_KIND", 2)
     monkeypatch.setattr(speed, "plain_whoosh_index", None)  # calling it would fail the run
     out = tmp_path / "speed.json"
     code = speed.main(
@@ -222,11 +227,8 @@ def test_plot_from_json_results(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_profile_names_the_hot_functions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, tiny_runs: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(bench_corpus, "news_rows", lambda data_dir: ROWS)
-    monkeypatch.setattr(speed, "ROUNDS", 1)
-    monkeypatch.setattr(speed, "QUERIES_PER_KIND", 3)
     root = tmp_path / "bench"
     code = speed.main(
         ["--profile", "--profile-articles", "20", "--seed", "3", "--root", str(root)]
