@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -72,19 +72,31 @@ TITLE_MAX_CHARS = 100
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """A candidate article file, with the stat data used to detect changes cheaply."""
+    """A candidate article file, with the stat data used to detect changes cheaply.
 
-    # Where the file is, kept as discover() found it: a Path is only made for files that are
-    # read (making 100,000 of them took a third of an unchanged folder's reindex).
-    location: str | Path
+    Kept small, as a reindex holds one per file (about 230 bytes each, with the strings and
+    numbers it refers to): the folder is one string shared by all of a folder's files, and the
+    path and the id are derived when asked for (made for the files that are read only).
+    """
+
+    root: str | Path  # the seeds folder
     relpath: str
-    id: str
     size: int
     mtime_ns: int
+    # The id is "<name>-<suffix>": a file of the same name in a format ranked first in
+    # SUFFIX_ORDER has the bare name.
+    renamed: bool = False
 
     @property
     def path(self) -> Path:
-        return Path(self.location)
+        return Path(self.root, self.relpath)
+
+    @property
+    def id(self) -> str:
+        name_start = self.relpath.rfind("/") + 1
+        dot = self.relpath.rfind(".")
+        stem = self.relpath[name_start:dot]
+        return f"{stem}-{self.relpath[dot + 1 :].lower()}" if self.renamed else stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +134,13 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
     Run by every reindex, so it is kept cheap at 100,000+ files: one ``os.scandir`` and one
     ``stat`` per file, names handled as strings.
     """
-    # (path, relpath, id stem, lowercased suffix, size, mtime_ns): not the stat_result, which
-    # would take 200 MB more at 1M files
-    candidates: list[tuple[str, str, str, str, int, int]] = []
+    root = os.fspath(seeds_dir)
+    # One SourceFile per file as it is found (named by its bare stem for now), and the best
+    # suffix rank of each stem; no other per-file value lives on (1M files: 230 MB in all).
+    sources: list[SourceFile] = []
+    best_rank: dict[str, int] = {}
     skipped: list[Skipped] = []
-    pending = [(os.fspath(seeds_dir), "")]  # folders to list, with their relpath prefix
+    pending = [(root, "")]  # folders to list, with their relpath prefix
     while pending:
         folder, prefix = pending.pop()
         try:
@@ -148,32 +162,36 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
             if name.startswith("."):
                 continue
             dot = name.rfind(".")  # os.path.splitext, without its cost per file
-            suffix = name[dot:].lower()
-            if dot < 0 or suffix not in ARTICLE_SUFFIXES:
+            rank = _SUFFIX_RANK.get(name[dot:].lower()) if dot > 0 else None
+            if rank is None:
                 continue
-            stem = name[:dot]
             relpath = prefix + name
             try:
                 stat = entry.stat()  # follows symlinks, like Path.stat()
             except OSError as exc:
                 skipped.append(Skipped(relpath, f"cannot read: {exc.strerror or exc}"))
                 continue
-            candidates.append((entry.path, relpath, stem, suffix, stat.st_size, stat.st_mtime_ns))
+            sources.append(SourceFile(root, relpath, stat.st_size, stat.st_mtime_ns))
+            stem = name[:dot]
+            if rank < best_rank.get(stem, len(SUFFIX_ORDER)):
+                best_rank[stem] = rank
         pending.extend(reversed(subfolders))  # popped in sorted order, depth first
-    first_suffix: dict[str, str] = {}
-    for _, _, stem, suffix, _, _ in candidates:
-        best = first_suffix.get(stem)
-        if best is None or _SUFFIX_RANK[suffix] < _SUFFIX_RANK[best]:
-            first_suffix[stem] = suffix
-    found: dict[str, SourceFile] = {}
-    for path, relpath, stem, suffix, size, mtime_ns in candidates:
-        article_id = stem if suffix == first_suffix[stem] else f"{stem}-{suffix[1:]}"
-        if article_id in found:
-            first = found[article_id].relpath
+    found: dict[str, str] = {}  # id -> the relpath giving it
+    kept: list[SourceFile] = []
+    for source in sources:
+        relpath = source.relpath
+        dot = relpath.rfind(".")
+        stem = relpath[relpath.rfind("/") + 1 : dot]
+        if _SUFFIX_RANK[relpath[dot:].lower()] != best_rank[stem]:
+            source = replace(source, renamed=True)
+        article_id = source.id
+        first = found.get(article_id)
+        if first is not None:
             skipped.append(Skipped(relpath, f"duplicate id {article_id!r} (also {first})"))
             continue
-        found[article_id] = SourceFile(path, relpath, article_id, size, mtime_ns)
-    return list(found.values()), skipped
+        found[article_id] = relpath
+        kept.append(source)
+    return kept, skipped
 
 
 def _entry_name(entry: os.DirEntry[str]) -> str:

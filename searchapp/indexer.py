@@ -319,13 +319,11 @@ class _Run:
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
     sink: _InProcess | _Workers  # writes the new documents
-    claimed: dict[str, str] = field(default_factory=dict)  # dedup key -> indexed id, this run
-    ids: dict[str, str] = field(default_factory=dict)  # article id -> its file, this run
     writes: int = 0
 
     def id_taken(self, article: Article) -> str | None:
         """The other file already giving this id (a record id can repeat a file name)."""
-        owner = self.ids.get(article.id)
+        owner = self.catalog.file_giving(article.id)
         if owner is None and not self.full:
             owner = self.catalog.file_of(article.id)
             if owner in self.rereading:
@@ -334,8 +332,8 @@ class _Run:
 
     def duplicate_of(self, url: str | None, text: str | None) -> str | None:
         for key in (url, text):
-            if key is not None and key in self.claimed:
-                return self.claimed[key]
+            if key is not None and (claimant := self.catalog.claimant(key)) is not None:
+                return claimant
         if self.full:
             return None
         return self.catalog.indexed_with_key(url, text, outside=self.rereading)
@@ -356,7 +354,7 @@ class _Run:
             if owner is not None:
                 skip(Skipped(source.relpath, f"duplicate id {article.id!r} (also {owner})"))
                 continue
-            self.ids[article.id] = article.path
+            self.catalog.give(article.id, article.path)
             keys = (url_key(article.url), text_key(article))
             original = self.duplicate_of(*keys)
             digest = _article_digest(article)
@@ -366,7 +364,7 @@ class _Run:
             records.append(ArticleRecord(article.id, article.path, digest, *keys))
             for key in keys:
                 if key is not None:
-                    self.claimed.setdefault(key, article.id)
+                    self.catalog.claim(key, article.id)
             before = previous.get(article.id)
             was_indexed = before is not None and before.duplicate_of is None
             same = was_indexed and before.digest == digest
@@ -533,6 +531,10 @@ def _add_vocabulary(index_dir: Path, vocabularies: list[set[str]], full: bool) -
     writer.commit(mergetype=CLEAR if full else None)
 
 
+def _relpath(source: SourceFile) -> str:
+    return source.relpath
+
+
 def _update(
     run: _Run,
     sources: list[SourceFile],
@@ -542,30 +544,38 @@ def _update(
     index_dir: Path,
 ) -> None:
     catalog, report = run.catalog, run.report
-    known = catalog.files()
-    on_disk = {source.relpath: source for source in sources}
-    changed = {
-        s.relpath
-        for s in sources
-        if run.full
-        or (record := known.get(s.relpath)) is None
-        or (record.size, record.mtime_ns) != (s.size, s.mtime_ns)
-    }
-    cannot_list = {item.path for item in unlisted}
-    # Files that exist but could not be listed keep their indexed articles.
-    gone = {path for path in known if path not in on_disk and path not in cannot_list}
-    # Duplicates of articles that change or go may have to be indexed in their place.
-    rereading = changed | gone
+    known: dict[str, FileRecord] = {}
     repeating: set[str] = set()  # files holding duplicates of articles that may change
-    frontier = set(rereading)
-    while frontier:
-        found = catalog.files_repeating(frontier)
-        repeating |= found
-        frontier = found - rereading
-        rereading |= frontier
-    run.rereading = rereading
-    to_read = sorted((on_disk[p] for p in rereading if p in on_disk), key=lambda s: s.relpath)
-    report.unchanged += catalog.indexed_count(set(known) - rereading)
+    if run.full:
+        # Every file is read again: one set of the folder's paths, no per-file records. The
+        # rebuilt index drops the articles of files that could not be listed, so they go too.
+        on_disk_paths = {source.relpath for source in sources}
+        gone = [path for path in catalog.paths() if path not in on_disk_paths]
+        del on_disk_paths
+        to_read = sorted(sources, key=_relpath)
+    else:
+        known = catalog.files()
+        on_disk = {source.relpath: source for source in sources}
+        changed = {
+            s.relpath
+            for s in sources
+            if (record := known.get(s.relpath)) is None
+            or (record.size, record.mtime_ns) != (s.size, s.mtime_ns)
+        }
+        # Files that exist but could not be listed keep their indexed articles.
+        cannot_list = {item.path for item in unlisted}
+        gone = [path for path in known if path not in on_disk and path not in cannot_list]
+        # Duplicates of articles that change or go may have to be indexed in their place.
+        rereading = changed.union(gone)
+        frontier = set(rereading)
+        while frontier:
+            found = catalog.files_repeating(frontier)
+            repeating |= found
+            frontier = found - rereading
+            rereading |= frontier
+        run.rereading = rereading
+        to_read = sorted((on_disk[p] for p in rereading if p in on_disk), key=_relpath)
+        report.unchanged += catalog.indexed_count(set(known) - rereading)
 
     for path in sorted(gone):
         run.forget_file(path)

@@ -79,3 +79,29 @@ def test_both_strategies_agree(catalog: Catalog, monkeypatch: pytest.MonkeyPatch
         counts.append(catalog.indexed_count(paths))
         repeating.append(catalog.files_repeating(paths))
     assert counts[0] == counts[1] and repeating[0] == repeating[1]
+
+
+def test_this_runs_ids_and_claims_live_for_one_run(tmp_path: Path):
+    first = Catalog(tmp_path)
+    first.give("story", "a.txt")
+    first.give("story", "b.txt")  # the file giving an id last is its file
+    first.claim("example.com/story", "story")
+    first.claim("example.com/story", "copy")  # the first claim stands
+    assert first.file_giving("story") == "b.txt"
+    assert first.file_giving("other") is None
+    assert first.claimant("example.com/story") == "story"
+    assert first.claimant("example.com/other") is None
+    first.commit(1, "v")
+    first.close()
+    second = Catalog(tmp_path)
+    try:
+        assert second.file_giving("story") is None
+        assert second.claimant("example.com/story") is None
+    finally:
+        second.close()
+
+
+def test_paths_lists_every_file(catalog: Catalog):
+    assert (
+        sorted(catalog.paths()) == sorted(catalog.files()) == [f"f{n:03d}.txt" for n in range(300)]
+    )

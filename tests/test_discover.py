@@ -39,7 +39,7 @@ def test_sources_carry_the_files_stat_and_path(tmp_path: Path):
     assert discover(Path(f"{tmp_path}/"))[0] == [source]
     assert [s.path for s in discover(str(tmp_path))[0]] == [path]  # type: ignore[arg-type]
     # Built by hand (as tests and tools do) from a Path.
-    assert SourceFile(path, "deep/er/story.txt", "story", 123, 0).path == path
+    assert SourceFile(tmp_path, "deep/er/story.txt", 123, 0).path == path
 
 
 def test_hidden_and_unsupported_files_are_ignored_hidden_folders_walked(tmp_path: Path):

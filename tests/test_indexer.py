@@ -118,6 +118,30 @@ def test_file_that_turns_unreadable_keeps_its_indexed_version(index_dir, corpus_
     assert "ransomware" in indexed_ids(index_dir)
 
 
+def test_a_file_that_cannot_be_listed_keeps_its_articles_until_a_full_rebuild(
+    index_dir, corpus_dir, tmp_path
+):
+    target = tmp_path / "outside.txt"
+    target.write_text("Linked headline\n\nA linked report on sanctions evasion.")
+    (corpus_dir / "linked.txt").symlink_to(target)
+    assert reindex(corpus_dir, index_dir).added == 1
+    target.unlink()  # the link stays, but its file can't be stat'ed
+    report = reindex(corpus_dir, index_dir)
+    assert [s.path for s in report.skipped if s.reason.startswith("cannot read")] == ["linked.txt"]
+    assert (report.deleted, report.unchanged) == (0, VALID_FIXTURES + 1)
+    assert "linked" in indexed_ids(index_dir)
+    # A rebuild drops what it can't read, and says so: the counts add up to the index.
+    report = reindex(corpus_dir, index_dir, full=True)
+    assert report.deleted == 1
+    assert "linked" not in indexed_ids(index_dir)
+    report = reindex(corpus_dir, index_dir)
+    assert (report.deleted, report.unchanged, report.documents) == (
+        0,
+        VALID_FIXTURES,
+        VALID_FIXTURES,
+    )
+
+
 def test_full_rebuild_reindexes_everything_and_drops_the_rest(index_dir, corpus_dir):
     (corpus_dir / "recruitment.txt").unlink()
     report = reindex(corpus_dir, index_dir, full=True)

@@ -82,7 +82,7 @@ def test_read_source_reads_the_file_and_reports_unreadable_ones(tmp_path: Path):
     parsed = read_source(source)
     assert [(a.id, a.path, a.title) for a in parsed.articles] == [("note", "sub/note.md", "Title")]
     assert read_source(source, unless_digest=parsed.digest) is None  # same bytes: not parsed
-    missing = SourceFile(tmp_path / "gone.txt", "gone.txt", "gone", 0, 0)
+    missing = SourceFile(tmp_path, "gone.txt", 0, 0)
     with pytest.raises(CorpusError, match="cannot read"):
         read_source(missing)
 
