@@ -3,15 +3,16 @@
 Whoosh scores a query one matching document at a time, walking a tree of Python matchers,
 and its block-quality skipping skips next to nothing for the OR queries searchapp runs (measured
 on 10,000 news articles: 0 to 2 blocks per query). So a search cost about 10 µs per matching
-document. Here every posting list is decoded into arrays once and the tree is evaluated on
-whole arrays: the same documents, the same scores (the same arithmetic, summed in the same
+document. Here every posting list is read into arrays (from the segment's term arrays where
+the reindex wrote them, see :mod:`searchapp.postings`; else decoded from Whoosh's blocks) and
+the tree is evaluated on whole arrays: the same documents, the same scores (the same arithmetic, summed in the same
 order as Whoosh's matcher trees), the total and every matched document number for free.
 
 Phrases intersect their words' arrays first and read positions only for the documents that
 hold every word. Clauses it does not know (spans, ranges…) are scored by Whoosh's own matcher,
-document by document, and combined like the rest. Deleted documents never match. Decoded
-posting lists and phrase matches stay in a cache bounded in bytes (``CACHE``), so the terms
-searched often cost nothing after their first search.
+document by document, and combined like the rest. Deleted documents never match. Posting lists decoded from
+blocks, phrase matches and field lengths stay in a cache bounded in bytes (``CACHE``), so the
+terms searched often cost nothing after their first search.
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ from typing import Any
 
 import numpy as np
 from whoosh import query, scoring
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from .postings import TERM_ARRAYS_EXT, decode_term_arrays, read_term_arrays
 
 _EMPTY_IDS = np.empty(0, dtype=np.int64)
 _EMPTY_SCORES = np.empty(0, dtype=np.float64)
@@ -67,15 +71,33 @@ class _Lengths:
         key = ("lengths", fieldname)
         lengths = CACHE.get(reader, key)
         if lengths is None:
-            # The lengths scoring uses (Whoosh's default of 1 where a document has none).
-            length = reader.doc_field_length
-            lengths = np.fromiter(
-                (length(d, fieldname, 1) for d in range(reader.doc_count_all())),
-                dtype=np.float64,
-                count=reader.doc_count_all(),
-            )
+            lengths = _Lengths.read(reader, fieldname)
             CACHE.put(reader, key, lengths, lengths.nbytes)
         return lengths
+
+    @staticmethod
+    def read(reader: IndexReader, fieldname: str) -> np.ndarray:
+        """The lengths scoring uses: Whoosh's one byte per document, decoded from the whole
+        column at once (document by document took 3 s per 500,000). A document without the
+        field gets 1, Whoosh's default (it never matches a term of the field anyway)."""
+        count = reader.doc_count_all()
+        lengths = np.ones(count)
+        try:
+            column = reader._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+        except AttributeError:  # not a whoosh3 segment: ask document by document
+            length = reader.doc_field_length
+            return np.fromiter(
+                (length(d, fieldname, 1) or 1 for d in range(count)), dtype=np.float64, count=count
+            )
+        if column is None:
+            return lengths
+        stored = min(column._count, count)
+        codes = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        lengths[:stored] = np.where(codes > 0, _LENGTH_OF_BYTE[codes], 1.0)
+        return lengths
+
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(code) for code in range(256)], dtype=np.float64)
 
 
 # Bytes of decoded posting lists, phrase matches and term frequencies kept between searches,
@@ -136,23 +158,33 @@ CACHE = _Cache(CACHE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a term's Whoosh3 blocks are, to read the positions of some documents."""
+
+    starts: np.ndarray  # index in the posting list of each block's first posting
+    blocks: tuple[tuple[int, int, bool], ...]  # each block's data offset, length, compression
+
+    def nbytes(self) -> int:
+        return self.starts.nbytes + 64 * len(self.blocks)
+
+
+@dataclass(frozen=True, slots=True)
 class _Postings:
-    """A term's whole posting list, decoded (deleted documents included), and where each
-    block's data is, to read the positions of some documents later."""
+    """A term's whole posting list, decoded (deleted documents included)."""
 
     ids: np.ndarray  # ascending document numbers
     weights: np.ndarray  # term frequencies (float64)
-    starts: np.ndarray  # index in ``ids`` of each block's first posting
-    blocks: tuple[tuple[int, int, bool], ...]  # each block's data offset, length, compression
     # Whoosh3 blocks (readable through any reader of the segment's own postings file; never
     # one kept here, as threads share the entries and a file handle is not thread-safe).
     in_blocks: bool
+    layout: _Layout | None = None  # known when decoded from the blocks
 
     def nbytes(self) -> int:
-        return self.ids.nbytes + self.weights.nbytes + self.starts.nbytes + 64 * len(self.blocks)
+        layout = self.layout.nbytes() if self.layout is not None else 0
+        return self.ids.nbytes + self.weights.nbytes + layout
 
 
-_NO_POSTINGS = _Postings(_EMPTY_IDS, _EMPTY_SCORES, _EMPTY_IDS, (), False)
+_NO_POSTINGS = _Postings(_EMPTY_IDS, _EMPTY_SCORES, False)
 
 
 def _read_block(postfile: Any, offset: int, length: int, compressed: bool) -> Any:
@@ -162,13 +194,47 @@ def _read_block(postfile: Any, offset: int, length: int, compressed: bool) -> An
 
 
 def _postings(reader: IndexReader, fieldname: str, text: str) -> _Postings:
-    """A term's decoded postings, from the cache when they were decoded before."""
+    """A term's decoded postings: read from the segment's term arrays when it has the term
+    there (one read, not cached), else decoded from Whoosh's blocks once and cached."""
+    arrays = _term_arrays(reader)
+    if arrays is not None and (where := arrays.get((fieldname, text))) is not None:
+        return _read_arrays(reader, fieldname, text, *where)
     key = ("postings", fieldname, text)
     found = CACHE.get(reader, key)
     if found is None:
         found = _decode(reader, fieldname, text)
         CACHE.put(reader, key, found, found.nbytes())
     return found
+
+
+def _term_arrays_name(reader: IndexReader) -> str | None:
+    segment = reader.segment()
+    return None if segment is None else segment.make_filename(TERM_ARRAYS_EXT)
+
+
+def _term_arrays(reader: IndexReader) -> dict[tuple[str, str], tuple[int, int]] | None:
+    """The directory of the segment's term arrays file (cached), or None without one (a
+    segment written by Whoosh's own writer: an incremental reindex's or a merge's)."""
+    found = CACHE.get(reader, "term arrays")
+    if found is None:
+        name = _term_arrays_name(reader)
+        storage = getattr(reader, "_storage", None)
+        directory: dict[tuple[str, str], tuple[int, int]] | bool = False
+        if name is not None and storage is not None and storage.file_exists(name):
+            with storage.open_file(name) as dbfile:
+                directory = read_term_arrays(dbfile)
+        found = (directory,)
+        CACHE.put(reader, "term arrays", found, 200 * len(directory or ()) + 64)
+    return found[0] or None
+
+
+def _read_arrays(
+    reader: IndexReader, fieldname: str, text: str, offset: int, length: int
+) -> _Postings:
+    with reader._storage.open_file(_term_arrays_name(reader)) as dbfile:
+        dbfile.seek(offset)
+        ids, weights = decode_term_arrays(dbfile.read(length))
+    return _Postings(ids, weights, True)
 
 
 def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
@@ -184,7 +250,7 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
             out_weights.append(inner.weight())
             inner.next()
         ids = np.asarray(out_ids, dtype=np.int64)
-        return _Postings(ids, np.asarray(out_weights, dtype=np.float64), _EMPTY_IDS, (), False)
+        return _Postings(ids, np.asarray(out_weights, dtype=np.float64), False)
     ids: list[Any] = []
     weights: list[Any] = []
     starts: list[int] = []
@@ -211,31 +277,50 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
         inner._next_block()
     if not ids:
         return _NO_POSTINGS
-    return _Postings(
-        np.concatenate(ids),
-        np.concatenate(weights),
-        np.asarray(starts, dtype=np.int64),
-        tuple(blocks),
-        True,
-    )
+    layout = _Layout(np.asarray(starts, dtype=np.int64), tuple(blocks))
+    return _Postings(np.concatenate(ids), np.concatenate(weights), True, layout)
+
+
+def _layout(reader: IndexReader, fieldname: str, text: str, postings: _Postings) -> _Layout:
+    """Where the term's blocks are: known from decoding them, or found by reading the block
+    headers alone (for lists read from term arrays; cached)."""
+    if postings.layout is not None:
+        return postings.layout
+    key = ("layout", fieldname, text)
+    found = CACHE.get(reader, key)
+    if found is None:
+        inner = reader.postings(fieldname, text)
+        inner = getattr(inner, "child", inner)  # unwrap the deletions filter
+        starts: list[int] = []
+        blocks: list[tuple[int, int, bool]] = []
+        count = 0
+        while inner.is_active():
+            offset, end = inner._dataoffset, inner._nextoffset
+            blocks.append((offset, end - offset, bool(inner._compression)))
+            starts.append(count)
+            count += inner._blocklength
+            inner._next_block()
+        found = _Layout(np.asarray(starts, dtype=np.int64), tuple(blocks))
+        CACHE.put(reader, key, found, found.nbytes())
+    return found
 
 
 def _positions(
-    postings: _Postings, docs: np.ndarray, decode: Any, postfile: Any
+    postings: _Postings, layout: _Layout, docs: np.ndarray, decode: Any, postfile: Any
 ) -> tuple[np.ndarray, np.ndarray]:
     """The term's positions in each of ``docs`` (sorted, all in the postings), as parallel
     arrays of document numbers and positions; only the blocks holding them are read, from
     ``postfile`` (this thread's reader's)."""
     where = np.searchsorted(postings.ids, docs)
-    block_of = np.searchsorted(postings.starts, where, side="right") - 1
+    block_of = np.searchsorted(layout.starts, where, side="right") - 1
     out_docs: list[int] = []
     out_positions: list[int] = []
     data: Any = None
     current = -1
     for doc, i, b in zip(docs.tolist(), where.tolist(), block_of.tolist(), strict=True):
         if b != current:
-            data, current = _read_block(postfile, *postings.blocks[b])[2], b
-        found = decode(data[i - int(postings.starts[b])])
+            data, current = _read_block(postfile, *layout.blocks[b])[2], b
+        found = decode(data[i - int(layout.starts[b])])
         out_docs.extend([doc] * len(found))
         out_positions.extend(found)
     return np.asarray(out_docs, dtype=np.int64), np.asarray(out_positions, dtype=np.int64)
@@ -367,10 +452,11 @@ class Evaluator:
             docs = docs[~np.isin(docs, self.deleted)]
         decode = self.top.schema[fieldname].format.decode_positions
         ends = _EMPTY_IDS  # (document << 32) + position of the last word matched so far
-        for i, postings in enumerate(lists):
+        for i, (word, postings) in enumerate(zip(words, lists, strict=True)):
             if not len(docs):
                 return Matches.empty()
-            at_docs, positions = _positions(postings, docs, decode, postfile)
+            layout = _layout(self.reader, fieldname, word, postings)
+            at_docs, positions = _positions(postings, layout, docs, decode, postfile)
             keys = (at_docs << 32) + positions
             if i:
                 follows = np.concatenate([ends + gap for gap in range(1, slop + 1)])

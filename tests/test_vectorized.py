@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.indexer import reindex
+from searchapp import vectorized
+from searchapp.indexer import open_index, reindex
 from searchapp.search import Filters, Ranking, SearchEngine
 
 QUERIES = [
@@ -110,3 +111,15 @@ def test_deleted_and_added_documents_over_several_segments(index_dir: Path, corp
     finally:
         fast.close()
         slow.close()
+
+
+def test_lengths_read_at_once_are_the_lengths_whoosh_scores_with(fixture_index: Path):
+    with open_index(fixture_index).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            for fieldname in ("title", "body"):
+                read = vectorized._Lengths.read(leaf, fieldname).tolist()
+                one_by_one = [
+                    leaf.doc_field_length(n, fieldname, 1) or 1 for n in range(leaf.doc_count_all())
+                ]
+                assert read == one_by_one
+                assert max(read) > 1
