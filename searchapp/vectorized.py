@@ -5,14 +5,15 @@ and its block-quality skipping skips next to nothing for the OR queries searchap
 on 10,000 news articles: 0 to 2 blocks per query). So a search cost about 10 µs per matching
 document. Here every posting list is read into arrays (from the segment's term arrays where
 the reindex wrote them, see :mod:`searchapp.postings`; else decoded from Whoosh's blocks) and
-the tree is evaluated on whole arrays: the same documents, the same scores (the same arithmetic, summed in the same
-order as Whoosh's matcher trees), the total and every matched document number for free.
+the tree is evaluated on whole arrays: the same documents, the same scores (the same
+arithmetic, summed in the same order as Whoosh's matcher trees), the total and every matched
+document number for free.
 
 Phrases intersect their words' arrays first and read positions only for the documents that
 hold every word. Clauses it does not know (spans, ranges…) are scored by Whoosh's own matcher,
-document by document, and combined like the rest. Deleted documents never match. Posting lists decoded from
-blocks, phrase matches and field lengths stay in a cache bounded in bytes (``CACHE``), so the
-terms searched often cost nothing after their first search.
+document by document, and combined like the rest. Deleted documents never match. Posting
+lists decoded from blocks, phrase matches and field lengths stay in a cache bounded in bytes
+(``CACHE``), so the terms searched often cost nothing after their first search.
 """
 
 from __future__ import annotations
