@@ -23,7 +23,7 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pickle import loads
 from typing import Any
@@ -257,15 +257,13 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
     starts: list[int] = []
     blocks: list[tuple[int, int, bool]] = []
     count = 0
-    while inner.is_active():
-        block = (inner._dataoffset, inner._nextoffset - inner._dataoffset, bool(inner._compression))
+    for block, length in _blocks(inner):
         data = inner._data if inner._data is not None else _read_block(inner._postfile, *block)
         block_ids, block_weights = data[0], data[1]
         if inner._byteids:
             ids.append(np.asarray(block_ids, dtype=np.int64))
         else:
             ids.append(np.cumsum(np.asarray(block_ids, dtype=np.int64)))
-        length = inner._blocklength
         if block_weights is None:
             weights.append(np.ones(length))
         elif isinstance(block_weights, float):
@@ -275,11 +273,22 @@ def _decode(reader: IndexReader, fieldname: str, text: str) -> _Postings:
         starts.append(count)
         blocks.append(block)
         count += length
-        inner._next_block()
     if not ids:
         return _NO_POSTINGS
     layout = _Layout(np.asarray(starts, dtype=np.int64), tuple(blocks))
     return _Postings(np.concatenate(ids), np.concatenate(weights), True, layout)
+
+
+def _blocks(inner: W3LeafMatcher) -> Iterator[tuple[tuple[int, int, bool], int]]:
+    """Each block of a term's postings: where its data is (offset, length, compression) and
+    how many postings it holds, read from its header; the matcher stays on the block until
+    the next one is asked for."""
+    while inner.is_active():
+        yield (
+            (inner._dataoffset, inner._nextoffset - inner._dataoffset, bool(inner._compression)),
+            inner._blocklength,
+        )
+        inner._next_block()
 
 
 def _layout(reader: IndexReader, fieldname: str, text: str, postings: _Postings) -> _Layout:
@@ -295,12 +304,10 @@ def _layout(reader: IndexReader, fieldname: str, text: str, postings: _Postings)
         starts: list[int] = []
         blocks: list[tuple[int, int, bool]] = []
         count = 0
-        while inner.is_active():
-            offset, end = inner._dataoffset, inner._nextoffset
-            blocks.append((offset, end - offset, bool(inner._compression)))
+        for block, length in _blocks(inner):
+            blocks.append(block)
             starts.append(count)
-            count += inner._blocklength
-            inner._next_block()
+            count += length
         found = _Layout(np.asarray(starts, dtype=np.int64), tuple(blocks))
         CACHE.put(reader, key, found, found.nbytes())
     return found
