@@ -78,8 +78,6 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
 
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
-    # No monitor thread: with one, the indexing workers would be spawned instead of forked.
-    tqdm.monitor_interval = 0
     bar = tqdm(
         desc="Indexing",
         total=0,

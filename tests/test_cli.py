@@ -238,30 +238,6 @@ def test_reindex_on_a_terminal_shows_progress_with_rate(corpus_dir, tmp_path, mo
     assert "warning: skipped binary.txt" in shown  # warnings still printed, above the bar
 
 
-def test_reindex_with_a_progress_bar_still_forks_its_workers(corpus_dir, tmp_path, monkeypatch):
-    import io
-    import multiprocessing
-
-    from searchapp import cli, indexer
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    methods = []
-    get_context = multiprocessing.get_context
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(
-        indexer.multiprocessing, "get_context", lambda m: methods.append(m) or get_context(m)
-    )
-    monkeypatch.setattr(cli, "PROGRESS_DELAY_S", 0)
-    monkeypatch.setattr("sys.stderr", Terminal())
-    cli._reindex(corpus_dir, tmp_path / "ix")
-    # Forked, not spawned: tqdm's monitor thread would have made the caller look threaded.
-    assert methods == ["fork"]
-
-
 def test_search_says_which_synonyms_it_searched(runner, fixture_index: Path):
     result = invoke(runner, "search", "UK", "--index", str(fixture_index))
     assert "Also searching UK as " in result.output
