@@ -35,6 +35,7 @@ CREATE INDEX IF NOT EXISTS articles_url ON articles (url_key);
 CREATE INDEX IF NOT EXISTS articles_text ON articles (text_key);
 CREATE INDEX IF NOT EXISTS articles_duplicate_of ON articles (duplicate_of);
 -- This run's ids and duplicate keys, on disk: at 1M articles, dictionaries of them took 0.3 GB.
+PRAGMA temp_store = FILE;
 CREATE TEMP TABLE IF NOT EXISTS run_ids (id TEXT PRIMARY KEY, path TEXT NOT NULL) WITHOUT ROWID;
 CREATE TEMP TABLE IF NOT EXISTS run_keys (key TEXT PRIMARY KEY, id TEXT NOT NULL) WITHOUT ROWID;
 """

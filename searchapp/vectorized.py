@@ -199,7 +199,7 @@ def _postings(reader: IndexReader, fieldname: str, text: str) -> _Postings:
     there (one read, not cached), else decoded from Whoosh's blocks once and cached."""
     arrays = _term_arrays(reader)
     if arrays is not None and (where := arrays.get((fieldname, text))) is not None:
-        return _read_arrays(reader, fieldname, text, *where)
+        return _read_arrays(reader, *where)
     key = ("postings", fieldname, text)
     found = CACHE.get(reader, key)
     if found is None:
@@ -229,9 +229,7 @@ def _term_arrays(reader: IndexReader) -> dict[tuple[str, str], tuple[int, int]] 
     return found[0] or None
 
 
-def _read_arrays(
-    reader: IndexReader, fieldname: str, text: str, offset: int, length: int
-) -> _Postings:
+def _read_arrays(reader: IndexReader, offset: int, length: int) -> _Postings:
     with reader._storage.open_file(_term_arrays_name(reader)) as dbfile:
         dbfile.seek(offset)
         ids, weights = decode_term_arrays(dbfile.read(length))

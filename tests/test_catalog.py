@@ -105,3 +105,7 @@ def test_paths_lists_every_file(catalog: Catalog):
     assert (
         sorted(catalog.paths()) == sorted(catalog.files()) == [f"f{n:03d}.txt" for n in range(300)]
     )
+
+
+def test_this_runs_tables_are_kept_in_a_file_not_in_memory(catalog: Catalog):
+    assert catalog.db.execute("PRAGMA temp_store").fetchone() == (1,)  # FILE
