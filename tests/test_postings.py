@@ -20,9 +20,11 @@ from searchapp.schema import SCHEMA
 from .conftest import FIXTURES, SEEDS
 
 
-def documents() -> list[dict[str, object]]:
+def documents(*folders: Path) -> list[dict[str, object]]:
+    """The documents the indexer makes of every article in ``folders`` (the fixtures and the
+    seeds by default), duplicates included."""
     found = []
-    for folder in (FIXTURES, SEEDS):
+    for folder in folders or (FIXTURES, SEEDS):
         sources, _ = discover(folder)
         for source in sources:
             try:

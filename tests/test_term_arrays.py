@@ -13,14 +13,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, SegmentWriter
 
 from searchapp import vectorized
-from searchapp.corpus import discover
-from searchapp.errors import CorpusError
-from searchapp.indexer import _document, open_index, reindex
+from searchapp.indexer import open_index, reindex
 from searchapp.postings import SegmentBuilder, decode_term_arrays, encode_term_arrays
-from searchapp.readers import read_source
 from searchapp.schema import SCHEMA
 from searchapp.search import SearchEngine
 
+from .test_postings import documents
 from .test_vectorized import QUERIES
 
 # Two postings to a block: most terms of the small fixture corpus get term arrays.
@@ -52,22 +50,11 @@ def test_records_are_narrow_where_values_allow():
     assert len(wide) == header + 999 * 2 + 1000 * 4  # two-byte gaps, float32 weights
 
 
-def _corpus_documents(corpus: Path) -> list[dict[str, object]]:
-    found = []
-    for source in discover(corpus)[0]:
-        try:
-            parsed = read_source(source)
-        except CorpusError:
-            continue
-        found.extend(_document(article)[0] for article in parsed.articles)
-    return found
-
-
 def _rewritten_index(folder: Path, corpus: Path, writer_class: type[SegmentWriter]) -> Path:
     """The corpus's index, its documents rewritten by one ``writer_class`` with small blocks."""
     reindex(corpus, folder)
     writer = writer_class(open_index(folder), limitmb=16, codec=W3Codec(blocklimit=BLOCK))
-    for document in _corpus_documents(corpus):
+    for document in documents(corpus):
         writer.add_document(**document)
     writer.commit(mergetype=CLEAR)
     return folder
