@@ -8,7 +8,7 @@ PORT ?= 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news clean
+.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,14 @@ bench-profile: $(STAMP)
 # Analysis, indexing and search speed on the 3,824 real news articles themselves.
 bench-news: $(STAMP)
 	$(BIN)/python benchmarks/indexing.py
+
+# Locust against `searchapp serve` on 127.0.0.1 over the news collection, bounded in time
+# (LOAD_TIME, LOAD_USERS); requests/s and p50/p95/p99 per request type, also in data/load.json.
+# Fails on any request answered with anything but 200.
+LOAD_TIME ?= 60s
+LOAD_USERS ?= 8
+load: news
+	$(BIN)/python -m benchmarks.load --run-time $(LOAD_TIME) --users $(LOAD_USERS) --json data/load.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
