@@ -20,7 +20,14 @@ from urllib.parse import quote, urlencode
 
 import click
 
-from .config import DEFAULT_INDEX_DIR, DEFAULT_SEEDS_DIR, INDEX_ENV, SEEDS_ENV
+from .config import (
+    DEFAULT_INDEX_DIR,
+    DEFAULT_RATE_LIMIT,
+    DEFAULT_SEEDS_DIR,
+    INDEX_ENV,
+    RATE_LIMIT_ENV,
+    SEEDS_ENV,
+)
 from .errors import SearchAppError
 
 if TYPE_CHECKING:
@@ -219,21 +226,68 @@ def search(
             click.echo(f"\n{name}: {counts}" if name == "tag" else f"{name}: {counts}")
 
 
+LOOPBACK = "127.0.0.1"
+# Request line and headers: room for the longest query, percent-encoded, and its filters.
+MAX_REQUEST_HEADER_BYTES = 64 * 1024
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default=LOOPBACK,
+    show_default=True,
+    help="Address to listen on; anything but loopback exposes the app to the network.",
+)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--rate-limit",
+    envvar=RATE_LIMIT_ENV,
+    default=DEFAULT_RATE_LIMIT,
+    show_default=True,
+    help=f'API requests allowed per client, or "off" (environment: {RATE_LIMIT_ENV}).',
+)
 @index_option
 @seeds_option
-def serve(host: str, port: int, threads: int, index_dir: Path, seeds_dir: Path) -> None:
-    """Serve the web UI and JSON API with waitress."""
+def serve(
+    host: str, port: int, threads: int, rate_limit: str, index_dir: Path, seeds_dir: Path
+) -> None:
+    """Serve the web UI and JSON API with waitress (on this machine only, unless --host)."""
     from waitress import serve as waitress_serve
 
-    from .web import create_app
+    from .web import MAX_CONTENT_LENGTH, create_app
 
-    app = create_app({"INDEX_DIR": index_dir, "SEEDS_DIR": seeds_dir})
+    try:
+        app = create_app({"INDEX_DIR": index_dir, "SEEDS_DIR": seeds_dir, "RATE_LIMIT": rate_limit})
+    except SearchAppError as exc:
+        _fail(exc)
+    if not _is_loopback(host):
+        click.secho(
+            f"warning: listening on {host}: anyone who can reach this machine can search.",
+            fg="yellow",
+            err=True,
+        )
     click.echo(f"searchapp: serving {index_dir} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="searchapp")
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="searchapp",
+        max_request_body_size=MAX_CONTENT_LENGTH,
+        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 if __name__ == "__main__":

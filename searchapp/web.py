@@ -2,35 +2,50 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import parse_many
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .config import Settings
-from .errors import BadRequest, IndexMissing, SearchAppError
+from .config import RATE_LIMIT_ENV, Settings
+from .errors import BadRequest, ConfigError, IndexMissing, SearchAppError
 from .search import Filters, SearchEngine, SearchPage, parse_day
 
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_PER_PAGE = 10
+# Nothing the app accepts has a body; a client sending more than this is refused with 413.
+MAX_CONTENT_LENGTH = 64 * 1024
+# A facet parameter's values: how many one request may give, and how long each may be.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_LENGTH = 200
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
 
-# Pages use no script and nothing from other hosts; the policy makes that a guarantee.
+# Pages use no script, no inline style and nothing from other hosts; the policy makes that a
+# guarantee, so text that slipped through escaping could still run nothing.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 
 bp = Blueprint("web", __name__)
@@ -40,10 +55,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """App factory. ``config`` may set ``INDEX_DIR`` and ``SEEDS_DIR`` (else the environment
     or the defaults, see :class:`Settings`) and any Flask setting such as ``TESTING``."""
     settings = Settings.load(config)
-    app = Flask(__name__, template_folder=str(TEMPLATES_DIR))
+    app = Flask(
+        __name__, template_folder=str(TEMPLATES_DIR), static_folder=str(TEMPLATES_DIR / "static")
+    )
+    app.config.update(MAX_CONTENT_LENGTH=MAX_CONTENT_LENGTH)
     app.config.update(config or {})
-    app.config.update(INDEX_DIR=settings.index_dir, SEEDS_DIR=settings.seeds_dir)
+    app.config.update(
+        INDEX_DIR=settings.index_dir, SEEDS_DIR=settings.seeds_dir, RATE_LIMIT=settings.rate_limit
+    )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    _limit_api(app, settings.rate_limit)
     app.extensions["searchapp"] = SearchEngine(settings.index_dir)
     app.register_blueprint(bp)
     app.add_template_global(search_url)
@@ -54,6 +75,28 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def engine() -> SearchEngine:
     return current_app.extensions["searchapp"]
+
+
+def _limit_api(app: Flask, rate_limit: str | None) -> None:
+    """One budget per client address over the whole JSON API (in memory: waitress serves from
+    one process). Behind a reverse proxy every client shares the proxy's address."""
+    if rate_limit is None:
+        return
+    try:
+        parse_many(rate_limit)
+    except ValueError:
+        raise ConfigError(
+            f"Not a rate limit: {rate_limit!r} ({RATE_LIMIT_ENV}); write e.g. "
+            '"20/second;300/minute", or "off".'
+        ) from None
+    Limiter(
+        get_remote_address,
+        app=app,
+        application_limits=[rate_limit],
+        application_limits_exempt_when=lambda: not _wants_json(),
+        storage_uri="memory://",
+        headers_enabled=True,
+    )
 
 
 def _add_security_headers(response):
@@ -72,11 +115,15 @@ def handle_error(exc: Exception):
         return exc  # routing redirects
     if isinstance(exc, SearchAppError):
         status, message = exc.status, exc.message
+    elif isinstance(exc, RateLimitExceeded):
+        status = 429
+        message = f"Too many requests: at most {exc.limit.limit} from one client; retry later."
     elif isinstance(exc, HTTPException):
         status = exc.code or 500
         message = {
             404: "Not found: there is nothing at this address.",
             405: f"Method {request.method} is not allowed here.",
+            413: f"Request too large: at most {MAX_CONTENT_LENGTH // 1024} KiB.",
         }.get(status, exc.description or exc.name)
     else:
         log.exception("unhandled error on %s", request.path)
@@ -93,8 +140,8 @@ def handle_error(exc: Exception):
 
 
 def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name, "").strip()
-    if not raw:
+    raw = request.args.get(name)
+    if raw is None:
         return default
     if not _INTEGER.fullmatch(raw):
         raise BadRequest(f"{name} must be a whole number, got {raw[:40]!r}.")
@@ -105,18 +152,29 @@ def _int_arg(name: str, default: int) -> int:
 FILTER_PARAMS = ("source", "author", "tag", "year", "from", "to")
 
 
+def _values(name: str, *, blanks: bool = False) -> tuple[str, ...]:
+    """A filter parameter's values (without blank ones unless asked), bounded in number and
+    length."""
+    values = request.args.getlist(name)
+    if len(values) > MAX_FILTER_VALUES:
+        raise BadRequest(f"At most {MAX_FILTER_VALUES} values of {name} at once.")
+    if any(len(v) > MAX_FILTER_VALUE_LENGTH for v in values):
+        raise BadRequest(f"A {name} value may be at most {MAX_FILTER_VALUE_LENGTH} characters.")
+    return tuple(v for v in values if blanks or v.strip())
+
+
 def _filters() -> Filters:
     args = request.args
     years = []
-    for raw in args.getlist("year"):
+    for raw in _values("year", blanks=True):
         if not re.fullmatch(r"[0-9]{4}", raw.strip()):
             raise BadRequest(f"year must be a four-digit year, got {raw[:40]!r}.")
         years.append(int(raw))
     date_from, date_to = args.get("from", "").strip(), args.get("to", "").strip()
     return Filters(
-        sources=tuple(v for v in args.getlist("source") if v.strip()),
-        authors=tuple(v for v in args.getlist("author") if v.strip()),
-        tags=tuple(v for v in args.getlist("tag") if v.strip()),
+        sources=_values("source"),
+        authors=_values("author"),
+        tags=_values("tag"),
         years=tuple(years),
         date_from=parse_day(date_from) if date_from else None,
         date_to=parse_day(date_to, end=True) if date_to else None,
@@ -127,13 +185,15 @@ def _search() -> SearchPage:
     """The search the request's ``q``, filters, ``sort``, ``page``, ``per_page`` and
     ``exact`` ask for."""
     page, per_page = _int_arg("page", 1), _int_arg("per_page", DEFAULT_PER_PAGE)
-    exact = request.args.get("exact") == "1"
-    sort = request.args.get("sort", "").strip() or "relevance"
+    exact = request.args.get("exact", "0")
+    if exact not in ("0", "1"):
+        raise BadRequest("exact must be 0 or 1.")
+    sort = request.args.get("sort", "relevance")
     return engine().search(
         request.args.get("q"),
         page,
         per_page,
-        autocorrect=not exact,
+        autocorrect=exact == "0",
         filters=_filters(),
         sort=sort,  # type: ignore[arg-type]  # checked by search()
     )
@@ -246,3 +306,15 @@ def api_related(article_id: str):
 @bp.get("/api/health")
 def api_health():
     return jsonify(status="ok", documents=engine().document_count())
+
+
+@functools.cache
+def openapi_description() -> dict[str, Any]:
+    """The API's OpenAPI description (searchapp/data/openapi.yaml)."""
+    text = resources.files("searchapp").joinpath("data/openapi.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@bp.get("/api/openapi.json")
+def api_openapi():
+    return jsonify(openapi_description())

@@ -3,15 +3,24 @@ Flask ``app``/``client`` plus a CLI ``runner`` in the style of Flask's tutorial.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
+
+# Property-based tests draw the same examples on every run, so a CI run never fails on luck;
+# HYPOTHESIS_PROFILE=explore draws new ones, many more (a bug it finds is then kept in
+# .hypothesis/ and replayed first).
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -89,7 +98,14 @@ def seeds_engine(seeds_index: Path):
 
 @pytest.fixture
 def app(fixture_index: Path, tmp_path: Path):
-    app = create_app({"TESTING": True, "INDEX_DIR": fixture_index, "SEEDS_DIR": tmp_path})
+    # Unlimited: tests make hundreds of requests; tests/test_hardening.py checks the limit.
+    config = {
+        "TESTING": True,
+        "INDEX_DIR": fixture_index,
+        "SEEDS_DIR": tmp_path,
+        "RATE_LIMIT": "off",
+    }
+    app = create_app(config)
     yield app
     app.extensions["searchapp"].close()
 
