@@ -8,7 +8,7 @@ PORT ?= 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news load clean
+.PHONY: run test browser lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,18 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# Debian's Chromium and its driver, which the browser tests (tests/test_browser.py) need and
+# skip without; installed only when either is missing.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		echo "chromium and chromedriver are installed"; \
+	else \
+		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends chromium chromium-driver; \
+	fi
 
 # Ranking quality (nDCG@10, MAP, P@10, R@100) against a plain-Whoosh baseline.
 eval: $(STAMP)
