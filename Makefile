@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HOST ?= 127.0.0.1
-PORT ?= 5000
+# Only `make run HOST=0.0.0.0` changes these (not a HOST in the environment, which some shells
+# set to the machine's name): the app is reachable from this machine alone unless asked.
+HOST := 127.0.0.1
+PORT := 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 

@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import RATE_LIMIT_ENV, Settings
 from .errors import BadRequest, ConfigError, IndexMissing, SearchAppError
-from .search import Filters, SearchEngine, SearchPage, parse_day
+from .search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["searchapp"] = SearchEngine(settings.index_dir)
     app.register_blueprint(bp)
     app.add_template_global(search_url)
+    app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")
     app.register_error_handler(Exception, handle_error)
     app.after_request(_add_security_headers)
     return app
