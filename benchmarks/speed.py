@@ -228,6 +228,7 @@ class Server:
         command = searchapp_command(
             "serve", "--port", str(self.port), "--threads", str(threads),
             "--index", str(index_dir), "--seeds", str(seeds_dir),
+            "--rate-limit", "off",  # the clients here are the load, not abuse
         )  # fmt: skip
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
