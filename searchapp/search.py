@@ -592,7 +592,7 @@ class _Expander:
                 probe = query.Wildcard("vocab", text)
             if self.vocabulary is None:
                 raise QueryError(f"{q.text!r}: word patterns need the index's vocabulary.")
-            words = self._collect(probe.expanded_terms(self.vocabulary), q.text)
+            words = self._collect(probe.expanded_terms(self.vocabulary), _as_typed(q))
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
 
@@ -616,6 +616,13 @@ class _Expander:
         if q.is_leaf():
             return q
         return q.apply(self.rewrite)
+
+
+def _as_typed(q: query.Prefix | query.Wildcard | query.FuzzyTerm) -> str:
+    """A word pattern as the query wrote it (Whoosh keeps a prefix's text without its ``*``)."""
+    if isinstance(q, query.FuzzyTerm):
+        return f"{q.text}~" if q.maxdist == 1 else f"{q.text}~{q.maxdist}"
+    return f"{q.text}*" if isinstance(q, query.Prefix) else q.text
 
 
 def _any_term(fieldname: str, texts: list[str], boost: float) -> query.Query:

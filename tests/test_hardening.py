@@ -112,7 +112,9 @@ def test_wildcards_over_the_whole_vocabulary_are_refused(client, monkeypatch, q)
     monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
     response = client.get("/api/search", query_string={"q": q})
     assert response.status_code == 400
-    assert "matches more than 5 different words" in response.get_json()["error"]
+    assert response.get_json()["error"] == (
+        f"{q.removeprefix('title:')!r} matches more than 5 different words; make it more specific."
+    )
 
 
 @pytest.fixture(scope="module")
