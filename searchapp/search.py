@@ -11,6 +11,7 @@ import bisect
 import calendar
 import heapq
 import html
+import itertools
 import math
 import re
 import threading
@@ -42,6 +43,9 @@ MAX_PER_PAGE = 100
 MAX_RESULT_WINDOW = 10_000
 # Words a prefix*, wild?card or fuzzy~ term may expand to before the query is refused.
 MAX_EXPANSIONS = 1024
+# Words of the vocabulary a wild?card may have to read: one that starts with * or ? reads them
+# all, whatever it matches (about 0.3 s per 100,000 words).
+MAX_WILDCARD_SCAN = 200_000
 # Seconds a search may run before it stops and answers with what it found by then
 # (``SearchPage.timed_out``): no query holds a server thread for long.
 SEARCH_TIME_LIMIT = 2.0
@@ -592,9 +596,21 @@ class _Expander:
                 probe = query.Wildcard("vocab", text)
             if self.vocabulary is None:
                 raise QueryError(f"{q.text!r}: word patterns need the index's vocabulary.")
+            if isinstance(probe, query.Wildcard):
+                self._check_scan(probe)
             words = self._collect(probe.expanded_terms(self.vocabulary), _as_typed(q))
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
+
+    def _check_scan(self, probe: query.Wildcard) -> None:
+        """Refuses a pattern whose fixed start leaves too much of the vocabulary to read."""
+        start = re.match(r"[^*?]*", probe.text).group()
+        candidates = self.vocabulary.expand_prefix("vocab", start)
+        if sum(1 for _ in itertools.islice(candidates, MAX_WILDCARD_SCAN + 1)) > MAX_WILDCARD_SCAN:
+            raise QueryError(
+                f"{probe.text!r} would have to read over {MAX_WILDCARD_SCAN:,} words; "
+                "start it with a few letters."
+            )
 
     def rewrite(self, q: query.Query) -> query.Query:
         error = getattr(q, "error", None)
@@ -606,7 +622,10 @@ class _Expander:
             return query.Term("tag", _canonical_tag(value), boost=q.boost)
         if fieldname in SEARCH_FIELDS:
             if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
-                return _any_term(q.fieldname, self.stems(q), q.boost)
+                stems = self.stems(q)
+                if not stems:  # a pattern no word matches: no hits, not "nothing to search"
+                    return query.Term(q.fieldname, _as_typed(q), boost=q.boost)
+                return _any_term(q.fieldname, stems, q.boost)
             if isinstance(q, query.TermRange):
                 label = f"[{q.start} TO {q.end}]"
                 stems = sorted(self._collect(q.expanded_terms(self.reader), label))

@@ -127,6 +127,24 @@ def fuzz_client(fixture_index: Path, tmp_path_factory: pytest.TempPathFactory):
     app.extensions["searchapp"].close()
 
 
+def test_wildcards_that_would_read_the_whole_vocabulary_are_refused(client, monkeypatch):
+    # With the fixture's small vocabulary, a bound of 20 words plays the part of 200,000.
+    monkeypatch.setattr("searchapp.search.MAX_WILDCARD_SCAN", 20)
+    response = client.get("/api/search", query_string={"q": "*qzx*"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (
+        "'*qzx*' would have to read over 20 words; start it with a few letters."
+    )
+    assert client.get("/api/search", query_string={"q": "sp?es"}).get_json()["total"] > 0
+
+
+@pytest.mark.parametrize("q", ["*qzx*", "qzx*", "qzxqzx~", "title:qz?x"])
+def test_patterns_matching_no_word_find_nothing_rather_than_fail(client, q):
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert response.get_json()["total"] == 0
+
+
 query_text = st.one_of(
     st.text(max_size=MAX_QUERY_LENGTH + 10),
     st.lists(st.one_of(st.sampled_from(SYNTAX), st.text(max_size=8)), max_size=30).map("".join),
