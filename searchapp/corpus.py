@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -116,7 +117,7 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Skipped:
-    path: str
+    path: str  # a folder's ends with "/"; an entry of a multi-article file's has "#where"
     reason: str
 
 
@@ -130,6 +131,12 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
     Two files that still give the same id: the first in walk order (each folder's files in
     sorted order, then its subfolders in sorted order) wins and the others are reported as
     skipped.
+
+    Nothing under the folder is passed over silently but hidden files and files of other
+    types: a candidate that is no regular file (a named pipe, which would block its reader for
+    ever, a socket, a device) or cannot be stat'ed is skipped, and so is a symlinked folder (its
+    files could repeat others, or loop) or a folder that cannot be listed (its path ends with
+    "/"). Raises :class:`OSError` when ``seeds_dir`` itself exists but cannot be listed.
 
     Run by every reindex, so it is kept cheap at 100,000+ files: one ``os.scandir`` and one
     ``stat`` per file, names handled as strings.
@@ -146,7 +153,12 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=_entry_name)
-        except OSError:  # unreadable or vanished folder: skipped silently, as os.walk does
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # gone since its parent was listed: nothing of it is on disk any more
+        except OSError as exc:
+            if not prefix:
+                raise  # the seeds folder itself: the caller must not take it for empty
+            skipped.append(Skipped(prefix, f"cannot list folder: {exc.strerror or exc}"))
             continue
         subfolders = []
         for entry in entries:
@@ -156,7 +168,9 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
             except OSError:
                 is_folder = False
             if is_folder:
-                if not _is_symlink(entry):
+                if _is_symlink(entry):
+                    skipped.append(Skipped(f"{prefix}{name}/", "symlinked folder, not followed"))
+                else:
                     subfolders.append((entry.path, f"{prefix}{name}/"))
                 continue
             if name.startswith("."):
@@ -167,11 +181,14 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
                 continue
             relpath = prefix + name
             try:
-                stat = entry.stat()  # follows symlinks, like Path.stat()
+                info = entry.stat()  # follows symlinks, like Path.stat()
             except OSError as exc:
                 skipped.append(Skipped(relpath, f"cannot read: {exc.strerror or exc}"))
                 continue
-            sources.append(SourceFile(root, relpath, stat.st_size, stat.st_mtime_ns))
+            if not stat.S_ISREG(info.st_mode):
+                skipped.append(Skipped(relpath, f"not a regular file ({file_kind(info.st_mode)})"))
+                continue
+            sources.append(SourceFile(root, relpath, info.st_size, info.st_mtime_ns))
             stem = name[:dot]
             if rank < best_rank.get(stem, len(SUFFIX_ORDER)):
                 best_rank[stem] = rank
@@ -192,6 +209,17 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
         found[article_id] = relpath
         kept.append(source)
     return kept, skipped
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, from its ``st_mode``."""
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
 
 
 def _entry_name(entry: os.DirEntry[str]) -> str:

@@ -23,7 +23,9 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import stat
 import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +41,7 @@ from .corpus import (
     Skipped,
     SourceFile,
     clean_paragraphs,
+    file_kind,
     shorten,
     split_title,
     url_key,
@@ -52,6 +55,11 @@ __all__ = [
     "parse_file",
     "read_source",
 ]
+
+# Longer texts are no news articles (the longest long reads are 200,000 characters) but books
+# or dumps; analysing one for the index takes about 40 times its size in memory (50 MB of text:
+# 2 GB and 20 s), so it is skipped instead.
+MAX_ARTICLE_CHARS = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +76,24 @@ def read_source(source: SourceFile, unless_digest: str | None = None) -> ParsedF
     """Read and parse one discovered file; None, without parsing, when its bytes still have
     ``unless_digest``. Raises :class:`CorpusError` with the reason."""
     try:
-        data = source.path.read_bytes()
+        data = _read_regular_file(source.path)
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
     digest = hashlib.sha256(data).hexdigest()
     if digest == unless_digest:
         return None
     return _parse(data, source.relpath, source.id, digest)
+
+
+def _read_regular_file(path: os.PathLike[str]) -> bytes:
+    # Non-blocking: a file replaced by a named pipe since it was listed would otherwise block
+    # the reindex for ever on open(); it is refused instead (the flag changes nothing else).
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with open(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise CorpusError(f"not a regular file ({file_kind(mode)})")
+        return file.read()
 
 
 def parse_file(data: bytes, relpath: str, file_id: str) -> ParsedFile:
@@ -90,8 +109,25 @@ def _parse(data: bytes, relpath: str, file_id: str, digest: str) -> ParsedFile:
     reader = _READERS.get(suffix)
     if reader is None:
         raise CorpusError(f"unsupported file type {suffix or '(no suffix)'!r}")
-    articles, skipped = reader(data, relpath, file_id)
+    try:
+        articles, skipped = reader(data, relpath, file_id)
+    except (CorpusError, MemoryError):
+        raise
+    except Exception as exc:
+        # A parsing library's own bug on odd bytes must cost this file only, not the reindex.
+        name = suffix.lstrip(".").upper()
+        raise CorpusError(f"unreadable: the {name} parser failed ({exc!r})") from exc
+    for article in articles:  # a batch has checked its own; this is a single article's file
+        _check_length(article)
     return ParsedFile(articles, skipped, digest)
+
+
+def _check_length(article: Article) -> None:
+    if len(article.body) > MAX_ARTICLE_CHARS:
+        raise CorpusError(
+            f"too long to index: {len(article.body):,} characters of text "
+            f"(an article may have {MAX_ARTICLE_CHARS:,})"
+        )
 
 
 def parse_article(data: bytes, article_id: str, relpath: str) -> Article:
@@ -119,29 +155,54 @@ def _suffix(relpath: str) -> str:
 
 # --- Bytes to text ------------------------------------------------------------------------------
 
-# Wide Unicode encodings legitimately contain NUL bytes; a markup file may use them.
-_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
+# Wide Unicode encodings legitimately contain NUL bytes; a file starting with one of their byte
+# order marks is read in it (UTF-32 LE's mark starts with UTF-16 LE's, so it comes first).
+_WIDE_BOMS = {
+    codecs.BOM_UTF32_LE: "UTF-32",
+    codecs.BOM_UTF32_BE: "UTF-32",
+    codecs.BOM_UTF16_LE: "UTF-16",
+    codecs.BOM_UTF16_BE: "UTF-16",
+}
 
 
 def _decode_text(data: bytes) -> str:
     if not data.strip():
         raise CorpusError("empty file")
-    if b"\x00" in data:
-        raise CorpusError("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"not UTF-8 (invalid byte at offset {exc.start})") from exc
+    wide = next((name for bom, name in _WIDE_BOMS.items() if data.startswith(bom)), None)
+    if wide is not None:
+        try:
+            text = data.decode(wide)  # the codec reads the byte order from the mark, drops it
+        except UnicodeDecodeError as exc:
+            raise CorpusError(
+                f"not {wide} despite its byte order mark (invalid bytes at offset {exc.start})"
+            ) from exc
+        if "\x00" in text:
+            raise CorpusError("binary file (contains NUL characters)")
+    else:
+        if b"\x00" in data:
+            raise CorpusError("binary file (contains NUL bytes)")
+        text = _decode_utf8(data)
     if not text.strip():
         raise CorpusError("empty file")
     return text
+
+
+def _decode_utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.end == len(data):
+            # Only the last character is cut short (a copy or a scrape stopped at a byte
+            # count): the text before it is whole.
+            return data[: exc.start].decode("utf-8-sig")
+        raise CorpusError(f"not UTF-8 (invalid byte at offset {exc.start})") from exc
 
 
 def _check_markup(data: bytes) -> None:
     """HTML and XML may declare their own encoding, so only the obviously unusable is refused."""
     if not data.strip():
         raise CorpusError("empty file")
-    if b"\x00" in data and not data.startswith(_WIDE_BOMS):
+    if b"\x00" in data and not data.startswith(tuple(_WIDE_BOMS)):
         raise CorpusError("binary file (contains NUL bytes)")
 
 
@@ -494,6 +555,9 @@ def _markdown_to_html(markdown: str) -> tuple[str, str]:
 # A page's text must hold at least one real sentence: trafilatura falls back to whatever text a
 # page has, so a page of navigation links comes back as a list of short link labels.
 _PROSE_MIN_WORDS = 8
+# lxml's HTML parser may stop early in a page bigger than this (its "huge tree" safety limit,
+# which trafilatura keeps), so text after that point is never seen.
+_HTML_PARSER_LIMIT = 10_000_000
 
 
 @cache
@@ -533,6 +597,11 @@ def _read_html(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], 
     text, text_date, text_author = _recover_text_metadata("\n\n".join(raw.splitlines()))
     paragraphs = clean_paragraphs(text)
     if not any(len(p.split()) >= _PROSE_MIN_WORDS for p in paragraphs):
+        if len(data) > _HTML_PARSER_LIMIT:
+            raise CorpusError(
+                f"no article text found in the HTML page ({len(data) / 1e6:.0f} MB: the HTML "
+                "parser may stop before the end of a page over 10 MB)"
+            )
         raise CorpusError("no article text in the HTML page (only navigation or boilerplate)")
     title = _one_line(document.title or "") or _html_title(data)
     if title:
@@ -843,6 +912,7 @@ class _Batch:
             return
         try:
             article = make(article_id)
+            _check_length(article)
         except CorpusError as exc:
             self.skipped.append(Skipped(f"{self.relpath}#{where}", exc.message))
             return
@@ -981,12 +1051,25 @@ def _has_text_column(header: Iterable[str] | None) -> bool:
 # --- Feeds ----------------------------------------------------------------------------------------
 
 
+# The encoding named by the XML declaration a document starts with.
+_XML_ENCODING = re.compile(r"""\A(\s*<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])[^"'>]*\2""")
+
+
 def _read_feed(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
     _check_markup(data)
     import feedparser
 
-    # A stream, never bytes or a string: feedparser treats a string as a url or file name.
-    feed = feedparser.parse(io.BytesIO(data))
+    if data.startswith(tuple(_WIDE_BOMS)):
+        # feedparser reads UTF-16 and UTF-32 only when the XML declaration names them, not by
+        # their byte order mark alone: the feed is handed over in UTF-8, declared so.
+        text = _XML_ENCODING.sub(r"\1\2utf-8\2", _decode_text(data), count=1)
+        data = text.encode()
+
+    try:
+        # A stream, never bytes or a string: feedparser treats a string as a url or file name.
+        feed = feedparser.parse(io.BytesIO(data))
+    except UnicodeDecodeError as exc:  # feedparser 6 reads the declared encoding's name as UTF-8
+        raise CorpusError("not an RSS/Atom feed (its encoding declaration is not text)") from exc
     entries = feed.get("entries") or []
     if not entries:
         if not feed.get("version"):

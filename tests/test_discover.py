@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
 
+from searchapp import corpus
 from searchapp.corpus import Skipped, SourceFile, discover
+
+from .test_corpus_fuzz import in_child, unreadable_in_child
 
 
 def touch(root: Path, relpath: str, text: str = "Headline\n\nBody.") -> Path:
@@ -63,17 +67,82 @@ def test_symlinked_files_are_read_broken_links_skipped(tmp_path: Path):
     assert skipped[0].reason.startswith("cannot read: ")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder")
-def test_unreadable_folders_are_passed_over(tmp_path: Path):
+@pytest.fixture
+def unreadable(tmp_path: Path) -> None:
+    """Skips the test where no file can be made unreadable (root with capabilities it cannot
+    drop); as root elsewhere, the test reads through :func:`in_child` ``unprivileged``."""
+    probe = touch(tmp_path, "probe", "x")
+    if not unreadable_in_child(probe):
+        pytest.skip("cannot make a file unreadable here (root that cannot drop its capabilities)")
+    probe.unlink()
+
+
+def test_unreadable_folders_are_skipped_with_the_reason(tmp_path: Path, unreadable: None):
     touch(tmp_path, "ok.txt")
     touch(tmp_path, "locked/secret.txt")
+    touch(tmp_path, "locked/inner/deeper.txt")
     (tmp_path / "locked").chmod(0)
     try:
-        sources, skipped = discover(tmp_path)
+        sources, skipped = in_child(discover, tmp_path, unprivileged=True)
     finally:
         (tmp_path / "locked").chmod(0o755)
     assert [s.relpath for s in sources] == ["ok.txt"]
-    assert skipped == []
+    # A folder's path ends with "/": the indexer keeps what it had indexed from it.
+    assert skipped == [Skipped("locked/", "cannot list folder: Permission denied")]
+
+
+def test_an_unreadable_seeds_folder_raises(tmp_path: Path, unreadable: None):
+    touch(tmp_path, "seeds/a.txt")
+    (tmp_path / "seeds").chmod(0)
+    try:
+        with pytest.raises(PermissionError):  # never taken for an empty folder
+            in_child(discover, tmp_path / "seeds", unprivileged=True)
+    finally:
+        (tmp_path / "seeds").chmod(0o755)
+
+
+def test_a_folder_gone_before_it_is_listed_gives_nothing(tmp_path: Path, monkeypatch):
+    touch(tmp_path, "a.txt")
+    touch(tmp_path, "gone/b.txt")
+    real_scandir = os.scandir
+
+    def scandir(path: str):  # deletes "gone" between listing its parent and listing it
+        if path.endswith("gone"):
+            (tmp_path / "gone" / "b.txt").unlink()
+            (tmp_path / "gone").rmdir()
+        return real_scandir(path)
+
+    monkeypatch.setattr(corpus.os, "scandir", scandir)
+    sources, skipped = discover(tmp_path)
+    assert [s.relpath for s in sources] == ["a.txt"]
+    assert skipped == []  # not on disk any more: nothing is lost
+
+
+def test_special_files_are_skipped_never_read(tmp_path: Path):
+    touch(tmp_path, "ok.txt")
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block for ever
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "socket.md"))
+        (tmp_path / "null.txt").symlink_to("/dev/null")
+        sources, skipped = discover(tmp_path)
+    assert [s.relpath for s in sources] == ["ok.txt"]
+    assert skipped == [
+        Skipped("null.txt", "not a regular file (device)"),
+        Skipped("pipe.txt", "not a regular file (named pipe)"),
+        Skipped("socket.md", "not a regular file (socket)"),
+    ]
+
+
+def test_symlinked_folders_are_skipped_with_the_reason(tmp_path: Path):
+    touch(tmp_path, "real/story.txt")
+    (tmp_path / "real" / "up").symlink_to(tmp_path, target_is_directory=True)  # a loop
+    (tmp_path / "elsewhere").symlink_to(tmp_path / "real", target_is_directory=True)
+    sources, skipped = discover(tmp_path)
+    assert [s.relpath for s in sources] == ["real/story.txt"]
+    assert skipped == [
+        Skipped("elsewhere/", "symlinked folder, not followed"),
+        Skipped("real/up/", "symlinked folder, not followed"),
+    ]
 
 
 def test_a_missing_folder_gives_nothing(tmp_path: Path):

@@ -110,7 +110,7 @@ def test_touched_file_holding_duplicates_is_parsed_when_their_original_changes(
 
 
 def test_file_that_turns_unreadable_keeps_its_indexed_version(index_dir, corpus_dir):
-    (corpus_dir / "ransomware.txt").write_bytes(b"\xff\xfe garbage \x00")
+    (corpus_dir / "ransomware.txt").write_bytes(b"\x89PNG garbage \x00")
     report = reindex(corpus_dir, index_dir)
     reasons = {s.path: s.reason for s in report.skipped}
     assert reasons["ransomware.txt"] == "binary file (contains NUL bytes); previous version kept"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from searchapp import readers
 from searchapp.corpus import ARTICLE_SUFFIXES, Article, SourceFile, discover
 from searchapp.errors import CorpusError
 from searchapp.readers import (
@@ -21,6 +23,7 @@ from searchapp.readers import (
 )
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
+COLLECTION = Path(__file__).parent / "fixtures" / "corpus" / "collection"
 ID_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
 
@@ -99,6 +102,119 @@ def test_text_formats_refuse_binary_and_non_utf8_bytes(suffix: str):
 def test_markup_formats_refuse_binary_bytes(suffix: str):
     with pytest.raises(CorpusError, match="binary file"):
         parse(f"bad{suffix}", BINARY)
+
+
+# --- Encodings, sizes, parser failures --------------------------------------------------------
+
+WIDE_BOMS = {
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+}
+
+
+def sample(name: str) -> str:
+    """A document of each format, as text."""
+    if name == "story.txt":
+        return "Café society\n\nSpies met their contacts in a café near the embassy."
+    if name == "wire.json":
+        return json.dumps(RECORDS, ensure_ascii=False)
+    return (FORMATS / name if (FORMATS / name).exists() else COLLECTION / name).read_text()
+
+
+def fields(parsed: ParsedFile) -> list[tuple[object, ...]]:
+    return [
+        (a.id, a.title, a.body, a.published, a.source, a.author, a.url) for a in parsed.articles
+    ]
+
+
+@pytest.mark.parametrize("encoding", WIDE_BOMS)
+@pytest.mark.parametrize(
+    "name",
+    ["story.txt", "article.md", "article.html", "wire.json", "digest.jsonl", "wire.csv"]
+    + ["feed.rss", "feed.atom"],
+)
+def test_utf16_and_utf32_with_a_byte_order_mark_read_as_in_utf8(name: str, encoding: str):
+    text = sample(name)
+    parsed = parse(name, WIDE_BOMS[encoding] + text.encode(encoding))
+    assert parsed.articles and fields(parsed) == fields(parse(name, text))
+
+
+def test_utf16_feed_declaring_utf16_reads_the_same():
+    text = sample("feed.rss")
+    declared = text.replace('encoding="utf-8"', "encoding='UTF-16'")
+    assert declared != text
+    parsed = parse("feed.rss", codecs.BOM_UTF16_BE + declared.encode("utf-16-be"))
+    assert fields(parsed) == fields(parse("feed.rss", text))
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (codecs.BOM_UTF16_LE + "Title\n\nBody".encode("utf-16-le")[:-1], "not UTF-16 despite"),
+        (codecs.BOM_UTF16_LE + b"A\x00\x00\xd8B\x00", "not UTF-16 despite"),  # a lone surrogate
+        (codecs.BOM_UTF32_BE + b"\x00\x11\x00\x00", "not UTF-32 despite"),  # beyond U+10FFFF
+        (codecs.BOM_UTF16_BE + "Title\0\n\nBody".encode("utf-16-be"), "contains NUL characters"),
+        (codecs.BOM_UTF16_LE + " \n \t".encode("utf-16-le"), "empty file"),
+    ],
+)
+def test_wide_text_unlike_its_byte_order_mark_says_fails(data: bytes, reason: str):
+    for suffix in (".txt", ".csv"):
+        with pytest.raises(CorpusError, match=reason):
+            parse(f"bad{suffix}", data)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_utf8_cut_inside_its_last_character_is_read_without_it(suffix: str):
+    data = "Café society\n\nThe officers met in a café".encode()
+    article = only(parse(f"cut{suffix}", data[:-1]))  # half of the last "é"
+    assert (article.title, article.body) == ("Café society", "The officers met in a caf")
+
+
+def test_utf8_invalid_inside_the_text_fails_with_the_offset():
+    data = "Café society\n\nThe café".encode()
+    cut = data[:2] + data[4:]  # the first "é" is cut in the middle of the text
+    assert cut.startswith(b"Ca\xa9")
+    with pytest.raises(CorpusError, match=r"^not UTF-8 \(invalid byte at offset 2\)$"):
+        parse("cut.txt", cut)
+
+
+def test_feed_with_an_undecodable_encoding_declaration_fails_with_a_reason():
+    # feedparser 6 raised UnicodeDecodeError here, which stopped the whole reindex.
+    feed = sample("feed.rss").replace('encoding="utf-8"', 'encoding="utf\x98-8"')
+    with pytest.raises(CorpusError, match="its encoding declaration is not text"):
+        parse("feed.rss", feed.encode("latin-1", "replace"))
+
+
+def test_a_parser_failing_on_odd_bytes_fails_its_file_only(monkeypatch):
+    def broken(data: bytes, relpath: str, file_id: str):
+        raise ValueError("odd bytes")
+
+    monkeypatch.setitem(readers._READERS, ".csv", broken)
+    with pytest.raises(CorpusError) as error:
+        parse("wire.csv", "id,text\n1,Text.\n")
+    assert error.value.message == "unreadable: the CSV parser failed (ValueError('odd bytes'))"
+
+
+def test_articles_too_long_to_index_are_skipped(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_ARTICLE_CHARS", 100)
+    long_text = "word " * 30
+    with pytest.raises(CorpusError) as error:
+        parse("long.txt", f"Headline\n\n{long_text}")
+    reason = "too long to index: 149 characters of text (an article may have 100)"
+    assert error.value.message == reason
+    parsed = parse("wire.csv", f"id,text\nshort,A short text.\nlong,{long_text}\n")
+    assert [a.id for a in parsed.articles] == ["wire-short"]
+    [skipped] = parsed.skipped
+    assert (skipped.path, skipped.reason.split(":")[0]) == ("wire.csv#row 2", "too long to index")
+
+
+def test_html_page_too_big_for_the_parser_says_so():
+    scripts = ("<script>" + "var x = 1;" * 10_000 + "</script>") * 105  # 10.5 MB
+    page = f"<html><head><title>Big</title></head><body>{scripts}<p>Too late.</p></body></html>"
+    with pytest.raises(CorpusError, match=r"\(11 MB: the HTML parser may stop before the end"):
+        parse("big.html", page)
 
 
 # --- Dates ----------------------------------------------------------------------------------
