@@ -68,6 +68,13 @@ VERSION_FILE = "searchapp-schema-version"
 # Called with (bytes read so far, bytes to read in all) as files are indexed.
 Progress = Callable[[int, int], None]
 
+# A file modified this shortly before its stat may change again, after it is read, and keep
+# its size and modification time: file system clocks tick every few milliseconds (FAT's every
+# 2 s). Such a file's time is recorded as unknown, so the next reindex compares its bytes
+# (git's "racily clean" files).
+RACY_NS = 2_000_000_000
+_UNKNOWN_MTIME = -1  # never a file's st_mtime_ns after 1970
+
 
 @dataclass
 class ReindexReport:
@@ -76,17 +83,23 @@ class ReindexReport:
     deleted: int = 0
     unchanged: int = 0
     duplicates: int = 0  # articles not indexed because another file holds them (all files)
-    skipped: list[Skipped] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # files, folders and entries
     documents: int = 0  # in the index after the run
     seconds: float = 0.0
     full: bool = False
+    # Every article file found in the folder (those it then skipped too) and, of them, those
+    # skipped whole: each of the others gave its articles (counted above) or was unchanged.
+    files: int = 0
+    files_skipped: int = 0
 
     def summary(self) -> str:
         return (
             f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
             f"unchanged {self.unchanged}, duplicates {self.duplicates}, "
             f"skipped {len(self.skipped)}; "
-            f"{self.documents} documents in the index ({self.seconds:.2f} s)"
+            f"{self.documents} documents in the index; "
+            f"{self.files} files found, {self.files_skipped} of them skipped "
+            f"({self.seconds:.2f} s)"
         )
 
 
@@ -314,7 +327,13 @@ class _Run:
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
     sink: _InProcess | _Workers  # writes the new documents
+    racy_since: int = 0  # files modified since (ns) have their time recorded as unknown
     writes: int = 0
+
+    def mtime_to_record(self, source: SourceFile) -> int:
+        if self.racy_since <= source.mtime_ns <= time.time_ns():
+            return _UNKNOWN_MTIME
+        return source.mtime_ns
 
     def id_taken(self, article: Article) -> str | None:
         """The other file already giving this id (a record id can repeat a file name)."""
@@ -380,7 +399,8 @@ class _Run:
         for old in previous.values():
             if old.duplicate_of is None and old.id not in now_indexed:
                 self.delete(old.id)
-        record = FileRecord(source.relpath, source.size, source.mtime_ns, parsed.digest)
+        mtime_ns = self.mtime_to_record(source)
+        record = FileRecord(source.relpath, source.size, mtime_ns, parsed.digest)
         self.catalog.record_file(record, records)
 
     def forget_file(self, path: str) -> None:
@@ -412,11 +432,16 @@ def reindex(
     skipped file or entry is passed to ``on_skip``, or logged as a warning without one.
     """
     started = time.perf_counter()
+    racy_since = time.time_ns() - RACY_NS
     seeds_dir, index_dir = Path(seeds_dir), Path(index_dir)
     if not seeds_dir.is_dir():
         raise ConfigError(f"Seeds folder {seeds_dir} does not exist or is not a folder.")
-    sources, skipped = discover(seeds_dir)
-    report = ReindexReport(full=full)
+    try:
+        sources, skipped = discover(seeds_dir)
+    except OSError as exc:  # never taken for an empty folder, whose articles would all go
+        reason = exc.strerror or exc
+        raise ConfigError(f"Seeds folder {seeds_dir} cannot be listed: {reason}.") from exc
+    report = ReindexReport(full=full, files=len(sources))
 
     def skip(item: Skipped) -> None:
         report.skipped.append(item)
@@ -426,6 +451,9 @@ def reindex(
             log.warning("skipped %s: %s", item.path, item.reason)
 
     for item in skipped:
+        if not item.path.endswith("/"):  # a file, not a folder
+            report.files += 1
+            report.files_skipped += 1
         skip(item)
 
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -455,7 +483,8 @@ def reindex(
             # the two): the catalog can't be trusted, so rebuild.
             log.warning("the reindex catalog is out of step with the index; rebuilding")
             full = report.full = True
-        run = _Run(writer, catalog, report, full, rereading=set(), sink=_InProcess(writer))
+        sink = _InProcess(writer)
+        run = _Run(writer, catalog, report, full, rereading=set(), sink=sink, racy_since=racy_since)
         _update(run, sources, skipped, skip, progress, index_dir)
         del sources  # a big folder's file list (0.25 GB at 1M files), while workers finish
         segments, vocabularies = run.sink.finish()
@@ -558,9 +587,15 @@ def _update(
             if (record := known.get(s.relpath)) is None
             or (record.size, record.mtime_ns) != (s.size, s.mtime_ns)
         }
-        # Files that exist but could not be listed keep their indexed articles.
+        # Files that exist but could not be listed keep their indexed articles, and so do the
+        # files of folders that could not be (their paths end with "/").
         cannot_list = {item.path for item in unlisted}
-        gone = [path for path in known if path not in on_disk and path not in cannot_list]
+        folders = tuple(path for path in cannot_list if path.endswith("/"))
+        gone = [
+            path
+            for path in known
+            if path not in on_disk and path not in cannot_list and not path.startswith(folders)
+        ]
         # Duplicates of articles that change or go may have to be indexed in their place.
         rereading = changed.union(gone)
         frontier = set(rereading)
@@ -598,6 +633,7 @@ def _update(
         try:
             parsed = read_source(source, unless_digest=unchanged_bytes)
         except CorpusError as exc:
+            report.files_skipped += 1
             if source.relpath in known and not run.full:
                 skip(Skipped(source.relpath, f"{exc.message}; previous version kept"))
                 report.unchanged += catalog.indexed_count([source.relpath])
@@ -607,7 +643,7 @@ def _update(
             advance(source.size)
             continue
         if parsed is None:
-            catalog.touch_file(source.relpath, source.size, source.mtime_ns)
+            catalog.touch_file(source.relpath, source.size, run.mtime_to_record(source))
             report.unchanged += catalog.indexed_count([source.relpath])
             advance(source.size)
             continue
