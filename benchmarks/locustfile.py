@@ -78,7 +78,7 @@ def _check_host(environment: Environment, **_: Any) -> None:
 def _open_log(**_: Any) -> None:
     global _log
     if os.environ.get(LOG_ENV):
-        _log = open(os.environ[LOG_ENV], "a", encoding="utf-8")  # noqa: SIM115  # closed at quit
+        _log = open(os.environ[LOG_ENV], "a", encoding="utf-8")  # closed at quit
 
 
 @events.request.add_listener
