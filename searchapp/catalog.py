@@ -85,6 +85,9 @@ class Catalog:
         meta = dict(self.db.execute("SELECT key, value FROM meta"))
         return meta.get("generation") == str(generation) and meta.get("version") == version
 
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT 1 FROM files LIMIT 1").fetchone() is None
+
     def clear(self) -> None:
         self.db.execute("DELETE FROM files")
         self.db.execute("DELETE FROM articles")

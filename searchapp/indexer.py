@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,7 +126,14 @@ def _built_by(index_dir: Path) -> str | None:
 
 
 def _mark_current(index_dir: Path) -> None:
-    _version_file(index_dir).write_text(f"{index_version()}\n")
+    if _built_by(index_dir) == index_version():
+        return
+    # Replaced, never rewritten in place: a server starting meanwhile, or a kill between the
+    # truncation and the write, would see an empty file and refuse the good index.
+    path = _version_file(index_dir)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(f"{index_version()}\n")
+    os.replace(temporary, path)
 
 
 def open_index(index_dir: Path, *, mmap: bool = True) -> whoosh_index.FileIndex:
@@ -221,9 +230,23 @@ class _InProcess:
         pass
 
 
+def _exit_with_parent() -> None:
+    """Ends this worker as soon as the reindex that started it dies.
+
+    A killed reindex (SIGKILL, OOM) runs no clean-up: its workers would wait on the job queue
+    for ever (each holds both ends of its pipes, so they never see end-of-file), and keep the
+    fork server and the resource tracker alive with them. The parent's sentinel, a pipe whose
+    other end only the parent holds, turns readable when it dies, however it dies."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)  # nothing to clean: the run is lost, the index untouched
+
+
 def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
     """A worker process: writes the articles it is sent into a segment of its own, then
     sends back the segment and the segment's vocabulary (or the error that stopped it)."""
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     try:
         ix = whoosh_index.open_dir(index_dir, schema=SCHEMA)
         # No lock: the parent holds the index's write lock for the whole run.
@@ -478,9 +501,12 @@ def reindex(
             # Built by another schema, analysis chain or gazetteer: rebuild it all. Searchers
             # keep the old generation until the commit, as with any reindex.
             full = report.full = True
-        elif not catalog.describes(ix.latest_generation(), version) and ix.doc_count_all():
+        elif not catalog.describes(ix.latest_generation(), version) and (
+            ix.doc_count_all() or not catalog.is_empty()
+        ):
             # The last reindex committed the index but not the catalog (it was killed between
-            # the two): the catalog can't be trusted, so rebuild.
+            # the two): the catalog can't be trusted, so rebuild. An empty index is no excuse:
+            # the run killed so may have emptied it, and the catalog still lists every file.
             log.warning("the reindex catalog is out of step with the index; rebuilding")
             full = report.full = True
         sink = _InProcess(writer)

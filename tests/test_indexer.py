@@ -343,6 +343,35 @@ def test_catalog_out_of_step_with_the_index_triggers_a_rebuild(index_dir, corpus
     assert not reindex(corpus_dir, index_dir).full
 
 
+def test_emptied_index_with_a_catalog_out_of_step_is_rebuilt(
+    index_dir, corpus_dir, tmp_path, monkeypatch
+):
+    from searchapp.catalog import Catalog
+
+    hour_ago = time.time() - 3600
+    for path in corpus_dir.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
+    reindex(corpus_dir, index_dir)  # files this old have their stat data trusted
+    # A rebuild that found the folder empty is killed between its two commits: the index has
+    # no segment left, the catalog still lists every file.
+    corpus_dir.rename(tmp_path / "away")
+    corpus_dir.mkdir()
+
+    def killed(*args: object) -> None:
+        raise RuntimeError("killed before the catalog commit")
+
+    monkeypatch.setattr(Catalog, "commit", killed)
+    with pytest.raises(RuntimeError):
+        reindex(corpus_dir, index_dir, full=True)
+    monkeypatch.undo()
+    assert indexed_ids(index_dir) == set()
+    # The same files come back, stat data and all: the stale catalog would call them unchanged.
+    corpus_dir.rmdir()
+    (tmp_path / "away").rename(corpus_dir)
+    report = reindex(corpus_dir, index_dir)
+    assert report.full and report.documents == VALID_FIXTURES
+
+
 def test_progress_reports_bytes_of_the_files_read(tmp_path, corpus_dir):
     calls: list[tuple[int, int]] = []
     reindex(corpus_dir, tmp_path / "ix", progress=lambda done, total: calls.append((done, total)))
