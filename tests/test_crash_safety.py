@@ -282,10 +282,15 @@ def lock_is_free(index_dir: Path) -> bool:
 
 
 def leftover_files(index_dir: Path) -> list[str]:
-    """Files of segments that the latest table of contents does not list."""
+    """Files of segments that the latest table of contents does not list, a writer's temporary
+    folder, a catalog transaction's journal."""
     live = {segment.segment_id() for segment in open_index(index_dir)._segments()}
     names = [(re.match(r"(MAIN_[0-9a-z]+)\.", name), name) for name in os.listdir(index_dir)]
-    return sorted(name for match, name in names if match and match.group(1) not in live)
+    return sorted(
+        name
+        for match, name in names
+        if (match and match.group(1) not in live) or name in ("MAIN.tmp", f"{CATALOG_FILE}-journal")
+    )
 
 
 # -- SIGKILL ----------------------------------------------------------------------------------
@@ -431,7 +436,7 @@ def test_sigkilled_reindexes_never_break_the_served_index(tmp_path: Path) -> Non
     wrong = [a for a in poller.answers if not consistent(a, states)]
     assert wrong == [], f"{len(wrong)} answers from no committed state, e.g. {wrong[0]}"
     assert indexed(index_dir) == sorted(folder.state().items())  # exactly the files on disk
-    assert leftover_files(index_dir) == []  # a killed run's segments went with the next commit
+    assert leftover_files(index_dir) == []  # a killed run's files went with the next commit
 
 
 # -- concurrent searches ----------------------------------------------------------------------
