@@ -11,7 +11,7 @@ import pytest
 from searchapp import corpus
 from searchapp.corpus import Skipped, SourceFile, discover
 
-from .test_corpus_fuzz import in_child, unreadable_in_child
+from .test_corpus_fuzz import in_child, unreadable  # noqa: F401 (unreadable: a fixture)
 
 
 def touch(root: Path, relpath: str, text: str = "Headline\n\nBody.") -> Path:
@@ -67,17 +67,8 @@ def test_symlinked_files_are_read_broken_links_skipped(tmp_path: Path):
     assert skipped[0].reason.startswith("cannot read: ")
 
 
-@pytest.fixture
-def unreadable(tmp_path: Path) -> None:
-    """Skips the test where no file can be made unreadable (root with capabilities it cannot
-    drop); as root elsewhere, the test reads through :func:`in_child` ``unprivileged``."""
-    probe = touch(tmp_path, "probe", "x")
-    if not unreadable_in_child(probe):
-        pytest.skip("cannot make a file unreadable here (root that cannot drop its capabilities)")
-    probe.unlink()
-
-
-def test_unreadable_folders_are_skipped_with_the_reason(tmp_path: Path, unreadable: None):
+@pytest.mark.usefixtures("unreadable")
+def test_unreadable_folders_are_skipped_with_the_reason(tmp_path: Path):
     touch(tmp_path, "ok.txt")
     touch(tmp_path, "locked/secret.txt")
     touch(tmp_path, "locked/inner/deeper.txt")
@@ -91,7 +82,8 @@ def test_unreadable_folders_are_skipped_with_the_reason(tmp_path: Path, unreadab
     assert skipped == [Skipped("locked/", "cannot list folder: Permission denied")]
 
 
-def test_an_unreadable_seeds_folder_raises(tmp_path: Path, unreadable: None):
+@pytest.mark.usefixtures("unreadable")
+def test_an_unreadable_seeds_folder_raises(tmp_path: Path):
     touch(tmp_path, "seeds/a.txt")
     (tmp_path / "seeds").chmod(0)
     try:
