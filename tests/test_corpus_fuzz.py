@@ -105,7 +105,7 @@ def unreadable(tmp_path: Path) -> None:
     probe.chmod(0)
     try:
         readable = in_child(_can_read, os.fspath(probe), unprivileged=True)
-    except OSError:  # capabilities can't be changed here (not Linux, no capset)
+    except (OSError, AttributeError):  # capabilities can't be changed here (no capset)
         readable = True
     probe.unlink()
     if readable:
@@ -169,8 +169,8 @@ def assert_accounted(
     assert report.documents == report.added + report.updated + report.unchanged == len(indexed)
     assert report.duplicates == duplicates
     assert indexed_ids(index_dir) == indexed
-    # Every skip names something under the seeds folder.
-    assert all(s.path.split("#")[0].rstrip("/") for s in report.skipped)
+    # A skipped entry is one of a file that was read.
+    assert {s.path.split("#")[0] for s in report.skipped if "#" in s.path} <= found - whole
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +201,13 @@ SAMPLES = [
     for path in sorted(folder.rglob("*"))
     if path.suffix in ARTICLE_SUFFIXES
 ]
-BOMS = [b"", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE]
+BOMS = {  # byte order mark: the encoding it announces
+    b"": "utf-8",
+    codecs.BOM_UTF8: "utf-8",
+    codecs.BOM_UTF16_LE: "utf-16-le",
+    codecs.BOM_UTF16_BE: "utf-16-be",
+    codecs.BOM_UTF32_LE: "utf-32-le",
+}
 
 
 @st.composite
@@ -232,20 +238,13 @@ ODD_FILES = st.one_of(
     # Text in an encoding announced by a byte order mark, or in none.
     any_suffix(
         st.builds(
-            lambda bom, text: bom + text.encode(_BOM_ENCODINGS[bom], "surrogatepass"),
-            st.sampled_from(BOMS),
+            lambda bom, text: bom + text.encode(BOMS[bom]),
+            st.sampled_from(sorted(BOMS)),
             st.text(max_size=512),
         )
     ),
     mutated_sample(),
 )
-_BOM_ENCODINGS = {
-    b"": "utf-8",
-    codecs.BOM_UTF8: "utf-8",
-    codecs.BOM_UTF16_LE: "utf-16-le",
-    codecs.BOM_UTF16_BE: "utf-16-be",
-    codecs.BOM_UTF32_LE: "utf-32-le",
-}
 
 
 @settings(max_examples=300, deadline=None)
