@@ -989,6 +989,7 @@ class SearchEngine:
         # than with Whoosh's matchers: the same hits, totals and facets, several times faster.
         self.vectorized = vectorized
         self._ix = None
+        self._vocabulary_ix = None
         self._lock = threading.Lock()
         self._local = threading.local()
         self._searchers: list[Searcher] = []
@@ -1004,6 +1005,7 @@ class SearchEngine:
         with self._lock:
             if self._ix is None:
                 self._ix = open_index(self.index_dir, mmap=False)
+                self._vocabulary_ix = open_vocabulary(self.index_dir, mmap=False)
             return self._ix
 
     def searcher(self) -> Searcher:
@@ -1016,8 +1018,9 @@ class SearchEngine:
         # segment id there, so deletions committed since are ignored and merged-away segments
         # come back (test_deleted_documents_vanish_from_an_open_engine).
         fresh = ix.searcher(weighting=self.ranking.weighting())
-        # Reindex commits the vocabulary before the index, so it is at least as new.
-        vocabulary = open_vocabulary(self.index_dir, mmap=False).reader()
+        # Reindex commits the vocabulary before the index, so it is at least as new. (Opened
+        # once: reader() retries when a commit deletes the generation it was about to read.)
+        vocabulary = self._vocabulary_ix.reader()
         stale = getattr(self._local, "vocabulary", None)
         with self._lock:
             if current is not None:

@@ -109,8 +109,10 @@ CACHE_BYTES = 256 * 1024 * 1024
 def _owner(reader: IndexReader) -> tuple[str, ...]:
     """What a reader's cached values derive from: its segments, whose files never change. So
     every thread's reader of the same segments shares their entries (a server has one reader
-    per thread), and a new generation's new segments get new ones."""
-    return tuple(leaf.segment().segment_id() for leaf, _ in reader.leaf_readers())
+    per thread), and a new generation's new segments get new ones. (An empty index's reader
+    has no segment.)"""
+    segments = (leaf.segment() for leaf, _ in reader.leaf_readers())
+    return tuple(segment.segment_id() for segment in segments if segment is not None)
 
 
 class _Cache:

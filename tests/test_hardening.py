@@ -192,6 +192,22 @@ def http_quote(text: str) -> str:
     return quote(text, safe="")
 
 
+def test_an_empty_index_answers_every_kind_of_query(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    reindex(tmp_path / "empty", tmp_path / "index")
+    app = create_app({"INDEX_DIR": tmp_path / "index", "RATE_LIMIT": "off"})
+    client = app.test_client()
+    for q in ("spy", "spy agent", '"nerve agent"', "spy*", "spy~", "NOT spy", "tag:GRU"):
+        response = client.get("/api/search", query_string={"q": q})
+        assert response.status_code == 200, q
+        assert response.get_json()["total"] == 0, q
+        assert client.get("/search", query_string={"q": q}).status_code == 200, q
+    assert client.get("/search?tag=GRU").status_code == 200
+    assert client.get("/api/health").get_json() == {"status": "ok", "documents": 0}
+    assert client.get("/api/article/spy/related").status_code == 404
+    app.extensions["searchapp"].close()
+
+
 # -- injection in article fields and in requests -----------------------------------------------
 
 HOSTILE = '"><img src=x onerror=alert(1)>'
