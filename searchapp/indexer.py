@@ -522,18 +522,22 @@ def reindex(
             catalog.close()
         raise
 
-    if run.writes or full:
-        # The vocabulary first: words of articles not yet committed are harmless, while
-        # committed articles whose words were missing would not be found by `spy*`.
-        _add_vocabulary(index_dir, vocabularies, full)
-        _commit(writer, segments, full)
-        _mark_current(index_dir)
-    else:
-        writer.cancel()
     try:
+        if run.writes or full:
+            # The vocabulary first: words of articles not yet committed are harmless, while
+            # committed articles whose words were missing would not be found by `spy*`.
+            _add_vocabulary(index_dir, vocabularies, full)
+            _commit(writer, segments, full)
+            _mark_current(index_dir)
+        else:
+            writer.cancel()
         catalog.commit(ix.latest_generation(), index_version())
+    except BaseException:
+        if not writer.is_closed:  # failed before the index commit: let go of the write lock
+            writer.cancel()
+        raise
     finally:
-        catalog.close()
+        catalog.close()  # after a failed commit, this rolls the catalog back and unlocks it
     # From the table of contents: ix.doc_count() opens every segment's term files (0.3 s of
     # a no-change reindex at 100k articles).
     report.documents = sum(segment.doc_count() for segment in ix._segments())

@@ -188,6 +188,22 @@ def test_crash_mid_reindex_leaves_last_good_index(index_dir, corpus_dir, monkeyp
     assert reindex(corpus_dir, index_dir).added == 3  # lock released, nothing half-written
 
 
+def test_a_failed_commit_leaves_the_catalog_usable(index_dir, corpus_dir, monkeypatch):
+    before_ids = indexed_ids(index_dir)
+    (corpus_dir / "a.txt").write_text("Headline a\n\nBody of a.")
+
+    def explode(*args, **kwargs):
+        raise OSError("disk full")
+
+    real_commit = indexer._commit
+    monkeypatch.setattr(indexer, "_commit", explode)
+    with pytest.raises(OSError):
+        reindex(corpus_dir, index_dir)
+    assert indexed_ids(index_dir) == before_ids
+    monkeypatch.setattr(indexer, "_commit", real_commit)
+    assert reindex(corpus_dir, index_dir).added == 1  # catalog rolled back, not left locked
+
+
 def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_dir):
     engine = SearchEngine(index_dir)
     try:
