@@ -99,8 +99,9 @@ class ReindexReport:
             f"added {self.added}, updated {self.updated}, deleted {self.deleted}, "
             f"unchanged {self.unchanged}, duplicates {self.duplicates}, "
             f"skipped {len(self.skipped)}; "
-            f"{self.documents} documents in the index; "
-            f"{self.files} files found, {self.files_skipped} of them skipped "
+            f"{self.documents} document{'' if self.documents == 1 else 's'} in the index; "
+            f"{self.files} file{'' if self.files == 1 else 's'} found, "
+            f"{self.files_skipped} of them skipped "
             f"({self.seconds:.2f} s)"
         )
 

@@ -428,3 +428,10 @@ def test_touched_file_with_duplicates_inside_it_is_not_parsed(tmp_path, monkeypa
     )
     report = reindex(seeds, tmp_path / "ix")
     assert parsed == [] and (report.unchanged, report.duplicates) == (1, 1)
+
+
+def test_summary_counts_files_in_plain_english(tmp_path: Path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "a.txt").write_text("Headline\n\nA body long enough to be an article.")
+    summary = reindex(tmp_path / "one", tmp_path / "index").summary()
+    assert "; 1 document in the index; 1 file found, 0 of them skipped (" in summary
