@@ -22,7 +22,6 @@ status but 200 (or an API answer that is not JSON) counts as a failure.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import random
@@ -35,21 +34,17 @@ from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 from locust.exception import StopTest
 
+from searchapp.config import is_loopback
+
 QUERIES_ENV = "SEARCHAPP_LOAD_QUERIES"
 LOG_ENV = "SEARCHAPP_LOAD_LOG"
 KNOWN_ARTICLES = 50  # hits a user remembers to open later
 _log: IO[str] | None = None
 
 
-def is_loopback(url: str | None) -> bool:
+def is_loopback_url(url: str | None) -> bool:
     """Whether ``url`` points at this machine: 127.0.0.0/8, ::1 or localhost."""
-    host = urlsplit(url or "").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlsplit(url or "").hostname or "")
 
 
 def _refusal(host: str | None) -> str:
@@ -70,7 +65,7 @@ def _load_queries() -> dict[str, list[str]]:
 @events.init.add_listener
 def _check_host(environment: Environment, **_: Any) -> None:
     # SystemExit is not caught by locust's event hooks, so this ends the run before any user.
-    if not is_loopback(environment.host):
+    if not is_loopback_url(environment.host):
         sys.exit(_refusal(environment.host))
 
 
@@ -101,7 +96,7 @@ class Reader(FastHttpUser):
 
     def __init__(self, environment: Environment) -> None:
         # Also covers a host typed into the web UI after start (the init check saw the flag).
-        if not is_loopback(self.host):
+        if not is_loopback_url(self.host):
             raise StopTest(_refusal(self.host))
         super().__init__(environment)
         if not Reader.queries:

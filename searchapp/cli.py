@@ -27,6 +27,7 @@ from .config import (
     INDEX_ENV,
     RATE_LIMIT_ENV,
     SEEDS_ENV,
+    is_loopback,
 )
 from .errors import SearchAppError
 
@@ -261,7 +262,7 @@ def serve(
         app = create_app({"INDEX_DIR": index_dir, "SEEDS_DIR": seeds_dir, "RATE_LIMIT": rate_limit})
     except SearchAppError as exc:
         _fail(exc)
-    if not _is_loopback(host):
+    if not is_loopback(host):
         click.secho(
             f"warning: listening on {host}: anyone who can reach this machine can search.",
             fg="yellow",
@@ -277,17 +278,6 @@ def serve(
         max_request_body_size=MAX_CONTENT_LENGTH,
         max_request_header_size=MAX_REQUEST_HEADER_BYTES,
     )
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,3 +39,13 @@ class Settings:
         if rate_limit.strip().lower() in ("off", "none", "0"):
             rate_limit = None
         return cls(Path(index_dir), Path(seeds_dir), rate_limit)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (an address or name) is this machine: 127.0.0.0/8, ::1 or localhost."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
