@@ -64,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         INDEX_DIR=settings.index_dir, SEEDS_DIR=settings.seeds_dir, RATE_LIMIT=settings.rate_limit
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    # An id given as %2F would otherwise be redirected: /api/article/%2F/related to
+    # /api/article/related, another article's address.
+    app.url_map.merge_slashes = False
     _limit_api(app, settings.rate_limit)
     app.extensions["searchapp"] = SearchEngine(settings.index_dir)
     app.register_blueprint(bp)
