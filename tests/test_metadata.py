@@ -176,6 +176,18 @@ def test_related_articles_exclude_the_article_itself(engine: SearchEngine):
         engine.related("no-such-article")
 
 
+def test_related_articles_on_the_numpy_path_are_whooshs_more_like(fixture_index, seeds_index):
+    for index in (fixture_index, seeds_index):
+        fast, plain = SearchEngine(index), SearchEngine(index, vectorized=False)
+        with open_index(index).searcher() as searcher:
+            ids = [fields["id"] for fields in searcher.all_stored_fields()]
+        assert len(ids) >= 3
+        for article_id in ids:
+            assert fast.related(article_id, 50) == plain.related(article_id, 50), article_id
+        fast.close()
+        plain.close()
+
+
 def test_facets_can_be_turned_off(engine: SearchEngine):
     page = engine.search("hackers", facets=False)
     assert page.facets.source == [] and page.facets.tag == []
