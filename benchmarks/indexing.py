@@ -117,7 +117,7 @@ def search_latencies(index_dir: Path, rounds: int = 5, repeated: bool = True) ->
         for _ in range(rounds):
             for q in QUERIES:
                 if not repeated:
-                    engine.forget_feedback()
+                    engine.forget_queries()
                 samples.append(timed(lambda q=q: engine.search(q)) * 1000)
     finally:
         engine.close()

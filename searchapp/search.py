@@ -18,11 +18,11 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from whoosh import classify, collectors, highlight, query, scoring, searching, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
@@ -57,13 +57,15 @@ FACET_SIZE = 12
 RELATED_COUNT = 5
 # Characters of each top hit's body read for pseudo-relevance feedback (Ranking.feedback_docs).
 FEEDBACK_CHARS = 2000
-# Queries whose feedback terms are remembered (per index generation): paging and facet clicks
-# repeat the query, and finding the terms is half its cost.
-FEEDBACK_CACHE_SIZE = 512
+# Queries whose feedback terms and spelling suggestion are remembered (per index generation):
+# paging and facet clicks repeat the query; finding the terms is half its cost, and a
+# misspelling's suggestion about as much.
+QUERY_CACHE_SIZE = 512
 # Hits that feedback reorders: scoring the feedback terms for these only, not for every match,
 # keeps it cheap, and people rarely page further (later pages keep the query's own order).
 FEEDBACK_DEPTH = 100
 
+V = TypeVar("V")
 Operator = Literal["or_bonus", "and_fallback"]
 OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
 Sort = Literal["relevance", "newest", "oldest"]
@@ -995,9 +997,9 @@ class SearchEngine:
         self._searchers: list[Searcher] = []
         self._readers: list[IndexReader] = []  # vocabulary readers, one per thread
         # (index generation, scored query) -> feedback terms and weights.
-        self._feedback_cache: OrderedDict[tuple[int | None, str], list[tuple[str, float]]] = (
-            OrderedDict()
-        )
+        self._feedback_cache: _LRU[list[tuple[str, float]]] = _LRU(QUERY_CACHE_SIZE)
+        # (index generation, query text) -> spelling suggestion.
+        self._suggestion_cache: _LRU[str | None] = _LRU(QUERY_CACHE_SIZE)
 
     # -- searcher management -------------------------------------------------------------
 
@@ -1053,10 +1055,11 @@ class SearchEngine:
             self._readers.clear()
             self._local = threading.local()
 
-    def forget_feedback(self) -> None:
-        """Drop the remembered feedback terms (benchmarks time first-time searches so)."""
-        with self._lock:
-            self._feedback_cache.clear()
+    def forget_queries(self) -> None:
+        """Drop the remembered feedback terms and suggestions (benchmarks time first-time
+        searches so)."""
+        self._feedback_cache.clear()
+        self._suggestion_cache.clear()
 
     def document_count(self) -> int:
         return self.searcher().doc_count()
@@ -1090,7 +1093,13 @@ class SearchEngine:
         searcher = self.searcher()
         reader = searcher.reader()
         vocabulary = self.vocabulary()
-        suggestion = suggest(text, reader, vocabulary) if text else None
+        suggestion = (
+            self._suggestion_cache.get(
+                (reader.generation(), text), lambda: suggest(text, reader, vocabulary)
+            )
+            if text
+            else None
+        )
         q = build_query(text, reader, self.ranking, filters, vocabulary=vocabulary)
         options: dict[str, Any] = {
             "sort": sort,
@@ -1256,16 +1265,7 @@ class SearchEngine:
         """The key terms of the query's top hits (``top``, or searched for without the
         filter), as a query that scores the top hits again; None if there are none."""
         key = (searcher.reader().generation(), repr(q.scored))
-        with self._lock:
-            terms = self._feedback_cache.get(key)
-            if terms is not None:
-                self._feedback_cache.move_to_end(key)
-        if terms is None:
-            terms = self._feedback_terms(searcher, q, top)
-            with self._lock:
-                self._feedback_cache[key] = terms
-                if len(self._feedback_cache) > FEEDBACK_CACHE_SIZE:
-                    self._feedback_cache.popitem(last=False)
+        terms = self._feedback_cache.get(key, lambda: self._feedback_terms(searcher, q, top))
         if not terms:
             return None
         extra = [query.Term("body", term, boost=weight) for term, weight in terms]
@@ -1380,6 +1380,32 @@ def _related_hit(fields: dict[str, Any], score: float | None) -> Hit:
         snippet=_opening(fields["body"]),
         **_metadata(fields),
     )
+
+
+class _LRU(Generic[V]):
+    """A bounded map, the least recently used entry dropped first; shared by threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], V]) -> V:
+        """The value kept for ``key``, else ``compute()``'s, then kept."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()  # unlocked: other threads' searches go on meanwhile
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,7 +233,7 @@ def test_feedback_terms_are_remembered_until_the_index_changes(tmp_path: Path, m
         assert engine.search("sleeper", page=2, per_page=2).total == 5  # paging: cached
         assert engine.ranked("sleeper") == first  # same order and scores from the cache
         assert len(made) == 1
-        engine.forget_feedback()
+        engine.forget_queries()
         assert engine.ranked("sleeper") == first
         assert len(made) == 2
         (seeds / "more.txt").write_text("Sleeper novichok\n\nA sleeper with novichok.\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
+from searchapp import search as search_module
 from searchapp.errors import NotFound, QueryError
 from searchapp.indexer import open_index, reindex
 from searchapp.search import (
@@ -419,3 +420,26 @@ def test_the_vocabulary_is_read_once_for_all_threads(tmp_path: Path):
         reader.close()
     engine.close()
     assert allocated < size  # five readers, and not even one copy of the words
+
+
+def test_suggestions_are_remembered_per_generation(index_dir, corpus_dir, monkeypatch):
+    made = []
+
+    def counted(*args):
+        made.append(args[0])
+        return real(*args)
+
+    real = search_module.suggest
+    monkeypatch.setattr(search_module, "suggest", counted)
+    engine = SearchEngine(index_dir)
+    first = engine.search("kremlim spys", per_page=1)
+    assert first.corrected and engine.search("kremlim spys", page=2, per_page=1).corrected
+    assert made == ["kremlim spys"]  # paging a corrected query corrects it once
+    (corpus_dir / "kremlim.txt").write_text("Kremlim\n\nKremlim is a village, not a typo.")
+    reindex(corpus_dir, index_dir)
+    assert not engine.search("kremlim spys").corrected  # a new generation: asked again
+    assert made == ["kremlim spys"] * 2
+    engine.forget_queries()
+    engine.search("kremlim spys")
+    assert len(made) == 3
+    engine.close()
