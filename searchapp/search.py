@@ -57,9 +57,10 @@ FACET_SIZE = 12
 RELATED_COUNT = 5
 # Characters of each top hit's body read for pseudo-relevance feedback (Ranking.feedback_docs).
 FEEDBACK_CHARS = 2000
-# Queries whose feedback terms and spelling suggestion are remembered (per index generation):
-# paging and facet clicks repeat the query; finding the terms is half its cost, and a
-# misspelling's suggestion about as much.
+# Queries' feedback terms and spelling suggestions, and articles' related articles, remembered
+# per index generation: paging and facet clicks repeat a query, and readers come back to an
+# article; the terms are half a query's cost, a misspelling's suggestion about as much, and an
+# article's key terms most of its related articles'.
 QUERY_CACHE_SIZE = 512
 # Hits that feedback reorders: scoring the feedback terms for these only, not for every match,
 # keeps it cheap, and people rarely page further (later pages keep the query's own order).
@@ -1000,6 +1001,8 @@ class SearchEngine:
         self._feedback_cache: _LRU[list[tuple[str, float]]] = _LRU(QUERY_CACHE_SIZE)
         # (index generation, query text) -> spelling suggestion.
         self._suggestion_cache: _LRU[str | None] = _LRU(QUERY_CACHE_SIZE)
+        # (index generation, article id, limit) -> related articles.
+        self._related_cache: _LRU[list[Hit]] = _LRU(QUERY_CACHE_SIZE)
 
     # -- searcher management -------------------------------------------------------------
 
@@ -1056,10 +1059,11 @@ class SearchEngine:
             self._local = threading.local()
 
     def forget_queries(self) -> None:
-        """Drop the remembered feedback terms and suggestions (benchmarks time first-time
-        searches so)."""
+        """Drop the remembered feedback terms, suggestions and related articles (benchmarks
+        time first-time searches so)."""
         self._feedback_cache.clear()
         self._suggestion_cache.clear()
+        self._related_cache.clear()
 
     def document_count(self) -> int:
         return self.searcher().doc_count()
@@ -1354,8 +1358,13 @@ class SearchEngine:
         )
 
     def related(self, article_id: str, limit: int = RELATED_COUNT) -> list[Hit]:
-        """The articles most like this one (key terms of its body), itself excluded."""
+        """The articles most like this one (key terms of its body), itself excluded;
+        remembered per index generation (finding the key terms is most of the cost)."""
         searcher = self.searcher()
+        key = (searcher.reader().generation(), article_id, limit)
+        return self._related_cache.get(key, lambda: self._related(searcher, article_id, limit))
+
+    def _related(self, searcher: Searcher, article_id: str, limit: int) -> list[Hit]:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise NotFound(f"No article with id {article_id!r}.")

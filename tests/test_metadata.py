@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from searchapp.errors import NotFound, QueryError
-from searchapp.indexer import open_index
+from searchapp.indexer import open_index, reindex
 from searchapp.search import FACET_SIZE, Filters, SearchEngine
 
 
@@ -242,3 +242,15 @@ def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, mo
         }.get("GRU", 0) + 1
     finally:
         engine.close()
+
+
+def test_related_articles_are_remembered_per_generation(index_dir, corpus_dir, monkeypatch):
+    engine = SearchEngine(index_dir)
+    first = engine.related("nerve-agent")
+    monkeypatch.setattr(SearchEngine, "_related", lambda *args: pytest.fail("not remembered"))
+    assert engine.related("nerve-agent") == first
+    monkeypatch.undo()
+    (corpus_dir / "poisoning-inquiry.txt").unlink()
+    reindex(corpus_dir, index_dir)
+    assert "poisoning-inquiry" not in {hit.id for hit in engine.related("nerve-agent")}
+    engine.close()
