@@ -30,7 +30,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -38,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.speed import build_queries, free_port, quantiles, searchapp_command
+from benchmarks.speed import Server, build_queries, quantiles
 from searchapp.corpus import discover
 from searchapp.errors import CorpusError
 from searchapp.readers import read_source
@@ -46,7 +45,6 @@ from searchapp.readers import read_source
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 QUERIES_ENV, LOG_ENV = "SEARCHAPP_LOAD_QUERIES", "SEARCHAPP_LOAD_LOG"  # read by the locustfile
 MISSPELLINGS = 20
-START_TIMEOUT_S = 60
 SEARCH_ROW, TOTAL_ROW = "search (all kinds)", "all requests"
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
 
@@ -118,36 +116,10 @@ def _get_json(url: str) -> Any:
 
 @contextmanager
 def served(index_dir: Path, seeds_dir: Path, threads: int, log: Path) -> Iterator[tuple[str, int]]:
-    """``searchapp serve`` on a free port of 127.0.0.1, rate limit off, output to ``log``;
-    yields its address and document count once ``/api/health`` answers, stops it after."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = searchapp_command(
-        "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
-        "--index", str(index_dir), "--seeds", str(seeds_dir),
-        "--rate-limit", "off",  # one address making all the requests: not abuse, the load
-    )  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                documents = _get_json(f"{url}/api/health")["documents"]
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = log.read_text(encoding="utf-8", errors="replace")
-                    raise SystemExit(f"searchapp serve did not start:\n{output}") from None
-                time.sleep(0.2)
-        yield url, documents
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """The speed benchmark's :class:`~benchmarks.speed.Server` (127.0.0.1, rate limit off),
+    output to ``log``; yields its address and document count once it answers."""
+    with Server(index_dir, seeds_dir, threads, log) as server:
+        yield server.url, _get_json(f"{server.url}/api/health")["documents"]
 
 
 def warm_up(url: str, queries: dict[str, list[str]]) -> None:

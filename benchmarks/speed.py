@@ -220,19 +220,22 @@ def free_port() -> int:
 
 
 class Server:
-    """``searchapp serve`` in a child process, stopped on exit."""
+    """``searchapp serve`` on a free port of 127.0.0.1 in a child process, its output in
+    ``log`` if given; stopped on exit."""
 
-    def __init__(self, index_dir: Path, seeds_dir: Path, threads: int = 8) -> None:
+    def __init__(
+        self, index_dir: Path, seeds_dir: Path, threads: int = 8, log: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
         command = searchapp_command(
             "serve", "--port", str(self.port), "--threads", str(threads),
             "--index", str(index_dir), "--seeds", str(seeds_dir),
             "--rate-limit", "off",  # the clients here are the load, not abuse
         )  # fmt: skip
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        with log.open("wb") if log else open(os.devnull, "wb") as out:
+            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 60
@@ -242,9 +245,13 @@ class Server:
                     return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError("searchapp serve exited at start") from None
+                    raise RuntimeError(f"searchapp serve exited at start{self._output()}") from None
                 time.sleep(0.2)
-        raise RuntimeError("searchapp serve did not answer within 60 s")
+        self.__exit__()
+        raise RuntimeError(f"searchapp serve did not answer within 60 s{self._output()}")
+
+    def _output(self) -> str:
+        return f":\n{self.log.read_text(errors='replace')}" if self.log else ""
 
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
 from hypothesis import settings
+from waitress import wasyncore
+from waitress.server import create_server
 
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
@@ -118,3 +124,22 @@ def client(app):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@contextmanager
+def serve_in_thread(app: Flask, *, threads: int = 2, **options: int) -> Iterator[int]:
+    """``app`` served for real by waitress on a free loopback port in a background thread;
+    yields the port. ``options`` are waitress's (its request size limits, say)."""
+    sockets: dict = {}
+    server = create_server(app, map=sockets, host="127.0.0.1", port=0, threads=threads, **options)
+    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread.start()
+    try:
+        yield server.effective_port
+    finally:
+        # Closing the sockets from the server's own loop thread lets that loop end without a
+        # race; then its worker threads are stopped.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(sockets))
+        thread.join(timeout=10)
+        server.task_dispatcher.shutdown()
+    assert not thread.is_alive(), "waitress did not stop"

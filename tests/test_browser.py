@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import urlopen
 
 import pytest
-import waitress
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -27,9 +25,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.wait import WebDriverWait
-from waitress import wasyncore
 
 from searchapp.web import create_app
+
+from .conftest import serve_in_thread
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -71,16 +70,8 @@ def base_url(fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             "RATE_LIMIT": "off",
         }
     )
-    sockets: dict = {}
-    server = waitress.create_server(app, map=sockets, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    # Closing the sockets from the server's own loop thread lets that loop end without a race.
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(sockets))
-    thread.join(timeout=TIMEOUT)
-    assert not thread.is_alive(), "waitress did not stop"
-    server.task_dispatcher.shutdown()
+    with serve_in_thread(app) as port:
+        yield f"http://127.0.0.1:{port}"
     app.extensions["searchapp"].close()
 
 

@@ -26,11 +26,12 @@ from searchapp import indexer, readers
 from searchapp.catalog import CATALOG_FILE
 from searchapp.corpus import ARTICLE_SUFFIXES, SourceFile
 from searchapp.errors import ConfigError, CorpusError
-from searchapp.indexer import ReindexReport, open_index, reindex
+from searchapp.indexer import ReindexReport, reindex
 from searchapp.readers import ParsedFile, parse_file
 from searchapp.search import SearchEngine
 
 from .conftest import FIXTURES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES, make_corpus
+from .test_indexer import indexed_ids
 
 T = TypeVar("T")
 
@@ -126,11 +127,6 @@ def found_files(seeds: Path) -> set[str]:
             if not name.startswith(".") and os.path.splitext(name)[1].lower() in ARTICLE_SUFFIXES:
                 found.add(name if prefix == "." else f"{prefix}/{name}")
     return found
-
-
-def indexed_ids(index_dir: Path) -> set[str]:
-    with open_index(index_dir).searcher() as searcher:
-        return {fields["id"] for fields in searcher.all_stored_fields()}
 
 
 def hits(index_dir: Path, text: str) -> list[str]:

@@ -18,7 +18,6 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -32,12 +31,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psutil
-from waitress.server import create_server
 from whoosh.filedb.filestore import FileStorage
 
+from benchmarks.speed import free_port, searchapp_command
 from searchapp.catalog import CATALOG_FILE
 from searchapp.indexer import PARALLEL_MIN_BYTES, open_index
 from searchapp.web import create_app
+
+from .conftest import serve_in_thread
 
 # Every document holds this word (added and changed ones several times, so that they rank
 # first): its total is the number of documents, its top hits show the latest revisions.
@@ -152,11 +153,6 @@ def consistent(answer: dict, states: list[dict[str, str]]) -> bool:
 # -- processes --------------------------------------------------------------------------------
 
 
-def searchapp_command() -> list[str]:
-    script = Path(sys.executable).with_name("searchapp")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "searchapp.cli"]
-
-
 def environment(token: str | None = None) -> dict[str, str]:
     env = dict(os.environ, SEARCHAPP_RATE_LIMIT="off")
     if token:
@@ -193,12 +189,6 @@ def end_processes(processes: list[psutil.Process]) -> None:
         except psutil.NoSuchProcess:
             pass
     psutil.wait_procs(processes, timeout=WAIT_S)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get_json(port: int, path: str, **params: object) -> tuple[int, dict]:
@@ -473,10 +463,6 @@ def test_concurrent_searches_during_reindexes_see_one_whole_state(tmp_path: Path
     subprocess.run(command, env=environment(), check=True, timeout=WAIT_S, capture_output=True)
 
     app = create_app({"INDEX_DIR": index_dir, "SEEDS_DIR": seeds, "RATE_LIMIT": "off"})
-    server = create_server(app, host="127.0.0.1", port=0, threads=6)
-    port = server.effective_port
-    serving = threading.Thread(target=server.run, daemon=True)  # daemon: a hang fails, not blocks
-    serving.start()
     reindexes = 0
     reindex_errors: list[str] = []
     stop = threading.Event()
@@ -518,22 +504,22 @@ def test_concurrent_searches_during_reindexes_see_one_whole_state(tmp_path: Path
     reindexing = threading.Thread(target=reindex_loop)
     clients = [threading.Thread(target=client, args=(n,)) for n in range(6)]
     started = time.monotonic()
-    try:
-        wait_for_server(port)
-        reindexing.start()
-        for thread in clients:
-            thread.start()
-        while (reindexes < 6 or len(answers) < 200) and not reindex_errors:
-            took = time.monotonic() - started
-            assert took < 120, f"{reindexes} reindexes, {len(answers)} answers in {took:.0f} s"
-            time.sleep(0.1)
-    finally:
-        stop.set()
-        for thread in [reindexing, *clients]:
-            if thread.is_alive():
-                thread.join(timeout=WAIT_S)
-        server.close()
-        app.extensions["searchapp"].close()
+    with serve_in_thread(app, threads=6) as port:
+        try:
+            wait_for_server(port)
+            reindexing.start()
+            for thread in clients:
+                thread.start()
+            while (reindexes < 6 or len(answers) < 200) and not reindex_errors:
+                took = time.monotonic() - started
+                assert took < 120, f"{reindexes} reindexes, {len(answers)} answers in {took:.0f} s"
+                time.sleep(0.1)
+        finally:
+            stop.set()
+            for thread in [reindexing, *clients]:
+                if thread.is_alive():
+                    thread.join(timeout=WAIT_S)
+    app.extensions["searchapp"].close()
 
     print(f"\n{reindexes} reindexes, {len(answers)} answers, {time.monotonic() - started:.1f} s")
     assert reindex_errors == []

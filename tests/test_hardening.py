@@ -8,7 +8,6 @@ import http.client
 import json
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,13 +16,14 @@ import pytest
 from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
-from waitress.server import create_server
 
 from searchapp import cli
 from searchapp.errors import ConfigError
 from searchapp.indexer import reindex
 from searchapp.search import MAX_QUERY_LENGTH
-from searchapp.web import SECURITY_HEADERS, create_app
+from searchapp.web import MAX_CONTENT_LENGTH, SECURITY_HEADERS, create_app
+
+from .conftest import serve_in_thread
 
 PROJECT = Path(__file__).resolve().parent.parent
 TRACEBACK = re.compile(r"Traceback|File \"/|searchapp/\w+\.py")
@@ -331,21 +331,12 @@ def test_id_queries_with_paths_search_ids_only(client):
 @pytest.fixture
 def served(app: Flask) -> Iterator[tuple[str, int]]:
     """The app behind waitress on a loopback port, limits as `searchapp serve` sets them."""
-    from searchapp.web import MAX_CONTENT_LENGTH
-
-    server = create_server(
-        app,
-        host="127.0.0.1",
-        port=0,
-        threads=2,
-        max_request_body_size=MAX_CONTENT_LENGTH,
-        max_request_header_size=cli.MAX_REQUEST_HEADER_BYTES,
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield "127.0.0.1", server.effective_port
-    server.close()
-    thread.join(5)
+    limits = {
+        "max_request_body_size": MAX_CONTENT_LENGTH,
+        "max_request_header_size": cli.MAX_REQUEST_HEADER_BYTES,
+    }
+    with serve_in_thread(app, **limits) as port:
+        yield "127.0.0.1", port
 
 
 def _raw_get(address: tuple[str, int], path: str, body: bytes = b"") -> tuple[int, bytes]:
