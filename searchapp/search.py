@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import fnmatch
 import heapq
 import html
-import itertools
 import math
 import re
 import threading
@@ -600,20 +600,27 @@ class _Expander:
             if self.vocabulary is None:
                 raise QueryError(f"{q.text!r}: word patterns need the index's vocabulary.")
             if isinstance(probe, query.Wildcard):
-                self._check_scan(probe)
-            words = self._collect(probe.expanded_terms(self.vocabulary), _as_typed(q))
+                expanded = self._wildcard_matches(text)
+            else:
+                expanded = probe.expanded_terms(self.vocabulary)
+            words = self._collect(expanded, _as_typed(q))
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
 
-    def _check_scan(self, probe: query.Wildcard) -> None:
-        """Refuses a pattern whose fixed start leaves too much of the vocabulary to read."""
-        start = re.match(r"[^*?]*", probe.text).group()
-        candidates = self.vocabulary.expand_prefix("vocab", start)
-        if sum(1 for _ in itertools.islice(candidates, MAX_WILDCARD_SCAN + 1)) > MAX_WILDCARD_SCAN:
-            raise QueryError(
-                f"{probe.text!r} would have to read over {MAX_WILDCARD_SCAN:,} words; "
-                "start it with a few letters."
-            )
+    def _wildcard_matches(self, text: str) -> Iterator[tuple[str, bytes]]:
+        """The vocabulary's words matching wild?card ``text`` (as Whoosh's Wildcard matches),
+        read in one pass over the words its fixed start allows; refused when those are too
+        many to read, whatever they match."""
+        start = re.match(r"[^*?\[]*", text).group()
+        pattern = re.compile(fnmatch.translate(text))
+        for read, btext in enumerate(self.vocabulary.expand_prefix("vocab", start), 1):
+            if read > MAX_WILDCARD_SCAN:
+                raise QueryError(
+                    f"{text!r} would have to read over {MAX_WILDCARD_SCAN:,} words; "
+                    "start it with a few letters."
+                )
+            if pattern.match(btext.decode("utf-8") if isinstance(btext, bytes) else btext):
+                yield "vocab", btext
 
     def rewrite(self, q: query.Query) -> query.Query:
         error = getattr(q, "error", None)

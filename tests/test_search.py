@@ -443,3 +443,15 @@ def test_suggestions_are_remembered_per_generation(index_dir, corpus_dir, monkey
     engine.search("kremlim spys")
     assert len(made) == 3
     engine.close()
+
+
+@pytest.mark.parametrize("pattern", ["sp?es", "*ing", "s*e*", "[st]py", "n?vichok", "*qzx*"])
+def test_wildcards_match_the_words_whooshs_wildcard_matches(engine, pattern):
+    engine.search("spies")
+    vocabulary = engine.vocabulary()
+    expander = search_module._Expander(engine.searcher().reader(), vocabulary)
+    ours = sorted(word for _field, word in expander._wildcard_matches(pattern))
+    whooshs = sorted(
+        word for _field, word in query.Wildcard("vocab", pattern).expanded_terms(vocabulary)
+    )
+    assert ours == whooshs
