@@ -48,6 +48,12 @@ class IndexLocked(SearchAppError):
     status = 409
 
 
+class EngineUnavailable(SearchAppError):
+    """A shard of the index is down or too slow to answer; the message names it."""
+
+    status = 503
+
+
 class CorpusError(SearchAppError):
     """A source file cannot be turned into an article; the message is the reason."""
 
