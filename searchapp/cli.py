@@ -27,6 +27,7 @@ from .config import (
     INDEX_ENV,
     RATE_LIMIT_ENV,
     SEEDS_ENV,
+    EngineConfig,
     is_loopback,
 )
 from .errors import SearchAppError
@@ -106,12 +107,24 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
             click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
 
     try:
+        engine = EngineConfig.load()
         with bar:
-            report = run_reindex(seeds_dir, index_dir, full=full, on_skip=warn, progress=progress)
+            report = run_reindex(
+                seeds_dir, index_dir, full=full, on_skip=warn, progress=progress, engine=engine
+            )
     except SearchAppError as exc:
         _fail(exc)
     done = "Rebuilt" if report.full else "Reindexed"
-    click.echo(f"{done} {index_dir} from {seeds_dir}: {report.summary()}")
+    click.echo(f"{done} {_described(index_dir, engine)} from {seeds_dir}: {report.summary()}")
+
+
+def _described(index_dir: Path, engine: EngineConfig) -> str:
+    """The index as the user configured it: its folder, or Xapian's shards."""
+    if engine.name == "whoosh":
+        return str(index_dir)
+    if not engine.shards:
+        return f"{index_dir} (Xapian)"
+    return f"the Xapian shards {', '.join(map(str, engine.shards))}"
 
 
 def _local_folder(flag: str, default: str, what: str):
@@ -182,7 +195,10 @@ def search(
     """Search the index and print ranked results (QUERY may be empty with filters)."""
     from .search import Filters, SearchEngine, parse_day
 
-    engine = SearchEngine(index_dir)
+    try:
+        engine = SearchEngine(index_dir, config=EngineConfig.load())
+    except SearchAppError as exc:
+        _fail(exc)
     try:
         filters = Filters(
             sources=source,
@@ -268,7 +284,8 @@ def serve(
             fg="yellow",
             err=True,
         )
-    click.echo(f"searchapp: serving {index_dir} on http://{host}:{port}/ (Ctrl+C to stop)")
+    where = _described(index_dir, app.extensions["searchapp"].config)
+    click.echo(f"searchapp: serving {where} on http://{host}:{port}/ (Ctrl+C to stop)")
     waitress_serve(
         app,
         host=host,

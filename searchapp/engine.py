@@ -23,8 +23,9 @@ from typing import Any, Literal, Protocol
 from whoosh import query
 
 from . import analysis
+from .config import EngineConfig
 from .corpus import Article
-from .schema import SCHEMA
+from .schema import SCHEMA, SCHEMA_VERSION
 from .tags import default_gazetteer
 
 Sort = Literal["relevance", "newest", "oldest"]
@@ -253,8 +254,13 @@ class Writer(Protocol):
         """Documents committed."""
         ...
 
+    def expect(self, nbytes: int) -> None:
+        """The run is about to read ``nbytes`` of files (an engine may start workers)."""
+        ...
+
     def add(self, article: Article) -> None:
-        """Index ``article``, replacing any document of the same id."""
+        """Index ``article``. (The caller deletes an earlier version first, unless the run is
+        full.)"""
         ...
 
     def delete(self, article_id: str) -> None: ...
@@ -269,46 +275,19 @@ class Writer(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """A Xapian shard server, ``host:port`` (``xapian-tcpsrv``)."""
-
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Which engine holds the index, and where.
-
-    ``whoosh``: the index folder. ``xapian``: a local database in the index folder when no
-    shards are given; else the shard servers searches go to (read-only ``xapian-tcpsrv``) and
-    the ones a reindex writes to (``xapian-tcpsrv --writable`` on the same databases), in the
-    same order. Articles go to the shard chosen by a stable hash of their id.
-    """
-
-    name: Literal["whoosh", "xapian"] = "whoosh"
-    shards: tuple[Shard, ...] = ()
-    writers: tuple[Shard, ...] = ()
-    timeout_ms: int = 2000  # longest wait for any one answer of a shard
-    connect_timeout_ms: int = 1000
-    partial: bool = False  # answer from the shards that are up, and say so
-
-
-
-def open_engine(config: EngineConfig, index_dir: Path) -> Engine:
-    """The engine ``config`` names, searching the index in ``index_dir`` (or its shards).
-    :class:`~searchapp.errors.IndexMissing` when there is none yet."""
+def open_engine(
+    config: EngineConfig, index_dir: Path, *, k1: float, b: float, **options: Any
+) -> Engine:
+    """The engine ``config`` names, searching the index in ``index_dir`` (or its shards) with
+    BM25's ``k1`` and ``b``; ``options`` are the engine's own. The index is opened at the
+    first :meth:`Engine.view`: :class:`~searchapp.errors.IndexMissing` if there is none."""
     if config.name == "xapian":
         from .xapian_engine import XapianEngine
 
-        return XapianEngine(config, Path(index_dir))
+        return XapianEngine(config, Path(index_dir), k1=k1, b=b, **options)
     from .whoosh_engine import WhooshEngine
 
-    return WhooshEngine(Path(index_dir))
+    return WhooshEngine(Path(index_dir), k1=k1, b=b, **options)
 
 
 def open_writer(config: EngineConfig, index_dir: Path) -> Writer:
@@ -318,6 +297,12 @@ def open_writer(config: EngineConfig, index_dir: Path) -> Writer:
         from .xapian_engine import XapianWriter
 
         return XapianWriter(config, Path(index_dir))
-    from .whoosh_engine import WhooshWriter
+    from .indexer import WhooshWriter
 
     return WhooshWriter(Path(index_dir))
+
+
+def index_version() -> str:
+    """What the index must have been built by: the schema and the tag gazetteer (the
+    analysis chain is part of the schema's version)."""
+    return f"{SCHEMA_VERSION}-{default_gazetteer().digest[:12]}"

@@ -34,9 +34,9 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.index import LockError
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
-from . import analysis
 from .catalog import ArticleRecord, Catalog, FileRecord
 from .corpus import Article, Skipped, SourceFile, discover, url_key
+from .engine import EngineConfig, Writer, analyse, index_version, open_writer
 from .errors import (
     ConfigError,
     CorpusError,
@@ -47,8 +47,7 @@ from .errors import (
 )
 from .postings import SegmentBuilder
 from .readers import ParsedFile, read_source
-from .schema import SCHEMA, SCHEMA_VERSION, VOCABULARY_SCHEMA, AnalysedText
-from .tags import default_gazetteer
+from .schema import SCHEMA, VOCABULARY_SCHEMA, AnalysedText
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +107,6 @@ class ReindexReport:
         )
 
 
-def index_version() -> str:
-    """What the index must have been built by: the schema and the tag gazetteer."""
-    return f"{SCHEMA_VERSION}-{default_gazetteer().digest[:12]}"
-
-
 def index_exists(index_dir: Path) -> bool:
     return Path(index_dir).is_dir() and whoosh_index.exists_in(str(index_dir))
 
@@ -128,14 +122,14 @@ def _built_by(index_dir: Path) -> str | None:
         return None
 
 
-def _mark_current(index_dir: Path) -> None:
-    if _built_by(index_dir) == index_version():
+def _mark_current(index_dir: Path, version: str) -> None:
+    if _built_by(index_dir) == version:
         return
     # Replaced, never rewritten in place: a server starting meanwhile, or a kill between the
     # truncation and the write, would see an empty file and refuse the good index.
     path = _version_file(index_dir)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(f"{index_version()}\n")
+    temporary.write_text(f"{version}\n")
     os.replace(temporary, path)
 
 
@@ -184,34 +178,29 @@ def _article_digest(article: Article) -> str:
 # -- documents --------------------------------------------------------------------------------
 
 
-def _document(article: Article) -> tuple[dict[str, object], set[str]]:
-    """The Whoosh fields of an article, and its vocabulary (see :func:`analysis.vocabulary`)."""
-    # Title and body are each analysed once, for their postings, the tags and the vocabulary.
-    title_postings, title_words = analysis.positions_and_words(article.title)
-    body_postings, body_words = analysis.positions_and_words(article.body)
-    text = f"{article.title}\n{article.body}"
-    words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
+def _document(article: Article) -> tuple[dict[str, object], frozenset[str]]:
+    """The Whoosh fields of an article, and its vocabulary."""
+    analysed = analyse(article)
     document: dict[str, object] = {
         "id": article.id,
-        # Only a real headline is searched as the (boosted) title: a title made from the first
-        # sentence is still shown, but its words already count once in the body.
-        "title": AnalysedText(article.title, title_postings) if article.headline else "",
+        # The title is searched only when it is a real headline (AnalysedArticle).
+        "title": AnalysedText(article.title, analysed.title_postings) if article.headline else "",
         "_stored_title": article.title,
-        "body": AnalysedText(article.body, body_postings),
+        "body": AnalysedText(article.body, analysed.body_postings),
         "_stored_body": article.body,
         "path": article.path,
         "url": article.url,
         "source": article.source,
         "author": article.author,
-        "tag": ",".join(default_gazetteer().tags_for(text, words)),
-        "day": article.published.toordinal() if article.published else 0,
+        "tag": ",".join(analysed.tags),
+        "day": analysed.day,
     }
     if article.source:
         document["source_name"] = article.source
     if article.published:
         document["date"] = datetime.combine(article.published, datetime.min.time())
         document["year"] = article.published.year
-    return document, words.vocabulary()
+    return document, analysed.words
 
 
 class _InProcess:
@@ -347,12 +336,11 @@ class _Workers:
 class _Run:
     """The state of one reindex: the writer, the catalog and the counts."""
 
-    writer: IndexWriter
+    writer: Writer
     catalog: Catalog
     report: ReindexReport
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
-    sink: _InProcess | _Workers  # writes the new documents
     racy_since: int = 0  # files modified since (ns) have their time recorded as unknown
     writes: int = 0
 
@@ -411,9 +399,9 @@ class _Run:
             if same and not self.full:
                 self.report.unchanged += 1
                 continue
-            if was_indexed and not self.full:  # with full, CLEAR drops the old segments
-                self.writer.delete_by_term("id", article.id)
-            self.sink.add(article)
+            if was_indexed and not self.full:  # a full commit drops every other document
+                self.writer.delete(article.id)
+            self.writer.add(article)
             self.writes += 1
             if same:
                 self.report.unchanged += 1
@@ -437,7 +425,7 @@ class _Run:
 
     def delete(self, article_id: str) -> None:
         if not self.full:
-            self.writer.delete_by_term("id", article_id)
+            self.writer.delete(article_id)
         self.writes += 1
         self.report.deleted += 1
 
@@ -449,8 +437,10 @@ def reindex(
     full: bool = False,
     on_skip: Callable[[Skipped], None] | None = None,
     progress: Progress | None = None,
+    engine: EngineConfig | None = None,
 ) -> ReindexReport:
-    """Bring the index in step with the files under ``seeds_dir``.
+    """Bring the index in step with the files under ``seeds_dir``: the index of ``engine``
+    (else the configured one, see :meth:`EngineConfig.load`), its catalog in ``index_dir``.
 
     Incremental by default: files whose path, size and modification time are unchanged are not
     read at all; changed ones are re-read and their articles updated; missing ones are
@@ -483,69 +473,96 @@ def reindex(
         skip(item)
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    if not index_exists(index_dir):
-        ix = whoosh_index.create_in(str(index_dir), SCHEMA)
-        _add_vocabulary(index_dir, [], full=True)
-        _mark_current(index_dir)
-    else:
-        ix = whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
-    try:
-        writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    except LockError as exc:
-        raise IndexLocked(
-            f"Another reindex is writing {index_dir}; wait for it to finish and try again."
-        ) from exc
-
-    catalog = run = None
+    writer = open_writer(engine or EngineConfig.load(), index_dir)
+    catalog = None
     try:
         catalog = Catalog(index_dir)
         version = index_version()
-        if _built_by(index_dir) != version:
+        if writer.built_by() != version:
             # Built by another schema, analysis chain or gazetteer: rebuild it all. Searchers
             # keep the old generation until the commit, as with any reindex.
             full = report.full = True
-        elif not catalog.describes(ix.latest_generation(), version) and (
-            ix.doc_count_all() or not catalog.is_empty()
+        elif not catalog.describes(writer.generation(), version) and (
+            writer.doc_count() or not catalog.is_empty()
         ):
             # The last reindex committed the index but not the catalog (it was killed between
             # the two): the catalog can't be trusted, so rebuild. An empty index is no excuse:
             # the run killed so may have emptied it, and the catalog still lists every file.
             log.warning("the reindex catalog is out of step with the index; rebuilding")
             full = report.full = True
-        sink = _InProcess(writer)
-        run = _Run(writer, catalog, report, full, rereading=set(), sink=sink, racy_since=racy_since)
-        _update(run, sources, skipped, skip, progress, index_dir)
+        run = _Run(writer, catalog, report, full, rereading=set(), racy_since=racy_since)
+        _update(run, sources, skipped, skip, progress)
         del sources  # a big folder's file list (0.25 GB at 1M files), while workers finish
-        segments, vocabularies = run.sink.finish()
-    except BaseException:
-        if run is not None:
-            run.sink.cancel()
-        writer.cancel()
-        if catalog is not None:
-            catalog.close()
-        raise
-
-    try:
         if run.writes or full:
-            # The vocabulary first: words of articles not yet committed are harmless, while
-            # committed articles whose words were missing would not be found by `spy*`.
-            _add_vocabulary(index_dir, vocabularies, full)
-            _commit(writer, segments, full)
-            _mark_current(index_dir)
+            writer.commit(version, full=full)
         else:
             writer.cancel()
-        catalog.commit(ix.latest_generation(), index_version())
+        catalog.commit(writer.generation(), version)
     except BaseException:
-        if not writer.is_closed:  # failed before the index commit: let go of the write lock
-            writer.cancel()
+        writer.cancel()  # also after a failed commit: lets go of the write lock
         raise
     finally:
-        catalog.close()  # after a failed commit, this rolls the catalog back and unlocks it
-    # From the table of contents: ix.doc_count() opens every segment's term files (0.3 s of
-    # a no-change reindex at 100k articles).
-    report.documents = sum(segment.doc_count() for segment in ix._segments())
+        if catalog is not None:
+            catalog.close()  # after a failure, this rolls the catalog back and unlocks it
+    report.documents = writer.doc_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+class WhooshWriter:
+    """The :class:`~searchapp.engine.Writer` of the Whoosh index in ``index_dir`` (created
+    empty when there is none), holding its write lock until committed or cancelled."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir = Path(index_dir)
+        if not index_exists(index_dir):
+            self.ix = whoosh_index.create_in(str(index_dir), SCHEMA)
+            _add_vocabulary(index_dir, [], full=True)
+            _mark_current(index_dir, index_version())
+        else:
+            self.ix = whoosh_index.open_dir(str(index_dir), schema=SCHEMA)
+        try:
+            self.writer = self.ix.writer(limitmb=WRITER_MEMORY_MB)
+        except LockError as exc:
+            raise IndexLocked(
+                f"Another reindex is writing {index_dir}; wait for it to finish and try again."
+            ) from exc
+        self.sink: _InProcess | _Workers = _InProcess(self.writer)  # writes new documents
+
+    def built_by(self) -> str | None:
+        return _built_by(self.index_dir)
+
+    def generation(self) -> int:
+        return self.ix.latest_generation()
+
+    def doc_count(self) -> int:
+        # From the table of contents: ix.doc_count() opens every segment's term files (0.3 s
+        # of a no-change reindex at 100k articles).
+        return sum(segment.doc_count() for segment in self.ix._segments())
+
+    def expect(self, nbytes: int) -> None:
+        procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        if procs > 1 and nbytes >= PARALLEL_MIN_BYTES:
+            self.sink = _Workers(self.index_dir, procs)
+
+    def add(self, article: Article) -> None:
+        self.sink.add(article)
+
+    def delete(self, article_id: str) -> None:
+        self.writer.delete_by_term("id", article_id)
+
+    def commit(self, version: str, *, full: bool) -> None:
+        segments, vocabularies = self.sink.finish()
+        # The vocabulary first: words of articles not yet committed are harmless, while
+        # committed articles whose words were missing would not be found by `spy*`.
+        _add_vocabulary(self.index_dir, vocabularies, full)
+        _commit(self.writer, segments, full)
+        _mark_current(self.index_dir, version)
+
+    def cancel(self) -> None:
+        self.sink.cancel()
+        if not self.writer.is_closed:
+            self.writer.cancel()
 
 
 def _commit(writer: SegmentWriter, segments: list[Segment], full: bool) -> None:
@@ -634,7 +651,6 @@ def _update(
     unlisted: list[Skipped],
     skip: Callable[[Skipped], None],
     progress: Progress | None,
-    index_dir: Path,
 ) -> None:
     catalog, report = run.catalog, run.report
     known: dict[str, FileRecord] = {}
@@ -679,9 +695,7 @@ def _update(
     for path in sorted(gone):
         run.forget_file(path)
     total = sum(source.size for source in to_read)
-    procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
-    if procs > 1 and total >= PARALLEL_MIN_BYTES:
-        run.sink = _Workers(index_dir, procs)
+    run.writer.expect(total)
     done = 0
 
     def advance(nbytes: int) -> None:

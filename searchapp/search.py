@@ -1,8 +1,9 @@
 """Searching the index: query parsing, ranking, snippets and spelling suggestions.
 
-One :class:`SearchEngine` serves a whole process. Each thread keeps its own Whoosh searcher and
-refreshes it when a reindex has committed a new generation, so requests never open the index
-and always read one consistent generation.
+One :class:`SearchEngine` serves a whole process, over the engine its configuration names
+(:mod:`searchapp.engine`): the query is parsed and its words expanded here, whatever the
+engine, and each request reads one consistent generation of the index through the engine's
+:class:`~searchapp.engine.View`.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ import calendar
 import fnmatch
 import heapq
 import html
-import math
 import re
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -24,15 +23,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from whoosh import classify, collectors, highlight, query, scoring, searching, sorting
+from whoosh import classify, highlight, query
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
-from whoosh.reading import IndexReader
-from whoosh.searching import Searcher
 
-from . import analysis, vectorized
+from . import analysis
 from .corpus import shorten
+from .engine import SORTS, Engine, EngineConfig, Found, Match, Sort, View, open_engine
 from .errors import NotFound, QueryError
-from .indexer import open_index, open_vocabulary_in_memory
 from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
 from .tags import Gazetteer, default_gazetteer, default_synonyms
 
@@ -69,8 +66,6 @@ FEEDBACK_DEPTH = 100
 V = TypeVar("V")
 Operator = Literal["or_bonus", "and_fallback"]
 OPERATORS: tuple[Operator, ...] = ("or_bonus", "and_fallback")
-Sort = Literal["relevance", "newest", "oldest"]
-SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 
 _FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
 _QUOTED = re.compile(r'("[^"]*"?)')
@@ -230,6 +225,8 @@ class SearchPage:
     exact_query: str | None = None  # the query without those synonyms (expanded words quoted)
     # The search hit its time limit: the hits, total and facets may be incomplete.
     timed_out: bool = False
+    # The shards left out because they were down: the hits are those of the others.
+    partial: tuple[str, ...] = ()
 
     @property
     def shown_query(self) -> str:
@@ -252,6 +249,7 @@ class SearchPage:
             "synonyms": [synonym.to_dict() for synonym in self.synonyms],
             "exact_query": self.exact_query,
             "timed_out": self.timed_out,
+            "partial": list(self.partial),
         }
 
     @property
@@ -515,9 +513,6 @@ class Ranking:
         if self.operator not in OPERATORS:
             raise ValueError(f"operator must be one of {', '.join(OPERATORS)}")
 
-    def weighting(self) -> scoring.WeightingModel:
-        return scoring.BM25F(B=self.b, K1=self.k1)
-
     def parser(self) -> MultifieldParser:
         boosts = {"title": self.title_boost, "body": 1.0}
         parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=boosts, group=OrGroup)
@@ -567,16 +562,15 @@ class _Expander:
     unstemmed vocabulary) and the words found stemmed again.
     """
 
-    def __init__(self, reader: IndexReader, vocabulary: IndexReader | None) -> None:
-        self.reader = reader
-        self.vocabulary = vocabulary
+    def __init__(self, view: View) -> None:
+        self.view = view
         self.cache: dict[tuple[type, str, int], list[str]] = {}
 
     @staticmethod
-    def _collect(expanded: Iterable[tuple[str, bytes | str]], label: str) -> set[str]:
+    def _collect(expanded: Iterable[str], label: str) -> set[str]:
         words = set()
-        for _field, btext in expanded:
-            words.add(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+        for word in expanded:
+            words.add(word)
             if len(words) > MAX_EXPANSIONS:
                 raise QueryError(
                     f"{label!r} matches more than {MAX_EXPANSIONS} different words; "
@@ -590,37 +584,29 @@ class _Expander:
         key = (type(q), text, maxdist)
         if key not in self.cache:
             if isinstance(q, query.FuzzyTerm):
-                probe: query.Query = query.FuzzyTerm(
-                    "vocab", text, maxdist=maxdist, prefixlength=q.prefixlength
-                )
+                expanded = self.view.words_within(text, maxdist, q.prefixlength)
             elif isinstance(q, query.Prefix):
-                probe = query.Prefix("vocab", text)
+                expanded = self.view.words_from(text)
             else:
-                probe = query.Wildcard("vocab", text)
-            if self.vocabulary is None:
-                raise QueryError(f"{q.text!r}: word patterns need the index's vocabulary.")
-            if isinstance(probe, query.Wildcard):
                 expanded = self._wildcard_matches(text)
-            else:
-                expanded = probe.expanded_terms(self.vocabulary)
             words = self._collect(expanded, _as_typed(q))
             self.cache[key] = sorted({analysis.stem(w) for w in words})
         return self.cache[key]
 
-    def _wildcard_matches(self, text: str) -> Iterator[tuple[str, bytes]]:
+    def _wildcard_matches(self, text: str) -> Iterator[str]:
         """The vocabulary's words matching wild?card ``text`` (as Whoosh's Wildcard matches),
         read in one pass over the words its fixed start allows; refused when those are too
         many to read, whatever they match."""
         start = re.match(r"[^*?\[]*", text).group()
         pattern = re.compile(fnmatch.translate(text))
-        for read, btext in enumerate(self.vocabulary.expand_prefix("vocab", start), 1):
+        for read, word in enumerate(self.view.words_from(start), 1):
             if read > MAX_WILDCARD_SCAN:
                 raise QueryError(
                     f"{text!r} would have to read over {MAX_WILDCARD_SCAN:,} words; "
                     "start it with a few letters."
                 )
-            if pattern.match(btext.decode("utf-8") if isinstance(btext, bytes) else btext):
-                yield "vocab", btext
+            if pattern.match(word):
+                yield word
 
     def rewrite(self, q: query.Query) -> query.Query:
         error = getattr(q, "error", None)
@@ -638,7 +624,10 @@ class _Expander:
                 return _any_term(q.fieldname, stems, q.boost)
             if isinstance(q, query.TermRange):
                 label = f"[{q.start} TO {q.end}]"
-                stems = sorted(self._collect(q.expanded_terms(self.reader), label))
+                between = self.view.terms_between(
+                    q.fieldname, q.start, q.end, q.startexcl, q.endexcl
+                )
+                stems = sorted(self._collect(between, label))
                 return _any_term(q.fieldname, stems, q.boost)
             if isinstance(q, query.Every):
                 return query.Every()
@@ -914,16 +903,14 @@ def _combine_words(
 
 def build_query(
     text: str,
-    reader: IndexReader,
+    view: View,
     ranking: Ranking = DEFAULT_RANKING,
     filters: Filters | None = None,
     synonyms: Gazetteer | None = None,
-    vocabulary: IndexReader | None = None,
 ) -> SearchQuery:
-    """Parse user query text into the Whoosh queries that are run.
+    """Parse user query text into the Whoosh queries that are run, whatever the engine.
 
-    ``vocabulary`` (the vocabulary index's reader) expands prefix*, wild?card and fuzzy~
-    words; without it they are refused.
+    ``view``'s vocabulary expands prefix*, wild?card and fuzzy~ words, and its terms ranges.
 
     Plain words are combined as ``ranking`` says (see :class:`Ranking`); ``synonyms`` default
     to the packaged groups. Metadata clauses in the text and ``filters`` go to the filter,
@@ -939,7 +926,7 @@ def build_query(
         parsed = ranking.parser().parse(text, normalize=False)
     except Exception as exc:  # the parser is lenient; anything left is a query we can't read
         raise QueryError(f"Could not understand the query: {exc}") from exc
-    q = _fix_negations(_Expander(reader, vocabulary).rewrite(parsed))
+    q = _fix_negations(_Expander(view).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
     q, required = _split_filters(q)
@@ -982,28 +969,27 @@ def _or_fallback(q: query.Query) -> query.Query:
 
 
 class SearchEngine:
-    """Searches one index directory from any number of threads."""
+    """Searches one index from any number of threads, through the engine ``config`` names
+    (else the configured one, see :meth:`EngineConfig.load`: Whoosh in ``index_dir`` by
+    default)."""
 
     def __init__(
         self,
         index_dir: Path,
         ranking: Ranking = DEFAULT_RANKING,
         *,
+        config: EngineConfig | None = None,
         vectorized: bool = True,
         time_limit: float = SEARCH_TIME_LIMIT,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.ranking = ranking
+        self.config = config or EngineConfig.load()
         self.time_limit = time_limit  # seconds per search (SearchPage.timed_out)
-        # Score searches by relevance on whole posting lists (searchapp.vectorized) rather
-        # than with Whoosh's matchers: the same hits, totals and facets, several times faster.
+        # Whoosh only: score on whole posting lists (searchapp.vectorized), not its matchers.
         self.vectorized = vectorized
-        self._ix = None
-        self._vocabulary_ix = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
-        self._local = threading.local()
-        self._searchers: list[Searcher] = []
-        self._readers: list[IndexReader] = []  # vocabulary readers, one per thread
         # (index generation, scored query) -> feedback terms and weights.
         self._feedback_cache: _LRU[list[tuple[str, float]]] = _LRU(QUERY_CACHE_SIZE)
         # (index generation, query text) -> spelling suggestion.
@@ -1011,59 +997,22 @@ class SearchEngine:
         # (index generation, article id, limit) -> related articles.
         self._related_cache: _LRU[list[Hit]] = _LRU(QUERY_CACHE_SIZE)
 
-    # -- searcher management -------------------------------------------------------------
-
-    def _index(self):
+    def view(self) -> View:
+        """This thread's view of the newest generation of the index."""
         with self._lock:
-            if self._ix is None:
-                self._ix = open_index(self.index_dir, mmap=False)
-                self._vocabulary_ix = open_vocabulary_in_memory(self.index_dir)
-            return self._ix
-
-    def searcher(self) -> Searcher:
-        """This thread's searcher, refreshed if a reindex committed since it was opened."""
-        ix = self._index()
-        current: Searcher | None = getattr(self._local, "searcher", None)
-        if current is not None and current.up_to_date():
-            return current
-        # A new searcher, not Searcher.refresh(): whoosh3 3.54 reuses segment readers by
-        # segment id there, so deletions committed since are ignored and merged-away segments
-        # come back (test_deleted_documents_vanish_from_an_open_engine).
-        fresh = ix.searcher(weighting=self.ranking.weighting())
-        # Reindex commits the vocabulary before the index, so it is at least as new. (Opened
-        # once: reader() retries when a commit deletes the generation it was about to read.)
-        vocabulary = self._vocabulary_ix.reader()
-        stale = getattr(self._local, "vocabulary", None)
-        with self._lock:
-            if current is not None:
-                self._searchers.remove(current)
-                current.close()
-            if stale is not None:
-                self._readers.remove(stale)
-                stale.close()
-            self._searchers.append(fresh)
-            self._readers.append(vocabulary)
-        self._local.searcher = fresh
-        self._local.vocabulary = vocabulary
-        return fresh
-
-    def vocabulary(self) -> IndexReader:
-        """This thread's reader of the vocabulary index, paired with the searcher
-        :meth:`searcher` last returned (never refreshed here: that would close the searcher
-        the caller is using)."""
-        if getattr(self._local, "vocabulary", None) is None:
-            self.searcher()
-        return self._local.vocabulary
+            if self._engine is None:
+                options = {"vectorized": self.vectorized} if self.config.name == "whoosh" else {}
+                self._engine = open_engine(
+                    self.config, self.index_dir, k1=self.ranking.k1, b=self.ranking.b, **options
+                )
+            engine = self._engine
+        return engine.view()
 
     def close(self) -> None:
         with self._lock:
-            for searcher in self._searchers:
-                searcher.close()
-            for reader in self._readers:
-                reader.close()
-            self._searchers.clear()
-            self._readers.clear()
-            self._local = threading.local()
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
 
     def forget_queries(self) -> None:
         """Drop the remembered feedback terms, suggestions and related articles (benchmarks
@@ -1073,7 +1022,7 @@ class SearchEngine:
         self._related_cache.clear()
 
     def document_count(self) -> int:
-        return self.searcher().doc_count()
+        return self.view().doc_count()
 
     # -- searching -----------------------------------------------------------------------
 
@@ -1101,41 +1050,35 @@ class SearchEngine:
             raise QueryError(f"page must be between 1 and {limit} for per_page={per_page}.")
         if sort not in SORTS:
             raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
-        searcher = self.searcher()
-        reader = searcher.reader()
-        vocabulary = self.vocabulary()
+        view = self.view()
         suggestion = (
-            self._suggestion_cache.get(
-                (reader.generation(), text), lambda: suggest(text, reader, vocabulary)
-            )
+            self._suggestion_cache.get((view.generation(), text), lambda: suggest(text, view))
             if text
             else None
         )
-        q = build_query(text, reader, self.ranking, filters, vocabulary=vocabulary)
+        q = build_query(text, view, self.ranking, filters)
         options: dict[str, Any] = {
             "sort": sort,
             "facets": facets,
             "deadline": started + self.time_limit,
         }
-        results = self._run(searcher, q, page, per_page, **options)
+        results = self._run(view, q, page, per_page, **options)
         corrected = False
         if results.total == 0 and suggestion and autocorrect and not results.timed_out:
             try:
-                suggested_q = build_query(
-                    suggestion, reader, self.ranking, filters, vocabulary=vocabulary
-                )
+                suggested_q = build_query(suggestion, view, self.ranking, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
-                suggested_results = self._run(searcher, suggested_q, page, per_page, **options)
+                suggested_results = self._run(view, suggested_q, page, per_page, **options)
                 if suggested_results.total:
                     q, results, corrected = suggested_q, suggested_results, True
         terms = _query_terms(q.scored)
         body_terms = (q.typed, frozenset(_query_terms(q.scored, ["body"])))
         ranked = sort == "relevance" and _scores_words(q.scored)
         # A page past the end is empty (_run slices the hits itself).
-        hits = [self._hit(hit, terms, body_terms, ranked) for hit in results.hits]
-        counted = _facets(results.groups, filters) if facets and results.groups else Facets()
+        hits = [self._hit(view, match, terms, body_terms, ranked) for match in results.matches]
+        counted = _facets(results.facets, filters) if facets and results.facets else Facets()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
             text,
@@ -1151,170 +1094,99 @@ class SearchEngine:
             q.synonyms,
             q.exact_text,
             results.timed_out,
+            view.partial,
         )
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
-        searcher = self.searcher()
-        q = build_query(
-            check_query_text(text), searcher.reader(), self.ranking, vocabulary=self.vocabulary()
-        )
-        return [(hit["id"], hit.score) for hit in self._run(searcher, q, 1, limit).hits]
+        view = self.view()
+        q = build_query(check_query_text(text), view, self.ranking)
+        found = self._run(view, q, 1, limit)
+        return [(view.fields(match.key)["id"], match.score) for match in found.matches]
 
     def _run(
         self,
-        searcher: Searcher,
+        view: View,
         q: SearchQuery,
         page: int,
         per_page: int,
         sort: Sort = "relevance",
         facets: bool = False,
         deadline: float | None = None,
-    ) -> _Found:
-        options: dict[str, Any] = {"filter": q.filter}
+    ) -> Found:
+        """The page's matches (sliced from the top ones), the total and the facet counts."""
         if sort == "relevance" and not _scores_words(q.scored):
             sort = "newest"  # nothing to rank by (only filters): newest first reads best
-        if sort == "newest":
-            options["sortedby"] = sorting.FieldFacet("day", reverse=True)
-        elif sort == "oldest":
-            # Undated articles (day 0) last.
-            options["sortedby"] = sorting.TranslateFacet(_undated_last, sorting.FieldFacet("day"))
-        if facets:
-            options["groupedby"] = FACET_FIELDS
-            options["maptype"] = sorting.Count
         ranking = self.ranking
         feedback = (
-            "sortedby" not in options
+            sort == "relevance"
             and ranking.feedback_docs > 0
             and 0 < len(q.typed) <= ranking.feedback_max_words
         )
         depth = page * per_page
         limit = max(depth, FEEDBACK_DEPTH) if feedback else depth
-        if "sortedby" in options or not self._vectorized(searcher):
-            total, hits, groups, timed_out = self._whoosh_top(searcher, q, limit, options, deadline)
-        else:
-            total, hits, groups, timed_out = self._vectorized_top(
-                searcher, q, limit, facets, deadline
-            )
-        if feedback and len(hits) > 1 and not timed_out:
-            # Unfiltered, these hits are the top hits feedback reads: no second search.
-            extra = self._feedback_query(searcher, q, None if q.filter else hits)
-            if extra is not None:
-                hits = _reranked(searcher, hits, extra, self._vectorized(searcher))
-        return _Found(total, hits[(page - 1) * per_page : depth], groups, timed_out)
-
-    def _vectorized(self, searcher: Searcher) -> bool:
-        return self.vectorized and vectorized.supported(searcher)
-
-    def _whoosh_top(
-        self,
-        searcher: Searcher,
-        q: SearchQuery,
-        limit: int,
-        options: dict[str, Any],
-        deadline: float | None,
-    ) -> _Top:
-        """Whoosh's own search: it scores (or sorts) and categorizes every match, or those
-        it reached by ``deadline``."""
-
-        def search(scored: query.Query) -> tuple[searching.Results, bool]:
-            collector = searcher.collector(limit=limit, **options)
-            if deadline is not None:
-                collector = _DeadlineCollector(collector, deadline)
-            try:
-                searcher.search_with_collector(scored, collector)
-            except collectors.TimeLimit:
-                return collector.results(), True
-            return collector.results(), False
-
-        results, timed_out = search(q.scored)
-        if results.is_empty() and self.ranking.operator == "and_fallback" and not timed_out:
+        options: dict[str, Any] = {"sort": sort, "facets": facets, "deadline": deadline}
+        found = view.search(q.scored, q.filter, limit, **options)
+        if not found.total and ranking.operator == "and_fallback" and not found.timed_out:
             fallback = _or_fallback(q.scored)
             if fallback is not q.scored:
-                results, timed_out = search(fallback)
-        groups = None
-        if "groupedby" in options:
-            groups = {name: dict(results.groups(name)) for name in FACET_FIELDS}
-        return len(results), list(results), groups, timed_out
-
-    def _vectorized_top(
-        self,
-        searcher: Searcher,
-        q: SearchQuery,
-        limit: int,
-        facets: bool,
-        deadline: float | None,
-    ) -> _Top:
-        """The same hits, scores and counts as :meth:`_whoosh_top` for a search by
-        relevance, computed on whole posting lists (see :mod:`searchapp.vectorized`)."""
-        scored = q.scored
-        ids, scores, timed_out = vectorized.evaluate(searcher, scored, q.filter, deadline)
-        if not len(ids) and self.ranking.operator == "and_fallback" and not timed_out:
-            fallback = _or_fallback(scored)
-            if fallback is not scored:
-                scored = fallback
-                ids, scores, timed_out = vectorized.evaluate(searcher, scored, q.filter, deadline)
-        best = vectorized.top(ids, scores, limit)
-        results = searching.Results(searcher, scored, best)
-        hits = [
-            searching.Hit(results, docnum, pos, score) for pos, (score, docnum) in enumerate(best)
-        ]
-        groups = None
-        if facets:
-            counted = vectorized.facet_counts(searcher, ids, ("source_name", "year"), ("tag",))
-            groups = {
-                "source": counted["source_name"],
-                "year": counted["year"],
-                "tag": counted["tag"],
-            }
-        return len(ids), hits, groups, timed_out
+                found = view.search(fallback, q.filter, limit, **options)
+        matches = found.matches
+        if feedback and len(matches) > 1 and not found.timed_out:
+            # Unfiltered, these hits are the top hits feedback reads: no second search.
+            extra = self._feedback_query(view, q, None if q.filter else matches)
+            if extra is not None:
+                matches = _reranked(view, matches, extra)
+        page_matches = matches[(page - 1) * per_page : depth]
+        return Found(found.total, page_matches, found.facets, found.timed_out)
 
     def _feedback_query(
-        self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
+        self, view: View, q: SearchQuery, top: list[Match] | None
     ) -> query.Query | None:
         """The key terms of the query's top hits (``top``, or searched for without the
         filter), as a query that scores the top hits again; None if there are none."""
-        key = (searcher.reader().generation(), repr(q.scored))
-        terms = self._feedback_cache.get(key, lambda: self._feedback_terms(searcher, q, top))
+        key = (view.generation(), repr(q.scored))
+        terms = self._feedback_cache.get(key, lambda: self._feedback_terms(view, q, top))
         if not terms:
             return None
         extra = [query.Term("body", term, boost=weight) for term, weight in terms]
         return query.Or(extra, boost=self.ranking.feedback_weight)
 
     def _feedback_terms(
-        self, searcher: Searcher, q: SearchQuery, top: list[searching.Hit] | None
+        self, view: View, q: SearchQuery, top: list[Match] | None
     ) -> list[tuple[str, float]]:
         """The key terms of the query's top hits that it doesn't search for already."""
         ranking = self.ranking
         if top is None:
             # Without the filter, so a filter never changes the scores (it only restricts).
             # One more than read, to learn whether any hit is left unread (cheaper than len()).
-            top = list(searcher.search(q.scored, limit=ranking.feedback_docs + 1))
+            top = view.search(q.scored, None, ranking.feedback_docs + 1).matches
         if len(top) <= ranking.feedback_docs:
             return []  # it would read every hit: their key terms can't tell them apart
         # Each hit's title and opening, where news puts its key facts: whole articles cost
         # twice as much (19 against 11 ms for ten news articles).
         texts = (
             f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}"
-            for fields in (hit.fields() for hit in top[: ranking.feedback_docs])
+            for fields in (view.fields(match.key) for match in top[: ranking.feedback_docs])
         )
         searched = _query_terms(q.scored, ["body"])  # synonyms included: no need to add them
-        found = _expanded_terms(searcher.reader(), texts, ranking.feedback_terms + len(searched))
+        found = _expanded_terms(view, texts, ranking.feedback_terms + len(searched))
         return [(term, weight) for term, weight in found if term not in searched][
             : ranking.feedback_terms
         ]
 
     def _hit(
         self,
-        hit,
+        view: View,
+        match: Match,
         terms: set[str],
         body_terms: tuple[frozenset[str], frozenset[str]],
         ranked: bool,
     ) -> Hit:
         """``body_terms``: the words as typed, and with their synonyms. The snippet shows the
         typed words where the body has them, so synonyms don't crowd them out."""
-        fields = hit.fields()
+        fields = view.fields(match.key)
         body = fields["body"]
         typed, with_synonyms = body_terms
         scan = _Scan(body)
@@ -1327,8 +1199,8 @@ class SearchEngine:
             id=fields["id"],
             title=fields["title"],
             title_html=_highlight_whole(fields["title"], terms),
-            # Sorted by date, Whoosh's "score" is the sort key.
-            score=round(hit.score or 0.0, 4) if ranked else None,
+            # Sorted by date, an engine's "score" is its sort key.
+            score=round(match.score or 0.0, 4) if ranked else None,
             snippet=snippet,
             **_metadata(fields),
         )
@@ -1336,20 +1208,14 @@ class SearchEngine:
     # -- articles ------------------------------------------------------------------------
 
     def article(self, article_id: str, text: str | None = None) -> ArticleView:
-        searcher = self.searcher()
-        fields = searcher.document(id=article_id)
+        view = self.view()
+        fields = view.document(article_id)
         if fields is None:
             raise NotFound(f"No article with id {article_id!r}.")
         terms: set[str] = set()
         if text and text.strip():
             try:
-                parsed = build_query(
-                    check_query_text(text),
-                    searcher.reader(),
-                    self.ranking,
-                    vocabulary=self.vocabulary(),
-                )
-                terms = _query_terms(parsed.scored)
+                terms = _query_terms(build_query(check_query_text(text), view, self.ranking).scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
         title = fields["title"]
@@ -1367,25 +1233,16 @@ class SearchEngine:
     def related(self, article_id: str, limit: int = RELATED_COUNT) -> list[Hit]:
         """The articles most like this one (key terms of its body), itself excluded;
         remembered per index generation (finding the key terms is most of the cost)."""
-        searcher = self.searcher()
-        key = (searcher.reader().generation(), article_id, limit)
-        return self._related_cache.get(key, lambda: self._related(searcher, article_id, limit))
+        view = self.view()
+        key = (view.generation(), article_id, limit)
+        return self._related_cache.get(key, lambda: _related(view, article_id, limit))
 
-    def _related(self, searcher: Searcher, article_id: str, limit: int) -> list[Hit]:
-        docnum = searcher.document_number(id=article_id)
-        if docnum is None:
-            raise NotFound(f"No article with id {article_id!r}.")
-        if not self._vectorized(searcher):
-            similar = searcher.more_like(docnum, "body", top=limit, numterms=RELATED_TERMS)
-            return [_related_hit(hit.fields(), hit.score) for hit in similar]
-        # Whoosh's more_like query, scored on the numpy path: half the time (27 -> 13 ms per
-        # article of the news collection).
-        key_terms = searcher.key_terms([docnum], "body", numterms=RELATED_TERMS, normalize=False)
-        like = query.Or([query.Term("body", word, boost=weight) for word, weight in key_terms])
-        ids, scores, _timed_out = vectorized.evaluate(searcher, like)
-        others = ids != docnum
-        best = vectorized.top(ids[others], scores[others], limit)
-        return [_related_hit(searcher.stored_fields(doc), score) for score, doc in best]
+
+def _related(view: View, article_id: str, limit: int) -> list[Hit]:
+    similar = view.more_like(article_id, limit)
+    if similar is None:
+        raise NotFound(f"No article with id {article_id!r}.")
+    return [_related_hit(view.fields(match.key), match.score) for match in similar]
 
 
 def _related_hit(fields: dict[str, Any], score: float | None) -> Hit:
@@ -1425,91 +1282,19 @@ class _LRU(Generic[V]):
             self._items.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """One search's page of Whoosh hits, the number of matches, and the matches' number per
-    facet value (None when not counted)."""
-
-    total: int
-    hits: list[searching.Hit]
-    groups: dict[str, dict[Any, int]] | None
-    timed_out: bool = False
-
-
-# A search's matches: their number, the top ones, the facet counts (if asked), and whether
-# it hit its time limit.
-_Top = tuple[int, list[searching.Hit], dict[str, dict[Any, int]] | None, bool]
-
-
-class _DeadlineCollector(collectors.WrappingCollector):
-    """Raises Whoosh's TimeLimit once a ``time.perf_counter()`` deadline has passed, checked
-    every 256 matches (Whoosh's TimeLimitCollector starts a timer thread per search). The
-    collector keeps what it had collected: the results so far."""
-
-    def __init__(self, child: collectors.Collector, deadline: float) -> None:
-        super().__init__(child)
-        self.deadline = deadline
-
-    def collect_matches(self) -> None:
-        child = self.child
-        for count, sub_docnum in enumerate(child.matches()):
-            if not count % 256 and time.perf_counter() > self.deadline:
-                raise collectors.TimeLimit
-            child.collect(sub_docnum)
-
-
-def _reranked(
-    searcher: Searcher, hits: list[searching.Hit], extra: query.Query, fast: bool
-) -> list[searching.Hit]:
-    """The first ``FEEDBACK_DEPTH`` hits reordered by their scores plus ``extra``'s (the
-    feedback terms), scored for those hits only (on their posting blocks if ``fast``); the
-    rest as they were."""
-    top = hits[:FEEDBACK_DEPTH]
-    docnums = sorted(hit.docnum for hit in top)
-    if fast:
-        bonus = vectorized.scores_for(searcher, extra, docnums)
-    else:
-        bonus = _scores_for(searcher, extra, docnums)
+def _reranked(view: View, matches: list[Match], extra: query.Query) -> list[Match]:
+    """The first ``FEEDBACK_DEPTH`` matches reordered by their scores plus ``extra``'s (the
+    feedback terms), scored for those documents only; the rest as they were."""
+    top = matches[:FEEDBACK_DEPTH]
+    bonus = view.scores(extra, [match.key for match in top])
     rescored = sorted(
-        ((hit.score + bonus.get(hit.docnum, 0.0), rank, hit) for rank, hit in enumerate(top)),
+        ((m.score + bonus.get(m.key, 0.0), rank, m) for rank, m in enumerate(top)),
         key=lambda item: (-item[0], item[1]),
     )
-    reordered = [
-        searching.Hit(hit.results, hit.docnum, pos, score)
-        for pos, (score, _rank, hit) in enumerate(rescored)
-    ]
-    return reordered + hits[FEEDBACK_DEPTH:]
+    return [Match(m.key, score) for score, _rank, m in rescored] + matches[FEEDBACK_DEPTH:]
 
 
-class _TagLists(sorting.OverlappingCategorizer):
-    """Whoosh's categorizer for a many-valued field, with each segment's per-document value
-    lists built once per segment reader: Whoosh rebuilds them from the postings on every
-    search, which cost more than the search itself at 10,000 articles."""
-
-    _lists_of: weakref.WeakKeyDictionary[IndexReader, list[list[str]]] = weakref.WeakKeyDictionary()
-
-    def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
-        reader = segment_searcher.reader()
-        lists = self._lists_of.get(reader)
-        if lists is None:
-            super().set_searcher(segment_searcher, docoffset)
-            self._lists_of[reader] = self._lists
-        else:
-            self._segment_searcher = segment_searcher
-            self._lists = lists
-
-
-class _TagFacet(sorting.FieldFacet):
-    def __init__(self, fieldname: str) -> None:
-        super().__init__(fieldname, allow_overlap=True)
-
-    def categorizer(self, global_searcher: Searcher) -> sorting.Categorizer:
-        return _TagLists(global_searcher, self.fieldname)
-
-
-def _expanded_terms(
-    reader: IndexReader, texts: Iterable[str], number: int
-) -> list[tuple[str, float]]:
+def _expanded_terms(view: View, texts: Iterable[str], number: int) -> list[tuple[str, float]]:
     """What Whoosh's ``classify.Expander`` (Bo1 model, body field) returns for ``texts``, with
     far fewer term lookups: it looks up the collection frequency of every word of the texts
     (about 4,000 lookups, 20 ms, for ten news openings). A word's Bo1 score is bounded by its
@@ -1525,7 +1310,7 @@ def _expanded_terms(
             weights[word] = weights.get(word, 0.0) + len(positions) * boost
     if not weights:
         return []
-    model = classify.Bo1Model(reader.doc_count_all(), reader.field_length("body"))
+    model = classify.Bo1Model(view.doc_count(), view.field_length("body"))
     highest = max(model.collection_total, 1)
 
     def bound(weight: float) -> float:
@@ -1541,7 +1326,8 @@ def _expanded_terms(
         if len(best) >= number and bound(weight) < best[0] * (1 - 1e-9):
             break
         for word in by_weight[weight]:
-            frequency = _body_frequency(reader, word)
+            # Present terms have a frequency of at least 1: one lookup instead of two.
+            frequency = view.frequency("body", word)
             if frequency:
                 score = model.score(weight, frequency, 0.0)
                 scored.append((score, word))
@@ -1556,53 +1342,6 @@ def _expanded_terms(
     return [(word, weight) for weight, word in ranked[:number]]
 
 
-def _body_frequency(reader: IndexReader, word: str) -> float:
-    """A word's collection frequency in the body field, remembered per reader (bounded with
-    the posting lists): feedback looks up about a thousand words per new query."""
-    key = ("frequency", "body", word)
-    frequency = vectorized.CACHE.get(reader, key)
-    if frequency is None:
-        # Present terms have a frequency of at least 1: one lookup instead of two.
-        frequency = reader.frequency("body", word)
-        vectorized.CACHE.put(reader, key, frequency, _FREQUENCY_BYTES + len(word))
-    return frequency
-
-
-# Estimated bytes of one remembered frequency (its key, value and LRU entry).
-_FREQUENCY_BYTES = 200
-
-
-def _scores_for(searcher: Searcher, q: query.Query, docnums: list[int]) -> dict[int, float]:
-    """``q``'s scores for the given documents (ascending), skipping straight to each: a
-    search would walk every posting of every term."""
-    matcher = q.matcher(searcher, searcher.context(needs_current=True))
-    scores = {}
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-        if matcher.is_active() and matcher.id() == docnum:
-            scores[docnum] = matcher.score()
-    return scores
-
-
-# Facets counted over every hit (Whoosh's groupedby sees all matches, not just the page).
-FACET_FIELDS = {
-    "source": sorting.FieldFacet("source_name"),
-    "year": sorting.FieldFacet("year"),
-    "tag": _TagFacet("tag"),
-}
-# Key terms more-like-this searches for: more finds closer neighbours, at some cost.
-RELATED_TERMS = 12
-# The "day" column value of undated articles, which "oldest first" moves to the end.
-_UNDATED = SCHEMA["day"].to_column_value(0)
-
-
-def _undated_last(day: int) -> float:
-    return math.inf if day == _UNDATED else day
-
-
 def _scores_words(q: query.Query) -> bool:
     return any(fieldname in SEARCH_FIELDS for fieldname, _ in q.iter_all_terms())
 
@@ -1614,7 +1353,7 @@ def _opening(body: str) -> str:
 def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
     published = fields.get("date")
     return {
-        "published": published.date() if isinstance(published, datetime) else None,
+        "published": published if isinstance(published, date) else None,
         "source": fields.get("source", ""),
         "author": fields.get("author", ""),
         "url": fields.get("url", ""),
@@ -1692,14 +1431,14 @@ def _plain_words(text: str) -> Iterator[re.Match[str]]:
         yield match
 
 
-def suggest(text: str, reader: IndexReader, vocabulary: IndexReader) -> str | None:
+def suggest(text: str, view: View) -> str | None:
     """The query with each word that is not in the index replaced by a close indexed word."""
     replacements: list[tuple[int, int, str]] = []
     for match in _plain_words(text):
         word = analysis.normalize(match.group(0))
-        if len(word) < 3 or word in analysis.STOPWORDS or ("vocab", word) in vocabulary:
+        if len(word) < 3 or word in analysis.STOPWORDS or view.has_word(word):
             continue
-        correction = _correct(word, reader, vocabulary)
+        correction = _correct(word, view)
         if correction:
             replacements.append((match.start(), match.end(), correction))
     if not replacements:
@@ -1713,13 +1452,13 @@ def suggest(text: str, reader: IndexReader, vocabulary: IndexReader) -> str | No
 _INFLECTIONS = ("s", "ed", "ing", "ly", "er", "ers", "ion", "ions")
 
 
-def _stem_frequency(reader: IndexReader, stem: str) -> int:
-    return sum(reader.doc_frequency(field, stem) for field in SEARCH_FIELDS)
+def _stem_frequency(view: View, stem: str) -> int:
+    return sum(view.doc_frequency(field, stem) for field in SEARCH_FIELDS)
 
 
-def _correct(word: str, reader: IndexReader, vocabulary: IndexReader) -> str | None:
+def _correct(word: str, view: View) -> str | None:
     stem = analysis.stem(word)
-    same_stem_only = any((field, stem) in reader for field in SEARCH_FIELDS)
+    same_stem_only = _stem_frequency(view, stem) > 0
     # The word already finds documents through its stem. A regular inflection of an indexed
     # word ("poisoned" for "poisoning") is no misspelling; otherwise offer the corpus's own
     # spelling of the same stem (Navalny -> navalni, Skripall -> skripal).
@@ -1728,12 +1467,12 @@ def _correct(word: str, reader: IndexReader, vocabulary: IndexReader) -> str | N
     for maxdist in (1, 2) if len(word) > 4 else (1,):
         candidates = [
             candidate
-            for candidate in vocabulary.terms_within("vocab", word, maxdist, prefix=1)
+            for candidate in view.words_within(word, maxdist, prefix=1)
             if not same_stem_only or analysis.stem(candidate) == stem
         ]
         # The most common spelling: by how many articles its stem is in (the vocabulary only
         # knows words, and keeps those of deleted articles until a full reindex: frequency 0).
-        counted = [(_stem_frequency(reader, analysis.stem(c)), c) for c in candidates]
+        counted = [(_stem_frequency(view, analysis.stem(c)), c) for c in candidates]
         counted = [(-frequency, c) for frequency, c in counted if frequency]
         if counted:
             return min(counted)[1]

@@ -68,7 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # /api/article/related, another article's address.
     app.url_map.merge_slashes = False
     _limit_api(app, settings.rate_limit)
-    app.extensions["searchapp"] = SearchEngine(settings.index_dir)
+    app.extensions["searchapp"] = SearchEngine(settings.index_dir, config=settings.engine)
     app.register_blueprint(bp)
     app.add_template_global(search_url)
     app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")

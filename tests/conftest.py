@@ -1,5 +1,11 @@
 """Shared fixtures: a small corpus (with malformed files), indexes built in tmp_path, and the
-Flask ``app``/``client`` plus a CLI ``runner`` in the style of Flask's tutorial."""
+Flask ``app``/``client`` plus a CLI ``runner`` in the style of Flask's tutorial.
+
+Modules marked ``both_engines`` run every test on the Whoosh engine and again on a local Xapian
+database, except tests marked ``whoosh_only`` (they look at Whoosh's own files or objects).
+The engine of a test is also in its environment (SEARCHAPP_ENGINE), so the reindexes and
+engines a test makes itself follow it, as the CLI and the app do.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from hypothesis import settings
 from waitress import wasyncore
 from waitress.server import create_server
 
+from searchapp.config import ENGINE_ENV, EngineConfig
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
@@ -50,6 +57,29 @@ VALID_FIXTURES = 13
 DUPLICATES = 2
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if (
+        "engine_name" in metafunc.fixturenames
+        and definition.get_closest_marker("both_engines")
+        and not definition.get_closest_marker("whoosh_only")
+    ):
+        metafunc.parametrize("engine_name", ["whoosh", "xapian"], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """The engine of this test: "whoosh" unless its module runs on both."""
+    return getattr(request, "param", "whoosh")
+
+
+@pytest.fixture(autouse=True)
+def engine_environment(engine_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in (*ENGINE_ENV.values(), "SEARCHAPP_CONFIG"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv(ENGINE_ENV["name"], engine_name)
+
+
 def make_corpus(root: Path) -> Path:
     """Copy the fixture corpus to ``root`` and add the malformed files."""
     shutil.copytree(FIXTURES, root)
@@ -72,32 +102,32 @@ def index_dir(tmp_path: Path, corpus_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fixture_index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
     """A read-only index of the fixture corpus shared by the whole session."""
-    root = tmp_path_factory.mktemp("fixture")
+    root = tmp_path_factory.mktemp(f"fixture-{engine_name}")
     corpus = make_corpus(root / "corpus")
-    reindex(corpus, root / "index")
+    reindex(corpus, root / "index", engine=EngineConfig(engine_name))
     return root / "index"
 
 
 @pytest.fixture(scope="session")
-def seeds_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeds_index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
     """A read-only index of the project's real seeds/ folder."""
-    path = tmp_path_factory.mktemp("seeds") / "index"
-    reindex(SEEDS, path)
+    path = tmp_path_factory.mktemp(f"seeds-{engine_name}") / "index"
+    reindex(SEEDS, path, engine=EngineConfig(engine_name))
     return path
 
 
 @pytest.fixture
-def engine(fixture_index: Path):
-    engine = SearchEngine(fixture_index)
+def engine(fixture_index: Path, engine_name: str):
+    engine = SearchEngine(fixture_index, config=EngineConfig(engine_name))
     yield engine
     engine.close()
 
 
 @pytest.fixture
-def seeds_engine(seeds_index: Path):
-    engine = SearchEngine(seeds_index)
+def seeds_engine(seeds_index: Path, engine_name: str):
+    engine = SearchEngine(seeds_index, config=EngineConfig(engine_name))
     yield engine
     engine.close()
 
@@ -124,6 +154,16 @@ def client(app):
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@contextmanager
+def engine_view(index_dir: Path) -> Iterator:
+    """A view of the index in ``index_dir``, through the test's engine."""
+    engine = SearchEngine(index_dir)
+    try:
+        yield engine.view()
+    finally:
+        engine.close()
 
 
 @contextmanager

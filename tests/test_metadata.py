@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 
+from searchapp import search
 from searchapp.errors import NotFound, QueryError
 from searchapp.indexer import open_index, reindex
 from searchapp.search import FACET_SIZE, Filters, SearchEngine
 
 
 def all_documents(engine: SearchEngine) -> list[dict]:
-    return list(engine.searcher().all_stored_fields())
+    return list(engine.view().searcher.all_stored_fields())
 
 
 def ids(page) -> list[str]:
@@ -247,7 +248,7 @@ def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, mo
 def test_related_articles_are_remembered_per_generation(index_dir, corpus_dir, monkeypatch):
     engine = SearchEngine(index_dir)
     first = engine.related("nerve-agent")
-    monkeypatch.setattr(SearchEngine, "_related", lambda *args: pytest.fail("not remembered"))
+    monkeypatch.setattr(search, "_related", lambda *args: pytest.fail("not remembered"))
     assert engine.related("nerve-agent") == first
     monkeypatch.undo()
     (corpus_dir / "poisoning-inquiry.txt").unlink()

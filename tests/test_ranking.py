@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
-from searchapp.indexer import open_index, reindex
+from searchapp.indexer import reindex
 from searchapp.search import DEFAULT_RANKING, Ranking, SearchEngine, build_query
 from searchapp.tags import default_synonyms
+
+from .conftest import engine_view
 
 # Articles of the same length and shape, so only the word under test decides the order.
 FILLER = "The statement was issued on Tuesday after a long meeting of the committee."
@@ -132,12 +134,12 @@ def test_synonym_is_highlighted(make_engine):
 
 
 def test_synonyms_leave_field_clauses_and_negations_alone(ranking_index: Path):
-    with open_index(ranking_index).reader() as reader:
+    with engine_view(ranking_index) as view:
         synonyms = default_synonyms()
-        negated = build_query("diplomats NOT UK", reader, synonyms=synonyms).scored
+        negated = build_query("diplomats NOT UK", view, synonyms=synonyms).scored
         assert isinstance(negated, query.AndNot)
         assert "britain" not in {t for _f, t in negated.b.iter_all_terms()}
-        fielded = build_query("title:UK", reader, synonyms=synonyms).scored
+        fielded = build_query("title:UK", view, synonyms=synonyms).scored
         assert {t for _f, t in fielded.iter_all_terms()} == {"uk"}
 
 
@@ -165,15 +167,15 @@ def test_proximity_ranks_words_found_together_first(make_engine):
 
 
 def test_proximity_query_pairs_consecutive_words(ranking_index: Path):
-    with open_index(ranking_index).reader() as reader:
+    with engine_view(ranking_index) as view:
         ranking = Ranking(proximity=0.5, proximity_slop=3)
-        q = build_query("nerve agent traces", reader, ranking).scored
+        q = build_query("nerve agent traces", view, ranking).scored
         phrases = [sub for sub in q.subqueries if isinstance(sub, query.Phrase)]
         assert [(p.words, p.slop, p.boost) for p in phrases] == [
             (["nerv", "agent"], 3, 0.5),
             (["agent", "trace"], 3, 0.5),
         ]
-        off = build_query("nerve agent traces", reader, Ranking(proximity=0)).scored
+        off = build_query("nerve agent traces", view, Ranking(proximity=0)).scored
         assert not [s for s in off.subqueries if isinstance(s, query.Phrase)]
 
 
@@ -254,17 +256,17 @@ def test_feedback_leaves_long_queries_alone(make_engine):
 
 
 def test_feedback_counts_typed_words_not_synonyms(ranking_index: Path):
-    with open_index(ranking_index).reader() as reader:
-        assert build_query("UK", reader).typed == {"uk"}  # britain, british… not counted
-        assert len(build_query("police mention sleeper weather", reader).typed) == 4
-        assert build_query('"nerve agent" traces', reader).typed == {"nerv", "agent", "trace"}
-        assert build_query("sleeper source:reuters", reader).typed == {"sleeper"}
+    with engine_view(ranking_index) as view:
+        assert build_query("UK", view).typed == {"uk"}  # britain, british… not counted
+        assert len(build_query("police mention sleeper weather", view).typed) == 4
+        assert build_query('"nerve agent" traces', view).typed == {"nerv", "agent", "trace"}
+        assert build_query("sleeper source:reuters", view).typed == {"sleeper"}
 
 
 def test_all_words_bonus_only_for_short_queries(ranking_index: Path):
     def has_bonus(text: str, **settings) -> bool:
-        with open_index(ranking_index).reader() as reader:
-            q = build_query(text, reader, Ranking(**settings)).scored
+        with engine_view(ranking_index) as view:
+            q = build_query(text, view, Ranking(**settings)).scored
         return any(isinstance(sub, query.And) for sub in q.subqueries)
 
     assert has_bonus("police sleeper weather", all_words_max=3)
@@ -277,13 +279,13 @@ def test_all_words_bonus_only_for_short_queries(ranking_index: Path):
 
 def test_bm25_settings_reach_the_searcher(make_engine):
     engine = make_engine(k1=0.9, b=0.4)
-    weighting = engine.searcher().weighting
+    weighting = engine.view().searcher.weighting
     assert (weighting.K1, weighting.B) == (0.9, 0.4)
 
 
 def test_title_boost_setting_reaches_the_parser(ranking_index: Path):
-    with open_index(ranking_index).reader() as reader:
-        q = build_query("diplomats", reader, Ranking(title_boost=3.0)).scored
+    with engine_view(ranking_index) as view:
+        q = build_query("diplomats", view, Ranking(title_boost=3.0)).scored
         boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
         assert boosts == {"title": 3.0, "body": 1.0}
 
@@ -337,7 +339,7 @@ def test_api_and_ui_show_the_synonyms(client):
 
 
 def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
-    from searchapp.search import _scores_for
+    from searchapp.whoosh_engine import _scores_for
 
     seeds = tmp_path / "seeds"
     write_articles(seeds, ARTICLES)
@@ -346,7 +348,7 @@ def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
     reindex(seeds, tmp_path / "ix")  # a second segment: document numbers span both
     engine = SearchEngine(tmp_path / "ix")
     try:
-        searcher = engine.searcher()
+        searcher = engine.view().searcher
         assert len(searcher.reader().leaf_readers()) == 2
         extra = query.Or(
             [query.Term("body", "novichok", boost=0.7), query.Term("body", "diplomat")], boost=2.0

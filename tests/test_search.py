@@ -9,7 +9,7 @@ from whoosh import query
 
 from searchapp import search as search_module
 from searchapp.errors import NotFound, QueryError
-from searchapp.indexer import open_index, reindex
+from searchapp.indexer import reindex
 from searchapp.search import (
     MAX_EXPANSIONS,
     MAX_QUERY_LENGTH,
@@ -366,28 +366,28 @@ def test_unknown_article(engine):
 
 
 def test_one_searcher_per_thread_reused_between_requests(engine):
-    first = engine.searcher()
+    first = engine.view().searcher
     engine.search("spies")
-    assert engine.searcher() is first
+    assert engine.view().searcher is first
 
 
-def test_all_words_bonus_is_part_of_the_query_even_with_not(fixture_index):
-    with open_index(fixture_index).reader() as reader:
-        q = build_query("spies novichok", reader).scored
-        assert isinstance(q, query.Or)
-        assert any(isinstance(sub, query.And) for sub in q.subqueries)
-        q = build_query("spies novichok NOT linkedin", reader).scored
-        assert isinstance(q, query.AndNot)
-        assert any(isinstance(sub, query.And) for sub in q.a.subqueries)
-        single = build_query("spies", reader).scored  # title OR body, no bonus
-        assert not any(isinstance(sub, query.And) for sub in single.subqueries)
+def test_all_words_bonus_is_part_of_the_query_even_with_not(engine):
+    view = engine.view()
+    q = build_query("spies novichok", view).scored
+    assert isinstance(q, query.Or)
+    assert any(isinstance(sub, query.And) for sub in q.subqueries)
+    q = build_query("spies novichok NOT linkedin", view).scored
+    assert isinstance(q, query.AndNot)
+    assert any(isinstance(sub, query.And) for sub in q.a.subqueries)
+    single = build_query("spies", view).scored  # title OR body, no bonus
+    assert not any(isinstance(sub, query.And) for sub in single.subqueries)
 
 
 def test_the_engine_reads_index_files_instead_of_mapping_them(engine):
     # Every server thread opens its own readers: mapped, each would count the index again in
     # the server's memory (1.7 GB for a 106 MB index with 8 threads, measured).
     engine.search("spies")
-    assert engine._index().storage.supports_mmap is False
+    assert engine._engine._ix.storage.supports_mmap is False
 
 
 def test_an_open_engine_suggests_words_of_later_reindexes(index_dir, corpus_dir):
@@ -398,7 +398,7 @@ def test_an_open_engine_suggests_words_of_later_reindexes(index_dir, corpus_dir)
     assert engine.search("zeppelinn").suggestion == "zeppelin"
     reindex(corpus_dir, index_dir, full=True)  # the vocabulary's old segments are deleted
     assert engine.search("zeppelinn").suggestion == "zeppelin"
-    storage = engine._vocabulary_ix.storage
+    storage = engine._engine._vocabulary_ix.storage
     assert set(storage._contents) <= set(storage.list())  # what was deleted is let go
     engine.close()
 
@@ -410,10 +410,10 @@ def test_the_vocabulary_is_read_once_for_all_threads(tmp_path: Path):
     reindex(tmp_path / "seeds", tmp_path / "index")
     engine = SearchEngine(tmp_path / "index")
     engine.search("word")
-    storage = engine._vocabulary_ix.storage
+    storage = engine._engine._vocabulary_ix.storage
     size = sum(len(data) for data in storage._contents.values())
     tracemalloc.start()
-    readers = [engine._vocabulary_ix.reader() for _ in range(5)]
+    readers = [engine._engine._vocabulary_ix.reader() for _ in range(5)]
     allocated = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     for reader in readers:
@@ -448,10 +448,11 @@ def test_suggestions_are_remembered_per_generation(index_dir, corpus_dir, monkey
 @pytest.mark.parametrize("pattern", ["sp?es", "*ing", "s*e*", "[st]py", "n?vichok", "*qzx*"])
 def test_wildcards_match_the_words_whooshs_wildcard_matches(engine, pattern):
     engine.search("spies")
-    vocabulary = engine.vocabulary()
-    expander = search_module._Expander(engine.searcher().reader(), vocabulary)
-    ours = sorted(word for _field, word in expander._wildcard_matches(pattern))
+    view = engine.view()
+    vocabulary = view.vocabulary
+    ours = sorted(search_module._Expander(view)._wildcard_matches(pattern))
     whooshs = sorted(
-        word for _field, word in query.Wildcard("vocab", pattern).expanded_terms(vocabulary)
+        word.decode()
+        for _field, word in query.Wildcard("vocab", pattern).expanded_terms(vocabulary)
     )
     assert ours == whooshs

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from whoosh import classify, highlight, query
 
-from searchapp import analysis, search, vectorized
+from searchapp import analysis, search, vectorized, whoosh_engine
 from searchapp.indexer import reindex
 from searchapp.schema import SCHEMA
 from searchapp.search import SNIPPETS, SearchEngine, _Scan
@@ -33,24 +33,24 @@ def _expander_terms(reader, texts: list[str], number: int) -> list[tuple[str, fl
 
 @pytest.mark.parametrize("number", [1, 3, 10, 14])
 def test_feedback_terms_are_whooshs_bo1(engine: SearchEngine, number: int):
-    searcher = engine.searcher()
-    reader = searcher.reader()
+    view = engine.view()
+    searcher, reader = view.searcher, view.reader
     for text in QUERIES:
-        q = search.build_query(text, reader, vocabulary=engine.vocabulary())
+        q = search.build_query(text, view)
         tops = [f"{h['title']}\n{h['body'][:2000]}" for h in searcher.search(q.scored, limit=10)]
         for texts in (tops, tops[:1], tops[:3]):
             expected = _expander_terms(reader, texts, number)
-            assert search._expanded_terms(reader, texts, number) == expected, text
-    assert search._expanded_terms(reader, [], 10) == []
-    assert search._expanded_terms(reader, ["zzzunknown qqqunknown"], 10) == []
+            assert search._expanded_terms(view, texts, number) == expected, text
+    assert search._expanded_terms(view, [], 10) == []
+    assert search._expanded_terms(view, ["zzzunknown qqqunknown"], 10) == []
 
 
 def test_feedback_terms_on_the_seeds(seeds_engine: SearchEngine):
-    reader = seeds_engine.searcher().reader()
+    view = seeds_engine.view()
     texts = _texts(SEEDS)
     for number in (5, 12, 40):
-        assert search._expanded_terms(reader, texts, number) == _expander_terms(
-            reader, texts, number
+        assert search._expanded_terms(view, texts, number) == _expander_terms(
+            view.reader, texts, number
         )
 
 
@@ -96,7 +96,7 @@ def test_snippets_are_those_of_the_whole_text():
 
 
 def test_feedback_rescoring_on_posting_blocks_matches_whoosh(engine: SearchEngine):
-    searcher = engine.searcher()
+    searcher = engine.view().searcher
     extra = query.Or(
         [
             query.Term("body", "russia", boost=0.7),
@@ -109,13 +109,13 @@ def test_feedback_rescoring_on_posting_blocks_matches_whoosh(engine: SearchEngin
     everything = sorted(searcher.document_number(id=i) for i in _ids(engine))
     for docnums in (everything, everything[::2], everything[-1:], []):
         fast = vectorized.scores_for(searcher, extra, docnums)
-        slow = search._scores_for(searcher, extra, docnums)
+        slow = whoosh_engine._scores_for(searcher, extra, docnums)
         assert fast.keys() == slow.keys()
         assert list(fast.values()) == pytest.approx(list(slow.values()), rel=1e-12)
 
 
 def _ids(engine: SearchEngine) -> list[str]:
-    return [fields["id"] for fields in engine.searcher().all_stored_fields()]
+    return [fields["id"] for fields in engine.view().searcher.all_stored_fields()]
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
@@ -145,10 +145,10 @@ def test_time_limit_keeps_finished_segments(index_dir: Path, corpus_dir: Path, m
     reindex(corpus_dir, index_dir)
     engine = SearchEngine(index_dir)
     try:
-        searcher = engine.searcher()
+        searcher = engine.view().searcher
         segments = list(searcher.leaf_searchers())
         assert len(segments) > 1
-        q = search.build_query("russian", searcher.reader(), vocabulary=engine.vocabulary())
+        q = search.build_query("russian", engine.view())
         all_ids, _scores, timed_out = vectorized.evaluate(searcher, q.scored)
         assert not timed_out
         # The deadline passes once the first segment is done.

@@ -122,14 +122,14 @@ def tiny_cache(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("q", PHRASES, ids=repr)
 def test_phrase_matches_and_scores_are_whooshs(generated_engine: SearchEngine, q: query.Query):
-    searcher = generated_engine.searcher()
+    searcher = generated_engine.view().searcher
     _assert_same_matches(searcher, q)
     _assert_same_matches(searcher, q)  # now from the cache
 
 
 @pytest.mark.parametrize("q", PHRASES, ids=repr)
 def test_phrases_with_a_tiny_cache(generated_engine: SearchEngine, tiny_cache, q: query.Query):
-    searcher = generated_engine.searcher()
+    searcher = generated_engine.view().searcher
     for _ in range(2):
         _assert_same_matches(searcher, q)
         assert tiny_cache.size <= tiny_cache.limit
@@ -183,7 +183,7 @@ def test_phrases_over_deletions_and_several_segments(index_dir: Path, corpus_dir
             "Extra\n\nThe United States and the Russian Federation discussed the nerve agent.\n"
         )
         reindex(corpus_dir, index_dir)
-        searcher = fast.searcher()
+        searcher = fast.view().searcher
         assert len(list(searcher.leaf_searchers())) > 1
         assert searcher.reader().has_deletions()
         for text in texts:
@@ -203,7 +203,7 @@ def test_readers_of_the_same_segments_share_cache_entries(fixture_index: Path):
         first.search("US sanctions")
         entries = len(cache)
         assert entries and 0 < cache.size <= cache.limit
-        assert first.searcher().reader() is not second.searcher().reader()
+        assert first.view().searcher.reader() is not second.view().searcher.reader()
         second.search("US sanctions")  # another thread's reader, as in a server
         assert len(cache) == entries
     finally:
@@ -250,7 +250,7 @@ def test_cache_evicts_least_recently_used():
 
 def test_the_phrases_tested_do_match(generated_engine: SearchEngine):
     """Guards the comparisons above against comparing empty results."""
-    searcher = generated_engine.searcher()
+    searcher = generated_engine.view().searcher
     assert len(list(searcher.leaf_searchers())) > 1
     assert searcher.reader().has_deletions()
     unmatched = [q for q in PHRASES if not _whoosh_all(searcher, q)]

@@ -44,6 +44,7 @@ def test_api_search_shape(client):
         "synonyms",
         "exact_query",
         "timed_out",
+        "partial",
     ]
     assert data["query"] == "poisoned"
     assert data["total"] == 2 and data["page"] == 1 and data["per_page"] == 5
