@@ -10,12 +10,14 @@ Usage::
 
     python benchmarks/relevance.py --collections ../shared/ircollections
         [--only cran,cisi,med] [--max-queries N] [--no-baseline] [--json out.json]
+        [--engines whoosh,xapian]
         [--k1 0.9,1.5] [--b 0.5] [--title-boost 1] [--all-words-bonus 0,2]
         [--proximity 0.5] [--proximity-slop 2] [--synonym-weight 0] [--operator and_fallback]
         [--stemmer porter,lancaster] [--stopwords whoosh,none] [--grid]
 
 Each value given runs searchapp's defaults with that one setting changed; ``--grid`` runs
-every combination instead.
+every combination instead. ``--engines`` runs each of searchapp's configurations on each
+engine (Xapian: a local database), labelled ``@xapian``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.qparser import MultifieldParser, OrGroup
 
 from searchapp import analysis
+from searchapp.config import ENGINES, EngineConfig
 from searchapp.corpus import Skipped
 from searchapp.errors import QueryError
 from searchapp.indexer import reindex
@@ -307,10 +310,12 @@ class Config:
     ranking: Ranking | None  # None: the baseline
     stemmer: str = analysis.STEMMER
     stopwords: str = "ours"
+    engine: str = "whoosh"  # searchapp's engine (a local database for Xapian)
 
     @property
-    def analysis_key(self) -> tuple[str, str]:
-        return self.stemmer, self.stopwords
+    def analysis_key(self) -> tuple[str, str, str]:
+        """What the index depends on: one is built per key."""
+        return self.stemmer, self.stopwords, self.engine
 
 
 BASELINE = Config("baseline", None)
@@ -333,10 +338,15 @@ def _with(config: Config, changes: dict[str, Any]) -> Config:
 
 
 def expand_configs(
-    variations: dict[str, list[Any]], *, grid: bool = False, baseline: bool = True
+    variations: dict[str, list[Any]],
+    *,
+    grid: bool = False,
+    baseline: bool = True,
+    engines: Sequence[str] = ("whoosh",),
 ) -> list[Config]:
     """The baseline, searchapp's defaults, and the variations: one configuration per value,
-    the rest at their defaults; with ``grid``, one per combination of values."""
+    the rest at their defaults; with ``grid``, one per combination of values. Each of
+    searchapp's configurations once per engine, labelled ``@engine`` but for Whoosh."""
     configs = ([BASELINE] if baseline else []) + [DEFAULT]
     if grid and variations:
         names = list(variations)
@@ -348,13 +358,19 @@ def expand_configs(
         config = _with(DEFAULT, change)
         if config.ranking != DEFAULT.ranking or config.analysis_key != DEFAULT.analysis_key:
             configs.append(config)
+    ours = [c for c in configs if c.ranking is not None]
+    for engine in engines:
+        if engine != "whoosh":
+            configs += [replace(c, label=f"{c.label}@{engine}", engine=engine) for c in ours]
     return configs
 
 
 # -- indexing and running --------------------------------------------------------------------
 
 
-def build_our_index(documents: Sequence[Document], root: Path) -> tuple[Path, list[Skipped]]:
+def build_our_index(
+    documents: Sequence[Document], root: Path, engine: str = "whoosh"
+) -> tuple[Path, list[Skipped]]:
     """Write the documents as ``<id>.txt`` files and reindex them; the index and any skips.
     Analysis variants must be in effect (:func:`analysis.variant`) while this runs."""
     seeds = root / "docs"
@@ -362,7 +378,8 @@ def build_our_index(documents: Sequence[Document], root: Path) -> tuple[Path, li
     for doc in documents:
         (seeds / f"{doc.id}.txt").write_text(doc.file_text(), encoding="utf-8")
     skipped: list[Skipped] = []
-    reindex(seeds, root / "index", full=True, on_skip=skipped.append)
+    config = EngineConfig(engine)
+    reindex(seeds, root / "index", full=True, on_skip=skipped.append, engine=config)
     return root / "index", skipped
 
 
@@ -404,10 +421,12 @@ def run_baseline(index_dir: Path, queries: Sequence[Query]) -> Run:
     return run
 
 
-def run_ours(index_dir: Path, queries: Sequence[Query], ranking: Ranking) -> Run:
+def run_ours(
+    index_dir: Path, queries: Sequence[Query], ranking: Ranking, engine_name: str = "whoosh"
+) -> Run:
     run = Run()
     started = time.perf_counter()
-    engine = SearchEngine(index_dir, ranking)
+    engine = SearchEngine(index_dir, ranking, config=EngineConfig(engine_name))
     try:
         for q in queries:
             try:
@@ -518,18 +537,20 @@ def evaluate_collection(
             runs[BASELINE.label, kind] = run_baseline(baseline_dir, kind_queries)
     ours = [c for c in configs if c.ranking is not None]
     for key in dict.fromkeys(c.analysis_key for c in ours):
-        stemmer, stopwords = key
-        name = f"{stemmer}-{stopwords}"
+        stemmer, stopwords, engine = key
+        name = f"{stemmer}-{stopwords}-{engine}"
         with analysis.variant(stemmer, stopword_lists()[stopwords]):
             started = time.perf_counter()
-            index_dir, skipped = build_our_index(collection.documents, workdir / name)
+            index_dir, skipped = build_our_index(collection.documents, workdir / name, engine)
             report["index_seconds"][name] = time.perf_counter() - started
             report["skipped_documents"][name] = [f"{s.path}: {s.reason}" for s in skipped]
             for config in (c for c in ours if c.analysis_key == key):
                 _progress(f"{collection.name}: {config.label}")
                 assert config.ranking is not None
                 for kind, kind_queries in queries.items():
-                    runs[config.label, kind] = run_ours(index_dir, kind_queries, config.ranking)
+                    runs[config.label, kind] = run_ours(
+                        index_dir, kind_queries, config.ranking, engine
+                    )
 
     rows = []
     per_query_of: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
@@ -641,6 +662,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Whoosh")
     parser.add_argument(
+        "--engines",
+        type=_csv(str),
+        default=["whoosh"],
+        help="searchapp's engines to run every configuration on (whoosh,xapian)",
+    )
+    parser.add_argument(
         "--grid", action="store_true", help="every combination of the values given below"
     )
     for name, kind in {**RANKING_KNOBS, **ANALYSIS_KNOBS}.items():
@@ -656,6 +683,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for name in args.only:
         if name not in COLLECTIONS:
             parser.error(f"unknown collection {name!r}; known: {', '.join(COLLECTIONS)}")
+    for name in args.engines:
+        if name not in ENGINES:
+            parser.error(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     choices = {
         "operator": OPERATORS,
         "stemmer": tuple(analysis.STEMMERS),
@@ -679,7 +709,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in {**RANKING_KNOBS, **ANALYSIS_KNOBS}
         if getattr(args, name)
     }
-    configs = expand_configs(variations, grid=args.grid, baseline=not args.no_baseline)
+    configs = expand_configs(
+        variations, grid=args.grid, baseline=not args.no_baseline, engines=args.engines
+    )
     rows: list[Row] = []
     reports: dict[str, dict[str, Any]] = {}
     queries_by: dict[str, dict[str, str]] = {}
@@ -710,6 +742,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "ranking": asdict(c.ranking) if c.ranking else None,
                     "stemmer": c.stemmer,
                     "stopwords": c.stopwords,
+                    "engine": c.engine,
                 }
                 for c in configs
             },

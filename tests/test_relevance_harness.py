@@ -201,10 +201,23 @@ def test_configs_vary_one_setting_at_a_time() -> None:
     assert labels == ["baseline", "searchapp", "k1=0.9", "stemmer=porter"]
     k1 = configs[2]
     assert k1.ranking == replace(DEFAULT_RANKING, k1=0.9)
-    assert k1.analysis_key == ("snowball", "ours")
+    assert k1.analysis_key == ("snowball", "ours", "whoosh")
     assert configs[3].ranking == DEFAULT_RANKING
-    assert configs[3].analysis_key == ("porter", "ours")
+    assert configs[3].analysis_key == ("porter", "ours", "whoosh")
     assert configs[0].ranking is None
+
+
+def test_configs_run_once_per_engine() -> None:
+    configs = relevance.expand_configs({"b": [0.5]}, engines=["whoosh", "xapian"])
+    assert [(c.label, c.engine) for c in configs] == [
+        ("baseline", "whoosh"),
+        ("searchapp", "whoosh"),
+        ("b=0.5", "whoosh"),
+        ("searchapp@xapian", "xapian"),
+        ("b=0.5@xapian", "xapian"),
+    ]
+    assert configs[4].ranking == configs[2].ranking
+    assert configs[4].analysis_key == ("snowball", "ours", "xapian")
 
 
 def test_configs_grid_crosses_every_value() -> None:
