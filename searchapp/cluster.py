@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .engine import EngineConfig, Shard
+from .config import EngineConfig, Shard
 from .errors import ConfigError
 
 SERVER = "xapian-tcpsrv"

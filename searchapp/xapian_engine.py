@@ -48,8 +48,9 @@ from whoosh import query
 from whoosh.automata import fsa, lev
 from whoosh.util.times import long_to_datetime
 
+from .config import EngineConfig, Shard
 from .corpus import Article
-from .engine import AnalysedArticle, EngineConfig, Found, Match, Shard, Sort, analyse
+from .engine import AnalysedArticle, Found, Match, Sort, analyse
 from .errors import ConfigError, EngineUnavailable, IndexLocked, IndexMissing, QueryError
 from .schema import SCHEMA
 
