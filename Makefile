@@ -10,7 +10,7 @@ PORT := 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test browser lint index news run-news eval bench bench-100k bench-1m bench-plot bench-profile bench-news load clean
+.PHONY: run test system browser xapian cluster lint index news run-news eval eval-engines bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,9 +51,34 @@ browser:
 			apt-get install -y --no-install-recommends chromium chromium-driver; \
 	fi
 
+# Debian's xapian-tools: xapian-tcpsrv, the shard server of the Xapian engine, which the
+# cluster tests (tests/test_xapian_engine.py) and `make cluster` need; installed when missing.
+xapian:
+	@if command -v xapian-tcpsrv >/dev/null; then \
+		echo "xapian-tcpsrv is installed"; \
+	else \
+		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends xapian-tools; \
+	fi
+
+# Every system package the tests use (CI runs this before `make test`).
+system: browser xapian
+
+# A Xapian cluster of 3 shards on 127.0.0.1 (databases in data/cluster/), in the foreground
+# until Ctrl+C; it prints the settings that point reindex and serve at it.
+SHARDS ?= 3
+cluster: $(STAMP) xapian
+	$(BIN)/searchapp cluster --folder data/cluster --shards $(SHARDS)
+
 # Ranking quality (nDCG@10, MAP, P@10, R@100) against a plain-Whoosh baseline.
 eval: $(STAMP)
 	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS)
+
+# The same, with searchapp's ranking on the Whoosh and the Xapian engine side by side.
+eval-engines: $(STAMP)
+	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS) --engines whoosh,xapian
 
 # Speed at scale on generated corpora of real news sentences, next to plain Whoosh (corpora
 # cached in data/bench/; figures also written there as JSON). 100k and 1M take much longer.
@@ -66,6 +91,12 @@ bench-100k: $(STAMP)
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 1000000 --no-baseline --json data/bench/speed-1000000.json
+
+# Whoosh against Xapian (one local database, and 3 shards on 127.0.0.1): indexing throughput
+# and search latency p50/p95 on the generated corpora (ENGINE_SIZES, comma-separated).
+ENGINE_SIZES ?= 10000
+bench-engines: $(STAMP) xapian
+	$(BIN)/python -m benchmarks.engines --sizes $(ENGINE_SIZES) --json data/bench/engines.json
 
 # Latency against collection size from every data/bench/speed-N.json written so far.
 bench-plot: $(STAMP)

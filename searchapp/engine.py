@@ -23,7 +23,7 @@ from typing import Any, Literal, Protocol
 from whoosh import query
 
 from . import analysis
-from .config import EngineConfig
+from .config import EngineConfig, Shard  # noqa: F401 (Shard: re-exported for the engines)
 from .corpus import Article
 from .schema import SCHEMA, SCHEMA_VERSION
 from .tags import default_gazetteer

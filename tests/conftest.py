@@ -22,8 +22,9 @@ from flask import Flask
 from hypothesis import settings
 from waitress import wasyncore
 from waitress.server import create_server
+from whoosh import query
 
-from searchapp.config import ENGINE_ENV, EngineConfig
+from searchapp.config import CONFIG_ENV, ENGINE_ENV, EngineConfig
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
@@ -74,10 +75,13 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(autouse=True)
-def engine_environment(engine_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in (*ENGINE_ENV.values(), "SEARCHAPP_CONFIG"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv(ENGINE_ENV["name"], engine_name)
+def engine_environment(engine_name: str) -> Iterator[None]:
+    # Its own MonkeyPatch: a test's monkeypatch.undo() must not switch engines.
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in (*ENGINE_ENV.values(), CONFIG_ENV):
+            patch.delenv(variable, raising=False)
+        patch.setenv(ENGINE_ENV["name"], engine_name)
+        yield
 
 
 def make_corpus(root: Path) -> Path:
@@ -164,6 +168,17 @@ def engine_view(index_dir: Path) -> Iterator:
         yield engine.view()
     finally:
         engine.close()
+
+
+def stored_documents(index_dir: Path) -> list[dict]:
+    """The stored fields of every document in the index, through the test's engine."""
+    with engine_view(index_dir) as view:
+        found = view.search(query.Every(), None, limit=1_000_000)
+        return [view.fields(match.key) for match in found.matches]
+
+
+def indexed_ids(index_dir: Path) -> set[str]:
+    return {fields["id"] for fields in stored_documents(index_dir)}
 
 
 @contextmanager

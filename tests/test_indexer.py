@@ -2,25 +2,34 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Hashable
 from pathlib import Path
 
 import pytest
 
 from searchapp import indexer, readers
+from searchapp.config import EngineConfig
+from searchapp.engine import open_writer
 from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
 from searchapp.indexer import index_exists, open_index, reindex
 from searchapp.search import SearchEngine
 
-from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
+from .conftest import (
+    DUPLICATES,
+    MALFORMED,
+    MALFORMED_ENTRIES,
+    VALID_FIXTURES,
+    engine_view,
+    indexed_ids,
+)
+
+# Every test on the Whoosh engine and again on Xapian (conftest.py).
+pytestmark = pytest.mark.both_engines
 
 
-def indexed_ids(index_dir: Path) -> set[str]:
-    with open_index(index_dir).searcher() as searcher:
-        return {fields["id"] for fields in searcher.all_stored_fields()}
-
-
-def generation(index_dir: Path) -> int:
-    return open_index(index_dir).latest_generation()
+def generation(index_dir: Path) -> Hashable:
+    with engine_view(index_dir) as view:
+        return view.generation()
 
 
 def test_first_reindex_adds_valid_files_and_skips_malformed(tmp_path: Path, corpus_dir: Path):
@@ -149,12 +158,20 @@ def test_full_rebuild_reindexes_everything_and_drops_the_rest(index_dir, corpus_
     assert report.deleted == 1
     assert report.added + report.updated + report.unchanged == VALID_FIXTURES - 1
     assert len(indexed_ids(index_dir)) == VALID_FIXTURES - 1
+    with engine_view(index_dir) as view:
+        assert view.doc_count() == VALID_FIXTURES - 1
+
+
+@pytest.mark.whoosh_only
+def test_full_rebuild_leaves_no_deleted_documents_behind(index_dir, corpus_dir):
+    (corpus_dir / "recruitment.txt").unlink()
+    reindex(corpus_dir, index_dir, full=True)
     with open_index(index_dir).reader() as reader:
-        assert reader.doc_count_all() == VALID_FIXTURES - 1  # no deleted leftovers
+        assert reader.doc_count_all() == VALID_FIXTURES - 1
 
 
 def test_second_reindex_while_one_writes_fails_fast(index_dir, corpus_dir):
-    writer = open_index(index_dir).writer()
+    writer = open_writer(EngineConfig.load(), index_dir)
     try:
         started = time.perf_counter()
         with pytest.raises(IndexLocked, match="Another reindex is writing"):
@@ -188,6 +205,29 @@ def test_crash_mid_reindex_leaves_last_good_index(index_dir, corpus_dir, monkeyp
     assert reindex(corpus_dir, index_dir).added == 3  # lock released, nothing half-written
 
 
+def test_a_failed_engine_commit_leaves_index_and_catalog_usable(index_dir, corpus_dir, monkeypatch):
+    before_ids = indexed_ids(index_dir)
+    (corpus_dir / "a.txt").write_text("Headline a\n\nBody of a.")
+    real_open = indexer.open_writer
+
+    def failing_writer(*args):
+        writer = real_open(*args)
+
+        def explode(*args, **kwargs):
+            raise OSError("disk full")
+
+        writer.commit = explode
+        return writer
+
+    monkeypatch.setattr(indexer, "open_writer", failing_writer)
+    with pytest.raises(OSError):
+        reindex(corpus_dir, index_dir)
+    assert indexed_ids(index_dir) == before_ids
+    monkeypatch.undo()
+    assert reindex(corpus_dir, index_dir).added == 1  # catalog rolled back, lock let go
+
+
+@pytest.mark.whoosh_only
 def test_a_failed_commit_leaves_the_catalog_usable(index_dir, corpus_dir, monkeypatch):
     before_ids = indexed_ids(index_dir)
     (corpus_dir / "a.txt").write_text("Headline a\n\nBody of a.")
@@ -215,6 +255,7 @@ def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_di
         engine.close()
 
 
+@pytest.mark.whoosh_only
 def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, corpus_dir):
     (index_dir / indexer.VERSION_FILE).write_text("0\n")
     assert reindex(corpus_dir, index_dir).full  # the version file says 0: rebuilt
@@ -253,7 +294,7 @@ def test_empty_seeds_folder_builds_an_empty_index(tmp_path: Path):
     (tmp_path / "seeds").mkdir()
     report = reindex(tmp_path / "seeds", tmp_path / "ix")
     assert report.documents == 0
-    assert index_exists(tmp_path / "ix")
+    assert indexed_ids(tmp_path / "ix") == set()
 
 
 def test_searches_during_reindexes_always_see_a_whole_index(index_dir, corpus_dir):

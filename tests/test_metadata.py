@@ -13,9 +13,14 @@ from searchapp.errors import NotFound, QueryError
 from searchapp.indexer import open_index, reindex
 from searchapp.search import FACET_SIZE, Filters, SearchEngine
 
+from .conftest import stored_documents
+
+# Every test on the Whoosh engine and again on Xapian (conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 def all_documents(engine: SearchEngine) -> list[dict]:
-    return list(engine.view().searcher.all_stored_fields())
+    return stored_documents(engine.index_dir)
 
 
 def ids(page) -> list[str]:
@@ -177,6 +182,7 @@ def test_related_articles_exclude_the_article_itself(engine: SearchEngine):
         engine.related("no-such-article")
 
 
+@pytest.mark.whoosh_only
 def test_related_articles_on_the_numpy_path_are_whooshs_more_like(fixture_index, seeds_index):
     for index in (fixture_index, seeds_index):
         fast, plain = SearchEngine(index), SearchEngine(index, vectorized=False)
@@ -195,9 +201,8 @@ def test_facets_can_be_turned_off(engine: SearchEngine):
 
 
 def test_stored_dates_are_real_dates(fixture_index):
-    with open_index(fixture_index).searcher() as searcher:
-        dates = [d["date"] for d in searcher.all_stored_fields() if "date" in d]
-    assert dates and all(1990 < d.year < 2030 for d in dates)
+    dates = [d["date"] for d in stored_documents(fixture_index) if d["date"]]
+    assert dates and all(isinstance(d, date) and 1990 < d.year < 2030 for d in dates)
 
 
 def test_date_sorted_hits_have_no_score(engine: SearchEngine):
@@ -214,6 +219,7 @@ def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: st
     assert engine.search(q.replace("hackers", "hackres")).suggestion == q
 
 
+@pytest.mark.whoosh_only
 def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, monkeypatch):
     from searchapp import vectorized
     from searchapp.indexer import reindex

@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
+from searchapp.config import EngineConfig
 from searchapp.indexer import reindex
 from searchapp.search import DEFAULT_RANKING, Ranking, SearchEngine, build_query
 from searchapp.tags import default_synonyms
 
 from .conftest import engine_view
+
+# Every test on the Whoosh engine and again on Xapian (conftest.py).
+pytestmark = pytest.mark.both_engines
 
 # Articles of the same length and shape, so only the word under test decides the order.
 FILLER = "The statement was issued on Tuesday after a long meeting of the committee."
@@ -46,10 +50,10 @@ def write_articles(seeds: Path, articles: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def ranking_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("ranking")
+def ranking_index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
+    root = tmp_path_factory.mktemp(f"ranking-{engine_name}")
     write_articles(root / "seeds", ARTICLES)
-    reindex(root / "seeds", root / "index")
+    reindex(root / "seeds", root / "index", engine=EngineConfig(engine_name))
     return root / "index"
 
 
@@ -277,6 +281,7 @@ def test_all_words_bonus_only_for_short_queries(ranking_index: Path):
 # -- settings --------------------------------------------------------------------------------
 
 
+@pytest.mark.whoosh_only
 def test_bm25_settings_reach_the_searcher(make_engine):
     engine = make_engine(k1=0.9, b=0.4)
     weighting = engine.view().searcher.weighting
@@ -338,6 +343,7 @@ def test_api_and_ui_show_the_synonyms(client):
     assert plain["synonyms"] == [] and plain["exact_query"] is None
 
 
+@pytest.mark.whoosh_only
 def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
     from searchapp.whoosh_engine import _scores_for
 

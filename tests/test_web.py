@@ -10,6 +10,9 @@ from searchapp.web import SECURITY_HEADERS, create_app
 
 from .conftest import VALID_FIXTURES
 
+# Every test on the Whoosh engine and again on Xapian (conftest.py).
+pytestmark = pytest.mark.both_engines
+
 
 def test_factory_takes_its_configuration(tmp_path: Path):
     app = create_app({"INDEX_DIR": tmp_path / "ix", "SEEDS_DIR": tmp_path / "s"})
