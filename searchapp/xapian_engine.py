@@ -403,8 +403,9 @@ class _Translator:
         for word in words:
             terms.append(_term(prefix, word))
             if len(terms) > MAX_EXPANSIONS:
+                written = getattr(q, "text", None) or f"[{q.start} TO {q.end}]"
                 raise QueryError(
-                    f"{q.fieldname}:{q.text} matches more than {MAX_EXPANSIONS} different "
+                    f"{q.fieldname}:{written} matches more than {MAX_EXPANSIONS} different "
                     "words; make it more specific."
                 )
         if not terms:

@@ -6,6 +6,7 @@ left out."""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -206,6 +207,13 @@ def test_metadata_fields(view, analysed, articles):
         i for i, a in by_id.items() if a.source == "Reuters"
     }
     assert set(ids(view, query.FuzzyTerm("author", "hardin", maxdist=1))) == {"tie-a"}
+    assert (
+        set(ids(view, query.TermRange("source", "a", "c")))
+        == {i for i, a in analysed.items() if any("a" <= w <= "c" for w in a.source_words)}
+        == {"digest-j1", "wire-w4"}
+    )
+    assert set(ids(view, query.Every("source"))) == {i for i, a in by_id.items() if a.source}
+    assert set(ids(view, query.Every("author"))) == {i for i, a in by_id.items() if a.author}
 
 
 def test_metadata_never_scores(view):
@@ -288,6 +296,10 @@ def test_date_ranges_of_filters(view, articles):
     assert set(ids(view, query.Every(), query.Term("year", 2016))) == published(
         articles, lambda d: d.year == 2016
     )
+    # A full timestamp (date:20171220T000000): articles are dated at midnight.
+    midnight = query.Term("date", datetime(2017, 12, 20))
+    assert set(ids(view, query.Every(), midnight)) == {"wire-w2", "tie-a", "tie-b"}
+    assert ids(view, query.Every(), query.Term("date", datetime(2017, 12, 20, 10))) == []
 
 
 def test_unsupported_queries_are_refused(view):
@@ -643,6 +655,47 @@ def test_a_reindex_of_a_shard_is_seen(spare_cluster, articles):
         view = engine.view()
         assert view.generation() != before
         assert view.document("page") is None and view.doc_count() == len(articles) - 1
+    finally:
+        engine.close()
+
+
+def test_a_cancelled_remote_reindex_leaves_no_trace(spare_cluster, articles):
+    writer = XapianWriter(spare_cluster.config(), spare_cluster.folder)
+    writer.delete("page")
+    writer.add(replace(articles[0], id="brand-new"))
+    writer.cancel()
+    engine = XapianEngine(spare_cluster.config(), spare_cluster.folder)
+    try:
+        view = engine.view()
+        assert view.document("page") and view.document("brand-new") is None
+    finally:
+        engine.close()
+    # The writable servers hold a reindex's changes until its commit (Xapian's default
+    # would apply them every 10,000 documents).
+    for pid in spare_cluster.pids[:3]:
+        environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"XAPIAN_FLUSH_THRESHOLD=%d" % shard_cluster.FLUSH_THRESHOLD in environment
+
+
+def test_threads_have_their_own_databases(cluster):
+    engine = XapianEngine(cluster.config(), cluster.folder)
+    q = query.Or([query.Term("body", "russian"), query.Term("body", "hacker")])
+    expected = [m.key for m in engine.view().search(q, None, 10).matches]
+    found: list = []
+
+    def search() -> None:
+        for _ in range(20):
+            view = engine.view()
+            found.append(([m.key for m in view.search(q, None, 10).matches], view._connection))
+
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(found) == 80 and all(keys == expected for keys, _c in found)
+        assert len({id(connection) for _keys, connection in found}) == 4
     finally:
         engine.close()
 
