@@ -13,7 +13,9 @@ import html
 import json
 import logging
 import re
+import signal
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import quote, urlencode
@@ -24,6 +26,7 @@ from .config import (
     DEFAULT_INDEX_DIR,
     DEFAULT_RATE_LIMIT,
     DEFAULT_SEEDS_DIR,
+    ENGINE_ENV,
     INDEX_ENV,
     RATE_LIMIT_ENV,
     SEEDS_ENV,
@@ -244,6 +247,55 @@ def search(
 
 
 LOOPBACK = "127.0.0.1"
+# `searchapp cluster`'s first port: read-only servers from here, writable ones after them, so
+# the settings it prints stay right from one run to the next.
+CLUSTER_PORT = 33340
+
+
+@main.command()
+@click.option(
+    "--folder",
+    default="data/cluster",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the shard databases are kept (shard-0, shard-1, ...).",
+)
+@click.option("--shards", default=3, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--port",
+    "first_port",
+    default=CLUSTER_PORT,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="First port: read-only servers from here, writable ones after them.",
+)
+def cluster(folder: Path, shards: int, first_port: int) -> None:
+    """Run a local Xapian cluster on 127.0.0.1 until Ctrl+C: a read-only and a writable
+    xapian-tcpsrv per shard. Prints the settings that point reindex and serve at it."""
+    from .cluster import start_cluster
+
+    try:
+        running = start_cluster(folder, shards, LOOPBACK, first_port)
+    except SearchAppError as exc:
+        _fail(exc)
+    with running:
+        config = running.config()
+        click.echo(f"searchapp: {shards} Xapian shards in {folder}, PIDs {running.pids}.")
+        click.echo("Point reindex and serve at them (in another shell), Ctrl+C here to stop:\n")
+        click.echo(f"export {ENGINE_ENV['name']}=xapian")
+        click.echo(f"export {ENGINE_ENV['shards']}={','.join(map(str, config.shards))}")
+        click.echo(f"export {ENGINE_ENV['writers']}={','.join(map(str, config.writers))}")
+        # SIGTERM (kill, a service manager) stops the servers as Ctrl+C does.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            click.echo("\nsearchapp: stopping the shard servers")
+
+
 # Request line and headers: room for the longest query, percent-encoded, and its filters.
 MAX_REQUEST_HEADER_BYTES = 64 * 1024
 

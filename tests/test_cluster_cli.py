@@ -1,0 +1,121 @@
+"""`searchapp cluster` end to end: the shard servers it starts, pointed at by the settings it
+prints, serve `searchapp reindex`, `search` and `serve` unchanged; SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from benchmarks.speed import Server, searchapp_command
+
+from .conftest import VALID_FIXTURES
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("xapian-tcpsrv") is None,
+    reason="needs Debian's xapian-tools (xapian-tcpsrv); install it with `make xapian`",
+)
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports of 127.0.0.1."""
+    for base in range(41_000, 60_000, 97):
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free ports")
+
+
+def read_settings(process: subprocess.Popen[str], seconds: float = 30) -> tuple[list[int], dict]:
+    """The PIDs and `export NAME=value` lines the cluster command prints at start."""
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+    deadline = time.monotonic() + seconds
+    pids: list[int] = []
+    settings: dict[str, str] = {}
+    while "SEARCHAPP_WRITERS" not in settings:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError(f"no settings printed; so far {pids} {settings}") from None
+        if "PIDs [" in line:
+            pids = json.loads(line[line.index("[") : line.index("]") + 1])
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").strip().partition("=")
+            settings[name] = value
+    return pids, settings
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_cluster_serves_reindex_search_and_serve(tmp_path: Path, corpus_dir: Path, monkeypatch):
+    first = free_ports(6)
+    command = searchapp_command("cluster", "--folder", str(tmp_path / "shards"))
+    process = subprocess.Popen([*command, "--port", str(first)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids, settings = read_settings(process)
+        assert len(pids) == 6 and all(alive(pid) for pid in pids)
+        shards = [f"127.0.0.1:{port}" for port in range(first, first + 3)]
+        assert settings == {
+            "SEARCHAPP_ENGINE": "xapian",
+            "SEARCHAPP_SHARDS": ",".join(shards),
+            "SEARCHAPP_WRITERS": ",".join(f"127.0.0.1:{p}" for p in range(first + 3, first + 6)),
+        }
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        index_dir = tmp_path / "catalog"
+        reindex = [*searchapp_command("reindex"), "--seeds", str(corpus_dir)]
+        done = subprocess.run(
+            [*reindex, "--index", str(index_dir)], capture_output=True, text=True, check=True
+        )
+        assert f"Rebuilt the Xapian shards {', '.join(shards)} from" in done.stdout
+        assert f"{VALID_FIXTURES} documents" in done.stdout
+        # The shards hold the articles; the index folder only the reindex catalog.
+        assert not (index_dir / "xapian").exists()
+        assert sum(1 for _ in (tmp_path / "shards").glob("shard-*/*.glass")) > 0
+        found = subprocess.run(
+            [*searchapp_command("search", "spies", "--json"), "--index", str(index_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        page = json.loads(found.stdout)
+        assert page["total"] >= 1 and page["partial"] == []
+        with Server(index_dir, corpus_dir, threads=2, log=tmp_path / "serve.log") as server:
+            with urllib.request.urlopen(f"{server.url}/api/search?q=spies", timeout=10) as r:
+                served = json.load(r)
+            with urllib.request.urlopen(f"{server.url}/api/health", timeout=10) as r:
+                assert json.load(r)["documents"] == VALID_FIXTURES
+        assert [h["id"] for h in served["results"]] == [h["id"] for h in page["results"]]
+        assert "serving the Xapian shards" in (tmp_path / "serve.log").read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    assert not any(alive(pid) for pid in pids)
