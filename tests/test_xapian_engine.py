@@ -21,6 +21,7 @@ from whoosh import query
 from whoosh.qparser import MultifieldParser
 
 from searchapp import cluster as shard_cluster
+from searchapp import xapian_engine
 from searchapp.config import EngineConfig, Shard
 from searchapp.corpus import Article, discover
 from searchapp.engine import AnalysedArticle, analyse
@@ -785,6 +786,30 @@ def test_partial_answers_from_the_live_shards(spare_cluster, articles):
         )
         assert engine.view().partial == (str(spare_cluster.shards[0]),)
         assert engine.view().generation() != whole  # names the shards it holds
+    finally:
+        engine.close()
+
+
+def test_a_stalled_shard_is_left_out_then_rejoins(spare_cluster, articles, monkeypatch):
+    monkeypatch.setattr(xapian_engine, "DOWN_RETRY_SECONDS", 0.3)
+    config = spare_cluster.config(partial=True, timeout_ms=300, connect_timeout_ms=300)
+    engine = XapianEngine(config, spare_cluster.folder)
+    stalled = (str(spare_cluster.shards[1]),)
+    try:
+        engine.view()
+        spare_cluster.signal_shard(1, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            view = engine.view()  # the stalled shard times out once, then is left out
+            assert view.partial == stalled
+            assert view.search(query.Every(), None, 100).total == view.doc_count()
+            assert engine.view().partial == stalled  # not tried again for a while
+            assert time.monotonic() - started < 1.0
+        finally:
+            spare_cluster.signal_shard(1, signal.SIGCONT)
+        time.sleep(0.35)
+        view = engine.view()
+        assert view.partial == () and view.doc_count() == len(articles)
     finally:
         engine.close()
 
