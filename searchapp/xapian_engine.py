@@ -11,6 +11,8 @@ source_name        boolean ``XSN`` + outlet, and slot 2 (facet)
 tag                boolean ``K`` + tag, and the i-th tag in slot ``TAG_BASE + i`` (facet)
 year / day         boolean ``Y`` + year; slots 1 and 0 ``sortable_serialise`` (ranges, facet)
 id                 boolean ``Q`` + id (replace and delete by it), slot 3 (ties)
+sort keys          slots 4 and 5: day number then id, for newest/oldest (undated last in both)
+lengths            slot 6: the title's and body's term counts (for the shard's totals)
 vocabulary         boolean ``W`` + unstemmed word: patterns and suggestions, in every shard
 presence           boolean ``XF`` + metadata field name, for ``Every(field)`` (``year:*``)
 stored fields      ``set_data``: JSON of ``AnalysedArticle.stored()`` (date ISO) + headline
@@ -224,7 +226,7 @@ class _State:
         return cls(
             state["generation"],
             state["version"],
-            tuple(state["shard"]),
+            tuple(state["shard"]) if state["shard"] else None,
             _Lengths(state["title"], state["body"]),
             state["tag_slots"],
         )
@@ -248,10 +250,6 @@ class _State:
 def _boolean(q: xapian.Query) -> xapian.Query:
     """Matches as ``q`` does, adding nothing to the score (metadata never does)."""
     return xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, 0.0)
-
-
-def _serialise(number: int) -> bytes:
-    return xapian.sortable_serialise(number)
 
 
 def _first_day(value: int | None, exclusive: bool) -> int | None:
@@ -280,11 +278,16 @@ def _value_range(slot: int, low: int | None, high: int | None, fieldname: str) -
     if low is not None and high is not None:
         if low > high:
             return xapian.Query.MatchNothing
-        q = xapian.Query(xapian.Query.OP_VALUE_RANGE, slot, _serialise(low), _serialise(high))
+        q = xapian.Query(
+            xapian.Query.OP_VALUE_RANGE,
+            slot,
+            xapian.sortable_serialise(low),
+            xapian.sortable_serialise(high),
+        )
     elif low is not None:
-        q = xapian.Query(xapian.Query.OP_VALUE_GE, slot, _serialise(low))
+        q = xapian.Query(xapian.Query.OP_VALUE_GE, slot, xapian.sortable_serialise(low))
     else:
-        q = xapian.Query(xapian.Query.OP_VALUE_LE, slot, _serialise(high))
+        q = xapian.Query(xapian.Query.OP_VALUE_LE, slot, xapian.sortable_serialise(high))
     return _boolean(q)
 
 

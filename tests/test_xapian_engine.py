@@ -521,6 +521,32 @@ def test_full_commit_drops_every_other_document(tmp_path, articles):
     engine.close()
 
 
+def test_terms_past_xapian_length_limit(tmp_path):
+    # A compound of two 60-character CJK words is 360 bytes; Xapian's limit is 245.
+    outlet = "The Very Long Outlet Name " * 12
+    article = Article(
+        id="long" * 70,
+        title="中" * 60 + "-" + "文" * 60,
+        body="中" * 60 + "-" + "文" * 60 + " and more",
+        path="long.txt",
+        headline=True,
+        source=outlet,
+    )
+    write(LOCAL, tmp_path, [article])
+    engine = XapianEngine(LOCAL, tmp_path)
+    try:
+        view = engine.view()
+        analysed = analyse(article)
+        assert max(len(s.encode()) for s in analysed.body_postings) > 245
+        for stem in analysed.body_postings:
+            assert ids(view, query.Term("body", stem)) == [article.id]
+            assert ids(view, query.Term("title", stem)) == [article.id]
+        assert ids(view, query.Term("source_name", outlet)) == [article.id]
+        assert view.document(article.id)["source"] == outlet
+    finally:
+        engine.close()
+
+
 def test_a_second_writer_is_refused(tmp_path, articles):
     writer = XapianWriter(LOCAL, tmp_path)
     with pytest.raises(IndexLocked):
