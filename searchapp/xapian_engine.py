@@ -484,12 +484,13 @@ def _unavailable(name: str, exc: xapian.Error) -> EngineUnavailable:
     )
 
 
-def _failed_shard(exc: xapian.Error, names: list[str]) -> str:
-    """The shard a network error names in its context ("remote:tcp(host:port)")."""
+def _failed_shards(exc: xapian.Error, names: list[str]) -> list[str]:
+    """The shard a network error names in its context ("remote:tcp(host:port)"), or all of
+    ``names`` when it names none of them."""
     match = _CONTEXT.search(exc.get_context() or "")
     if match and f"{match.group(1)}:{match.group(2)}" in names:
-        return f"{match.group(1)}:{match.group(2)}"
-    return " or ".join(names)
+        return [f"{match.group(1)}:{match.group(2)}"]
+    return names
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,10 +521,15 @@ class _Connection:
             self.ids.clear()
 
     def close(self) -> None:
-        try:
-            self.db.close()
-        except xapian.Error:
-            pass  # a dead shard's connection: nothing left to close
+        _close(self.db)
+
+
+def _close(db: xapian.Database | None) -> None:
+    try:
+        if db is not None:
+            db.close()
+    except xapian.Error:
+        pass  # a dead shard's connection: nothing left to close or release
 
 
 class XapianEngine:
@@ -583,7 +589,7 @@ class XapianEngine:
                 connection.refresh()
                 return XapianView(self, connection)
             except xapian.NetworkTimeoutError as exc:
-                connection = self.replace(connection, exc, reconnect=True)
+                connection = self._replace(connection, exc, reconnect=True)
                 return XapianView(self, connection)
             except xapian.NetworkError:
                 # The server may just have closed an idle connection: reconnect once.
@@ -617,15 +623,17 @@ class XapianEngine:
             if known_down:
                 left_out.append(source.name)
                 continue
+            part = None
             try:
                 part = source.open()
                 parts.append((source.name, part, _State.read(part)))
             except xapian.NetworkError as exc:
                 self._mark_down(source.name)
                 if not partial:
-                    for _name, opened, _state in parts:
-                        opened.close()
+                    for opened in [p for _name, p, _state in parts] + [part]:
+                        _close(opened)
                     raise _unavailable(source.name, exc) from None
+                _close(part)
                 left_out.append(source.name)
         if not parts:
             raise EngineUnavailable(
@@ -648,18 +656,18 @@ class XapianEngine:
             self._local.connection = None
         connection.close()
 
-    def replace(
+    def _replace(
         self, connection: _Connection, exc: xapian.NetworkError, *, reconnect: bool
     ) -> _Connection:
         """After a network error on ``connection`` (which is then unusable): in partial mode
         and if ``reconnect``, a new connection without the failed shard; else
         :class:`EngineUnavailable` naming it."""
-        name = _failed_shard(exc, connection.names)
+        failed = _failed_shards(exc, connection.names)
         self._drop(connection)
-        for failed in name.split(" or "):
-            self._mark_down(failed)
+        for name in failed:
+            self._mark_down(name)
         if not (self.config.partial and reconnect):
-            raise _unavailable(name, exc) from None
+            raise _unavailable(" or ".join(failed), exc) from None
         return self._connect()
 
 
@@ -690,19 +698,19 @@ class XapianView:
             connection.refresh()
             return operation(connection)
         except xapian.NetworkError as exc:
-            self._connection = self._engine.replace(connection, exc, reconnect=retry)
+            self._connection = self._engine._replace(connection, exc, reconnect=retry)
         try:
             return operation(self._connection)
         except xapian.NetworkError as exc:
-            self._engine.replace(self._connection, exc, reconnect=False)
-            raise  # not reached: replace() raised
+            self._engine._replace(self._connection, exc, reconnect=False)
+            raise  # not reached: _replace() raised
 
     def _iterate(self, terms: Callable[[xapian.Database], Iterator[str]]) -> Iterator[str]:
         connection = self._connection
         try:
             yield from terms(connection.db)
         except xapian.NetworkError as exc:
-            self._engine.replace(connection, exc, reconnect=False)
+            self._engine._replace(connection, exc, reconnect=False)
 
     def generation(self) -> Hashable:
         connection = self._connection
@@ -1040,10 +1048,7 @@ class XapianWriter:
     def _close(self) -> None:
         dbs, self._dbs = self._dbs, []
         for db in dbs:
-            try:
-                db.close()
-            except xapian.Error:
-                pass  # a shard that went away has nothing left to release
+            _close(db)
 
 
 def _writer_targets(
