@@ -513,12 +513,14 @@ class _Connection:
         self.states = [state for _name, _part, state in parts]
         self.left_out = tuple(left_out)
         self.ids: dict[int, str] = {}  # document id -> article id, as far as looked up
+        self.view: XapianView | None = None  # the thread's view while nothing changes
 
     def refresh(self) -> None:
         """Move to the newest committed generation of every part."""
         if self.db.reopen():
             self.states = [_State.read(part) for part in self.parts]
             self.ids.clear()
+            self.view = None
 
     def close(self) -> None:
         _close(self.db)
@@ -579,7 +581,8 @@ class XapianEngine:
             ) from None
 
     def view(self) -> XapianView:
-        """This thread's view, on the newest generation of every shard."""
+        """This thread's view, on the newest generation of every shard: the same view
+        object until a commit (or a shard failing) changes what it holds."""
         connection: _Connection | None = getattr(self._local, "connection", None)
         if connection is not None and self._retry_due(connection):
             self._drop(connection)  # a shard left out may be back: reconnect to all
@@ -587,14 +590,17 @@ class XapianEngine:
         if connection is not None:
             try:
                 connection.refresh()
-                return XapianView(self, connection)
             except xapian.NetworkTimeoutError as exc:
                 connection = self._replace(connection, exc, reconnect=True)
-                return XapianView(self, connection)
             except xapian.NetworkError:
                 # The server may just have closed an idle connection: reconnect once.
                 self._drop(connection)
-        return XapianView(self, self._connect())
+                connection = None
+        if connection is None:
+            connection = self._connect()
+        if connection.view is None:
+            connection.view = XapianView(self, connection)
+        return connection.view
 
     def close(self) -> None:
         with self._lock:
@@ -699,6 +705,7 @@ class XapianView:
             return operation(connection)
         except xapian.NetworkError as exc:
             self._connection = self._engine._replace(connection, exc, reconnect=retry)
+            self._connection.view = self  # this view goes on, on the new connection
         try:
             return operation(self._connection)
         except xapian.NetworkError as exc:

@@ -471,6 +471,7 @@ def test_writer_replaces_deletes_commits_and_cancels(tmp_path, articles):
     assert (first.built_by(), first.generation(), first.doc_count()) == (VERSION, 1, 6)
     engine = XapianEngine(LOCAL, tmp_path)
     view = engine.view()
+    assert engine.view() is view  # the thread's view, while nothing changes
     generation = view.generation()
     old_length = view.field_length("body")
 
@@ -485,6 +486,7 @@ def test_writer_replaces_deletes_commits_and_cancels(tmp_path, articles):
     writer.commit("v2", full=False)
     assert (writer.generation(), writer.doc_count()) == (2, 6)
 
+    assert engine.view() is not view
     view = engine.view()
     assert view.generation() != generation
     assert view.document(articles[1].id) is None
