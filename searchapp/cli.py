@@ -33,7 +33,7 @@ from .config import (
     EngineConfig,
     is_loopback,
 )
-from .errors import SearchAppError
+from .errors import ConfigError, SearchAppError
 
 if TYPE_CHECKING:
     from .corpus import Skipped
@@ -244,6 +244,38 @@ def search(
         if facets[name]:
             counts = ", ".join(f"{v['value']} ({v['count']})" for v in facets[name])
             click.echo(f"\n{name}: {counts}" if name == "tag" else f"{name}: {counts}")
+
+
+@main.command()
+@click.option(
+    "--shards",
+    required=True,
+    help="The new read-only shard servers, host:port,... (SEARCHAPP_SHARDS after this).",
+)
+@click.option(
+    "--writers",
+    required=True,
+    help="Their writable servers, in the same order (SEARCHAPP_WRITERS after this).",
+)
+@index_option
+def reshard(shards: str, writers: str, index_dir: Path) -> None:
+    """Copy a Xapian index into new shards (another number of them), each article to the
+    shard its id now routes to. Then point the configuration at the new shards."""
+    from dataclasses import replace
+
+    from .xapian_engine import reshard as copy_to
+
+    try:
+        old = EngineConfig.load()
+        new = EngineConfig.load({"ENGINE": {"shards": shards, "writers": writers}})
+        if old.name != "xapian":
+            raise ConfigError("reshard copies a Xapian index; the configured engine is Whoosh.")
+        copied = copy_to(old, replace(new, name="xapian"), index_dir)
+    except SearchAppError as exc:
+        _fail(exc)
+    click.echo(f"Copied {copied} articles into {len(new.shards)} shards. Now set:\n")
+    click.echo(f"export {ENGINE_ENV['shards']}={','.join(map(str, new.shards))}")
+    click.echo(f"export {ENGINE_ENV['writers']}={','.join(map(str, new.writers))}")
 
 
 LOOPBACK = "127.0.0.1"

@@ -16,8 +16,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from whoosh import query
 
 from benchmarks.speed import Server, searchapp_command
+from searchapp.cluster import start_cluster
+from searchapp.config import EngineConfig
+from searchapp.indexer import reindex
+from searchapp.search import SearchEngine
+from searchapp.xapian_engine import shard_of
 
 from .conftest import VALID_FIXTURES
 
@@ -119,3 +125,55 @@ def test_cluster_serves_reindex_search_and_serve(tmp_path: Path, corpus_dir: Pat
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     assert not any(alive(pid) for pid in pids)
+
+
+def test_reshard_moves_an_index_to_more_shards(tmp_path: Path, corpus_dir: Path, monkeypatch):
+    index_dir = tmp_path / "catalog"
+    with start_cluster(tmp_path / "two", 2) as two, start_cluster(tmp_path / "three", 3) as three:
+        for name, value in cluster_settings(two).items():
+            monkeypatch.setenv(name, value)
+        reindex(corpus_dir, index_dir)
+        before = [(h.id, h.score) for h in SearchEngine(index_dir).search("russia").hits]
+        new = cluster_settings(three)
+        done = subprocess.run(
+            [
+                *searchapp_command("reshard", "--index", str(index_dir)),
+                *("--shards", new["SEARCHAPP_SHARDS"], "--writers", new["SEARCHAPP_WRITERS"]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert f"Copied {VALID_FIXTURES} articles into 3 shards" in done.stdout
+        assert f"export SEARCHAPP_SHARDS={new['SEARCHAPP_SHARDS']}" in done.stdout
+        for name, value in new.items():
+            monkeypatch.setenv(name, value)
+        engine = SearchEngine(index_dir)
+        assert [(h.id, h.score) for h in engine.search("russia").hits] == before
+        engine.close()
+        # Each article on the shard its id routes to, once.
+        for shard, address in enumerate(three.shards):
+            only = EngineConfig("xapian", shards=(address,))
+            ids = {d["id"] for d in stored_documents_of(only, index_dir)}
+            assert ids and all(shard_of(i, 3) == shard for i in ids)
+        # The catalog still describes the index: nothing to redo.
+        report = reindex(corpus_dir, index_dir)
+        assert not report.full and report.unchanged == VALID_FIXTURES
+
+
+def cluster_settings(cluster) -> dict[str, str]:
+    return {
+        "SEARCHAPP_ENGINE": "xapian",
+        "SEARCHAPP_SHARDS": ",".join(map(str, cluster.shards)),
+        "SEARCHAPP_WRITERS": ",".join(map(str, cluster.writers)),
+    }
+
+
+def stored_documents_of(config: EngineConfig, index_dir: Path) -> list[dict]:
+    engine = SearchEngine(index_dir, config=config)
+    try:
+        view = engine.view()
+        found = view.search(query.Every(), None, 1000)
+        return [view.fields(match.key) for match in found.matches]
+    finally:
+        engine.close()

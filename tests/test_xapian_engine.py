@@ -5,6 +5,7 @@ left out."""
 
 from __future__ import annotations
 
+import math
 import signal
 import threading
 import time
@@ -869,3 +870,30 @@ def test_a_missing_server_program_is_explained(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(ConfigError, match="xapian-tools"):
         shard_cluster.start_cluster(tmp_path / "none", 1)
+
+
+def test_term_weights_use_whooshs_idf(view: XapianView, analysed: dict[str, AnalysedArticle]):
+    # Two body words once each in one article (not in its title): their scores there differ
+    # only by idf, so their ratio must be Whoosh's ln(N/(n+1)) + 1, not Xapian's own idf.
+    documents = view.doc_count()
+    checked = 0
+    for article_id, a in analysed.items():
+        once = sorted(
+            (stem for stem, positions in a.body_postings.items() if len(positions) == 1),
+            key=lambda stem: view.doc_frequency("body", stem),
+        )
+        once = [s for s in once if s not in a.title_postings]
+        if len(once) < 2 or view.doc_frequency("body", once[-1]) < 3:
+            continue
+        rare, common = once[0], once[-1]
+        scores = {}
+        for stem in (rare, common):
+            found = view.search(query.Term("body", stem), query.Term("id", article_id), 1)
+            scores[stem] = found.matches[0].score
+
+        def idf(stem: str) -> float:
+            return math.log(documents / (view.doc_frequency("body", stem) + 1)) + 1
+
+        assert scores[rare] / scores[common] == pytest.approx(idf(rare) / idf(common), rel=1e-9)
+        checked += 1
+    assert checked >= 3
