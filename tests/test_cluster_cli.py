@@ -177,3 +177,19 @@ def stored_documents_of(config: EngineConfig, index_dir: Path) -> list[dict]:
         return [view.fields(match.key) for match in found.matches]
     finally:
         engine.close()
+
+
+def test_a_reindex_after_adding_a_shard_rebuilds_and_rebalances(tmp_path: Path, corpus_dir: Path):
+    index_dir = tmp_path / "catalog"
+    with start_cluster(tmp_path / "shards", 3) as three:
+        two = EngineConfig("xapian", shards=three.shards[:2], writers=three.writers[:2])
+        reindex(corpus_dir, index_dir, engine=two)
+        on_two = {d["id"] for d in stored_documents_of(two, index_dir)}
+        report = reindex(corpus_dir, index_dir, engine=three.config())
+        assert report.full  # the shard count changed: every article goes where it now routes
+        for shard, address in enumerate(three.shards):
+            only = EngineConfig("xapian", shards=(address,))
+            ids = [d["id"] for d in stored_documents_of(only, index_dir)]
+            assert ids and all(shard_of(i, 3) == shard for i in ids)
+        everything = [d["id"] for d in stored_documents_of(three.config(), index_dir)]
+        assert sorted(everything) == sorted(on_two) and len(everything) == VALID_FIXTURES
