@@ -1,5 +1,7 @@
-"""`searchapp cluster` end to end: the shard servers it starts, pointed at by the settings it
-prints, serve `searchapp reindex`, `search` and `serve` unchanged; SIGTERM stops them all."""
+"""A Xapian cluster of real xapian-tcpsrv servers on loopback, end to end: `searchapp cluster`
+and the settings it prints, which `reindex`, `search` and `serve` use unchanged; `reshard` and a
+reindex after adding a shard; a shard down as the web app answers it (503 naming it, or a
+partial answer). Every server is stopped by PID."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from searchapp.cluster import start_cluster
 from searchapp.config import EngineConfig
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
+from searchapp.web import create_app
 from searchapp.xapian_engine import shard_of
 
 from .conftest import VALID_FIXTURES
@@ -193,3 +196,45 @@ def test_a_reindex_after_adding_a_shard_rebuilds_and_rebalances(tmp_path: Path, 
             assert ids and all(shard_of(i, 3) == shard for i in ids)
         everything = [d["id"] for d in stored_documents_of(three.config(), index_dir)]
         assert sorted(everything) == sorted(on_two) and len(everything) == VALID_FIXTURES
+
+
+def test_a_shard_down_is_a_503_naming_it_or_a_partial_answer(tmp_path: Path, corpus_dir: Path):
+    index_dir = tmp_path / "catalog"
+    with start_cluster(tmp_path / "shards", 3) as cluster:
+        reindex(corpus_dir, index_dir, engine=cluster.config())
+        apps = {
+            partial: create_app(
+                {
+                    "TESTING": True,
+                    "INDEX_DIR": index_dir,
+                    "RATE_LIMIT": "off",
+                    "ENGINE": {
+                        "name": "xapian",
+                        "shards": ",".join(map(str, cluster.shards)),
+                        "timeout_ms": 500,
+                        "connect_timeout_ms": 500,
+                        "partial": partial,
+                    },
+                }
+            )
+            for partial in (False, True)
+        }
+        clients = {partial: app.test_client() for partial, app in apps.items()}
+        whole = clients[True].get("/api/search?q=russia").get_json()
+        assert whole["partial"] == [] and whole["total"] > 0
+        cluster.signal_shard(1, signal.SIGKILL)
+        down = str(cluster.shards[1])
+        started = time.monotonic()
+        answer = clients[False].get("/api/search?q=russia")
+        assert answer.status_code == 503
+        assert down in answer.get_json()["error"]
+        page = clients[False].get("/search?q=russia")
+        assert page.status_code == 503 and down in page.get_data(as_text=True)
+        left = clients[True].get("/api/search?q=russia")
+        assert left.status_code == 200 and left.get_json()["partial"] == [down]
+        assert 0 < left.get_json()["total"] < whole["total"]
+        html = clients[True].get("/search?q=russia").get_data(as_text=True)
+        assert f"Part of the index is not answering (shard {down})" in html
+        assert time.monotonic() - started < 10  # never a hang
+        for app in apps.values():
+            app.extensions["searchapp"].close()
