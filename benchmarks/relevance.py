@@ -359,10 +359,11 @@ def expand_configs(
         if config.ranking != DEFAULT.ranking or config.analysis_key != DEFAULT.analysis_key:
             configs.append(config)
     ours = [c for c in configs if c.ranking is not None]
+    kept = [c for c in configs if c.ranking is None or "whoosh" in engines]
     for engine in engines:
         if engine != "whoosh":
-            configs += [replace(c, label=f"{c.label}@{engine}", engine=engine) for c in ours]
-    return configs
+            kept += [replace(c, label=f"{c.label}@{engine}", engine=engine) for c in ours]
+    return kept
 
 
 # -- indexing and running --------------------------------------------------------------------

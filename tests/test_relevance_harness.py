@@ -218,6 +218,8 @@ def test_configs_run_once_per_engine() -> None:
     ]
     assert configs[4].ranking == configs[2].ranking
     assert configs[4].analysis_key == ("snowball", "ours", "xapian")
+    xapian_only = relevance.expand_configs({}, engines=["xapian"], baseline=False)
+    assert [c.label for c in xapian_only] == ["searchapp@xapian"]
 
 
 def test_configs_grid_crosses_every_value() -> None:
