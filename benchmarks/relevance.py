@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ from searchapp.config import ENGINES, EngineConfig
 from searchapp.corpus import Skipped
 from searchapp.errors import QueryError
 from searchapp.indexer import reindex
-from searchapp.search import DEFAULT_RANKING, OPERATORS, Ranking, SearchEngine
+from searchapp.search import DEFAULT_RANKING, ENGINE_RANKINGS, OPERATORS, Ranking, SearchEngine
 
 DEPTH = 100  # documents retrieved per query: MAP and R@100 are computed over these
 MEASURE_NAMES = ("nDCG@10", "MAP", "P@10", "R@100")
@@ -362,8 +363,20 @@ def expand_configs(
     kept = [c for c in configs if c.ranking is None or "whoosh" in engines]
     for engine in engines:
         if engine != "whoosh":
-            kept += [replace(c, label=f"{c.label}@{engine}", engine=engine) for c in ours]
+            kept += [_on_engine(c, engine) for c in ours]
     return kept
+
+
+def _on_engine(config: Config, engine: str) -> Config:
+    """``config`` on another engine: that engine's defaults, with the same settings changed."""
+    assert config.ranking is not None
+    changed = {
+        f.name: getattr(config.ranking, f.name)
+        for f in dataclass_fields(Ranking)
+        if getattr(config.ranking, f.name) != getattr(DEFAULT_RANKING, f.name)
+    }
+    ranking = replace(ENGINE_RANKINGS[engine], **changed)
+    return replace(config, label=f"{config.label}@{engine}", ranking=ranking, engine=engine)
 
 
 # -- indexing and running --------------------------------------------------------------------

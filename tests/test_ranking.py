@@ -11,7 +11,13 @@ from whoosh import query
 
 from searchapp.config import EngineConfig
 from searchapp.indexer import reindex
-from searchapp.search import DEFAULT_RANKING, Ranking, SearchEngine, build_query
+from searchapp.search import (
+    DEFAULT_RANKING,
+    ENGINE_RANKINGS,
+    Ranking,
+    SearchEngine,
+    build_query,
+)
 from searchapp.tags import default_synonyms
 
 from .conftest import engine_view
@@ -300,8 +306,9 @@ def test_unknown_operator_is_refused() -> None:
         Ranking(operator="xor")  # type: ignore[arg-type]
 
 
-def test_defaults_are_the_api_defaults(app) -> None:
-    assert app.extensions["searchapp"].ranking == DEFAULT_RANKING
+def test_defaults_are_the_api_defaults(app, engine_name: str) -> None:
+    assert app.extensions["searchapp"].ranking == ENGINE_RANKINGS[engine_name]
+    assert ENGINE_RANKINGS["whoosh"] is DEFAULT_RANKING
 
 
 # -- showing the synonyms --------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Ranking quality pinned on a real test collection: MED (1,033 abstracts, 30 judged queries).
+"""Ranking quality pinned on real test collections: MED (1,033 abstracts, 30 judged queries),
+and for the Xapian engine against the Whoosh engine, MED and Cranfield (1,400, 225).
 
 The floors are the levels the defaults reached (README, "Relevance"), rounded down a little:
 a change to analysis or ranking that loses relevance fails here, on the long questions or on
-their keyword versions, and so does one that falls behind plain Whoosh.
+their keyword versions, and so does one that falls behind plain Whoosh, or one that puts the
+Xapian engine more than 2% behind the Whoosh engine.
 
 The collections are not in the repository: they are read from ``SEARCHAPP_IRCOLLECTIONS`` or
 ``../shared/ircollections`` beside the checkout.
@@ -34,19 +36,28 @@ def _collections() -> Path | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def med_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def _report(name: str, tmp_path_factory: pytest.TempPathFactory, *, baseline: bool) -> dict:
     root = _collections()
     if root is None:
         pytest.skip(
-            "MED collection not found: set SEARCHAPP_IRCOLLECTIONS to the folder holding med/"
+            "IR collections not found: set SEARCHAPP_IRCOLLECTIONS to the folder holding med/"
         )
-    collection = relevance.load_collection(root, relevance.COLLECTIONS["med"])
-    configs = [relevance.BASELINE, relevance.DEFAULT]
+    collection = relevance.load_collection(root, relevance.COLLECTIONS[name])
+    configs = relevance.expand_configs({}, engines=["whoosh", "xapian"], baseline=baseline)
     _rows, report = relevance.evaluate_collection(
-        collection, configs, tmp_path_factory.mktemp("med")
+        collection, configs, tmp_path_factory.mktemp(name)
     )
     return report
+
+
+@pytest.fixture(scope="module")
+def med_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _report("med", tmp_path_factory, baseline=True)
+
+
+@pytest.fixture(scope="module")
+def cran_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    return _report("cran", tmp_path_factory, baseline=False)
 
 
 @pytest.mark.parametrize("kind", sorted(FLOORS))
@@ -62,6 +73,16 @@ def test_defaults_beat_plain_whoosh_on_med(med_report: dict, kind: str) -> None:
     baseline = med_report["configs"]["baseline"][kind]["mean"]
     assert ours["nDCG@10"] > baseline["nDCG@10"]
     assert ours["MAP"] > baseline["MAP"]
+
+
+@pytest.mark.parametrize("collection", ["med_report", "cran_report"])
+@pytest.mark.parametrize("kind", sorted(FLOORS))
+def test_xapian_ranks_within_two_percent_of_whoosh(collection: str, kind: str, request) -> None:
+    report = request.getfixturevalue(collection)
+    whoosh = report["configs"]["searchapp"][kind]["mean"]["nDCG@10"]
+    xapian = report["configs"]["searchapp@xapian"][kind]
+    assert not xapian["crashes"] and not xapian["query_errors"]
+    assert xapian["mean"]["nDCG@10"] >= 0.98 * whoosh
 
 
 def test_the_evaluated_defaults_are_the_engine_defaults() -> None:
