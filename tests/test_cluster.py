@@ -23,6 +23,7 @@ from whoosh import query
 from benchmarks.speed import Server, searchapp_command
 from searchapp.cluster import start_cluster
 from searchapp.config import EngineConfig
+from searchapp.errors import EngineUnavailable
 from searchapp.indexer import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
@@ -238,3 +239,19 @@ def test_a_shard_down_is_a_503_naming_it_or_a_partial_answer(tmp_path: Path, cor
         assert time.monotonic() - started < 10  # never a hang
         for app in apps.values():
             app.extensions["searchapp"].close()
+
+
+def test_a_writer_down_fails_the_reindex_naming_it_and_the_index_keeps_serving(
+    tmp_path: Path, corpus_dir: Path
+):
+    index_dir = tmp_path / "catalog"
+    with start_cluster(tmp_path / "shards", 3) as cluster:
+        config = cluster.config(timeout_ms=500, connect_timeout_ms=500)
+        reindex(corpus_dir, index_dir, engine=config)
+        before = stored_documents_of(config, index_dir)
+        (corpus_dir / "new.txt").write_text("A new headline\n\nAbout the GRU and its hackers.")
+        writer = [s for s in cluster.servers if s.writable and s.shard == 2][0]
+        os.killpg(writer.process.pid, signal.SIGKILL)
+        with pytest.raises(EngineUnavailable, match=str(writer.address)):
+            reindex(corpus_dir, index_dir, engine=config)
+        assert stored_documents_of(config, index_dir) == before
