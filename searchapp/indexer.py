@@ -473,16 +473,20 @@ def reindex(
         skip(item)
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    writer = open_writer(engine or EngineConfig.load(), index_dir)
+    engine = engine or EngineConfig.load()
+    writer = open_writer(engine, index_dir)
     catalog = None
     try:
         catalog = Catalog(index_dir)
         version = index_version()
+        # The catalog describes one engine's index: after a switch of engines, however their
+        # generations compare, it describes the other one.
+        described = f"{version} {engine.name}"
         if writer.built_by() != version:
             # Built by another schema, analysis chain or gazetteer: rebuild it all. Searchers
             # keep the old generation until the commit, as with any reindex.
             full = report.full = True
-        elif not catalog.describes(writer.generation(), version) and (
+        elif not catalog.describes(writer.generation(), described) and (
             writer.doc_count() or not catalog.is_empty()
         ):
             # The last reindex committed the index but not the catalog (it was killed between
@@ -497,7 +501,7 @@ def reindex(
             writer.commit(version, full=full)
         else:
             writer.cancel()
-        catalog.commit(writer.generation(), version)
+        catalog.commit(writer.generation(), described)
     except BaseException:
         writer.cancel()  # also after a failed commit: lets go of the write lock
         raise

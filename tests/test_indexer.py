@@ -476,3 +476,16 @@ def test_summary_counts_files_in_plain_english(tmp_path: Path):
     (tmp_path / "one" / "a.txt").write_text("Headline\n\nA body long enough to be an article.")
     summary = reindex(tmp_path / "one", tmp_path / "index").summary()
     assert "; 1 document in the index; 1 file found, 0 of them skipped (" in summary
+
+
+@pytest.mark.whoosh_only
+def test_switching_engines_and_back_rebuilds_what_the_catalog_no_longer_describes(
+    index_dir, corpus_dir
+):
+    whoosh, xapian = EngineConfig("whoosh"), EngineConfig("xapian")
+    reindex(corpus_dir, index_dir, engine=whoosh)  # Whoosh's catalog, at its generation
+    (corpus_dir / "added.txt").write_text("Added while on Xapian\n\nA story of the GRU.")
+    assert reindex(corpus_dir, index_dir, engine=xapian).full  # a new Xapian index
+    # Back on Whoosh, whose index lacks added.txt, whatever the generations say.
+    report = reindex(corpus_dir, index_dir, engine=whoosh)
+    assert report.full and "added" in indexed_ids(index_dir)
