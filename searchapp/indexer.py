@@ -222,7 +222,7 @@ class _InProcess:
         pass
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """Ends this worker as soon as the reindex that started it dies.
 
     A killed reindex (SIGKILL, OOM) runs no clean-up: its workers would wait on the job queue
@@ -238,7 +238,7 @@ def _exit_with_parent() -> None:
 def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
     """A worker process: writes the articles it is sent into a segment of its own, then
     sends back the segment and the segment's vocabulary (or the error that stopped it)."""
-    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     try:
         ix = whoosh_index.open_dir(index_dir, schema=SCHEMA)
         # No lock: the parent holds the index's write lock for the whole run.

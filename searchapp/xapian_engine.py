@@ -37,10 +37,14 @@ import fnmatch
 import hashlib
 import json
 import math
+import multiprocessing
+import os
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -55,6 +59,7 @@ from .config import EngineConfig, Shard
 from .corpus import Article
 from .engine import AnalysedArticle, Found, Match, Sort, analyse
 from .errors import ConfigError, EngineUnavailable, IndexLocked, IndexMissing, QueryError
+from .indexer import MAX_WORKERS, PARALLEL_MIN_BYTES, exit_with_parent
 from .schema import SCHEMA
 
 DATABASE_DIR = "xapian"  # the local database, in the index folder
@@ -71,6 +76,8 @@ SLOT_DAY, SLOT_YEAR, SLOT_SOURCE, SLOT_ID, SLOT_NEWEST, SLOT_OLDEST, SLOT_LENGTH
 TAG_BASE = 10  # the i-th tag of a document is in slot TAG_BASE + i
 
 # Sort keys: a 7-digit day number then the id, so the key's order is the date's, ties by id.
+# Terms whose document counts a thread remembers (per generation) before starting afresh.
+TERMFREQ_CACHE_SIZE = 50_000
 _LAST_DAY = date.max.toordinal()  # 3652059: "newest" counts days back from it
 _UNDATED_LAST = 9_999_999  # "oldest" gives undated articles this day: after every real one
 
@@ -347,8 +354,9 @@ class _Translator:
     """Whoosh query objects to Xapian queries over one database (which a metadata pattern,
     ``source:guard*``, is expanded against)."""
 
-    def __init__(self, db: xapian.Database) -> None:
+    def __init__(self, db: xapian.Database, termfreq: Callable[[str], int]) -> None:
         self.db = db
+        self.termfreq = termfreq
         self.documents = max(db.get_doccount(), 1)
 
     def _whoosh_idf(self, term: str) -> xapian.Query:
@@ -357,7 +365,7 @@ class _Translator:
         1 below 2), which gives words in many documents next to nothing: ranking
         as the Whoosh engine does is worth 1-5% nDCG@10 on the IR collections."""
         documents = self.documents
-        having = self.db.get_termfreq(term)
+        having = self.termfreq(term)
         if not having:
             return xapian.Query(term)
         ratio = (documents - having + 0.5) / (having + 0.5)
@@ -534,12 +542,42 @@ class _Connection:
         self.left_out = tuple(left_out)
         self.ids: dict[int, str] = {}  # document id -> article id, as far as looked up
         self.view: XapianView | None = None  # the thread's view while nothing changes
+        # Per generation: a term's document count (a round trip to every shard each), and the
+        # last search's matches, whose documents are fetched together when first read.
+        self.termfreqs: dict[str, int] = {}
+        self.found: tuple[xapian.MSet, dict[int, int]] | None = None
+        self.fetched = False
+
+    def termfreq(self, term: str) -> int:
+        found = self.termfreqs.get(term)
+        if found is None:
+            if len(self.termfreqs) >= TERMFREQ_CACHE_SIZE:
+                self.termfreqs.clear()
+            found = self.termfreqs[term] = self.db.get_termfreq(term)
+        return found
+
+    def remember(self, mset: xapian.MSet) -> None:
+        self.found = (mset, {item.docid: index for index, item in enumerate(mset)})
+        self.fetched = False
+
+    def document(self, docid: int) -> xapian.Document:
+        """A document, from the last search's matches if it is one of them: the first read
+        fetches them all in one round trip per shard, not one per document."""
+        if self.found is not None and docid in self.found[1]:
+            mset, index = self.found
+            if not self.fetched:
+                mset.fetch()
+                self.fetched = True
+            return mset.get_document(index[docid])
+        return self.db.get_document(docid)
 
     def refresh(self) -> None:
         """Move to the newest committed generation of every part."""
         if self.db.reopen():
             self.states = [_State.read(part) for part in self.parts]
             self.ids.clear()
+            self.termfreqs.clear()
+            self.found = None
             self.view = None
 
     def close(self) -> None:
@@ -780,7 +818,7 @@ class XapianView:
 
         def run(connection: _Connection) -> Found:
             db = connection.db
-            translate = _Translator(db)
+            translate = _Translator(db, connection.termfreq)
             q = translate(scored)
             if filter is not None:
                 q = xapian.Query(xapian.Query.OP_FILTER, q, translate(filter))
@@ -802,6 +840,7 @@ class XapianView:
             if deadline is not None:
                 enquire.set_time_limit(max(deadline - time.perf_counter(), 0.001))
             mset = enquire.get_mset(0, limit, db.get_doccount())
+            connection.remember(mset)
             matches = [Match(item.docid, item.weight) for item in mset]
             exact = mset.get_matches_lower_bound() == mset.get_matches_upper_bound()
             groups = _facet_counts(spies) if facets else None
@@ -818,7 +857,8 @@ class XapianView:
             ids = [self._article_id(connection, key) for key in keys]
             among = xapian.Query(xapian.Query.OP_OR, [_term(ID, i) for i in ids])
             # A filter: the documents' scores are those of the whole search.
-            restricted = xapian.Query(xapian.Query.OP_FILTER, _Translator(db)(q), among)
+            translate = _Translator(db, connection.termfreq)
+            restricted = xapian.Query(xapian.Query.OP_FILTER, translate(q), among)
             mset = self._enquire(db, restricted).get_mset(0, len(keys))
             wanted = set(keys)
             return {item.docid: item.weight for item in mset if item.docid in wanted}
@@ -828,13 +868,13 @@ class XapianView:
     def _article_id(self, connection: _Connection, key: Hashable) -> str:
         found = connection.ids.get(key)
         if found is None:
-            found = connection.db.get_document(key).get_value(SLOT_ID).decode("utf-8")
+            found = connection.document(key).get_value(SLOT_ID).decode("utf-8")
             connection.ids[key] = found
         return found
 
     def fields(self, key: Hashable) -> dict[str, Any]:
         def run(connection: _Connection) -> dict[str, Any]:
-            fields = _stored(connection.db.get_document(key).get_data())
+            fields = _stored(connection.document(key).get_data())
             connection.ids[key] = fields["id"]
             return fields
 
@@ -936,6 +976,29 @@ def _facet_counts(spies: dict[str, list[xapian.ValueCountMatchSpy]]) -> dict[str
 # -- writing ----------------------------------------------------------------------------------
 
 
+# Articles per message to an analysis worker.
+ANALYSIS_BATCH = 50
+
+
+def _analysed_document(article: Article) -> tuple[str, xapian.Document, _Lengths, int]:
+    analysed = analyse(article)
+    doc, lengths = _document(analysed)
+    return article.id, doc, lengths, len(analysed.tags)
+
+
+def _analysed_documents(batch: list[Article]) -> list[tuple[str, bytes, _Lengths, int]]:
+    """An analysis worker's job: each article's document, serialised to cross processes."""
+    found = []
+    for article in batch:
+        article_id, doc, lengths, tags = _analysed_document(article)
+        found.append((article_id, doc.serialise(), lengths, tags))
+    return found
+
+
+def _exit_with_parent() -> None:
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
 class XapianWriter:
     """A reindex's writer (see :class:`searchapp.engine.Writer`): the local database,
     created when missing, or the shard writers ``config.writers`` names (``xapian-tcpsrv
@@ -950,6 +1013,10 @@ class XapianWriter:
     """
 
     def __init__(self, config: EngineConfig, index_dir: Path) -> None:
+        self._workers: ProcessPoolExecutor | None = None  # analysis workers of a big run
+        self._batch: list[Article] = []
+        self._pending: deque[Future] = deque()
+        self._in_flight = 0
         targets = _writer_targets(config, Path(index_dir))
         self._names = [name for name, _open in targets]
         self._dbs: list[xapian.WritableDatabase] = []
@@ -1003,19 +1070,57 @@ class XapianWriter:
         return self._count
 
     def expect(self, nbytes: int) -> None:
-        """Nothing to prepare: the shard servers do the heavy writing in parallel."""
+        """A big run analyses its articles in worker processes, while this one writes the
+        documents they send back (as many as half its time, when all in one process)."""
+        procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        if procs > 1 and nbytes >= PARALLEL_MIN_BYTES:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._workers = ProcessPoolExecutor(
+                procs, mp_context=context, initializer=_exit_with_parent
+            )
+            self._in_flight = 2 * procs
 
     def add(self, article: Article) -> None:
-        analysed = analyse(article)
-        doc, lengths = _document(analysed)
-        shard = shard_of(article.id, len(self._dbs))
-        id_term = _term(ID, article.id)
+        if self._workers is None:
+            self._write(_analysed_document(article))
+            return
+        self._batch.append(article)
+        if len(self._batch) >= ANALYSIS_BATCH:
+            self._pending.append(self._workers.submit(_analysed_documents, self._batch))
+            self._batch = []
+            while len(self._pending) > self._in_flight:  # bounded: the reader streams
+                self._write_all(self._pending.popleft().result())
+
+    def _drain(self) -> None:
+        """Write every document the workers have been sent, in the order they were added."""
+        if self._batch:
+            self._write_all(_analysed_documents(self._batch))
+            self._batch = []
+        while self._pending:
+            self._write_all(self._pending.popleft().result())
+
+    def _write_all(self, documents: list[tuple[str, bytes, _Lengths, int]]) -> None:
+        for article_id, data, lengths, tags in documents:
+            self._write((article_id, xapian.Document.unserialise(data), lengths, tags))
+
+    def _write(self, document: tuple[str, xapian.Document, _Lengths, int]) -> None:
+        article_id, doc, lengths, tags = document
+        shard = shard_of(article_id, len(self._dbs))
+        id_term = _term(ID, article_id)
         self._guarded(shard, lambda db: db.replace_document(id_term, doc))
         self._added[shard].add(id_term)
         self._added_lengths[shard] += lengths
-        self._tag_slots[shard] = max(self._tag_slots[shard], len(analysed.tags))
+        self._tag_slots[shard] = max(self._tag_slots[shard], tags)
+
+    def _stop_workers(self) -> None:
+        if self._workers is not None:
+            self._workers.shutdown(cancel_futures=True)
+            self._workers = None
+            self._pending.clear()
 
     def delete(self, article_id: str) -> None:
+        self._drain()  # an article added before must be written before it can be deleted
         shard = shard_of(article_id, len(self._dbs))
         id_term = _term(ID, article_id)
 
@@ -1033,6 +1138,8 @@ class XapianWriter:
     def commit(self, version: str, *, full: bool) -> None:
         """Commit every shard, one after the other (not atomic together: see the module
         docstring), all at the next generation; then the writer lets go of them."""
+        self._drain()
+        self._stop_workers()
         self._commit(version, full, max(state.generation for state in self._states) + 1)
 
     def _commit(self, version: str, full: bool, generation: int) -> None:
@@ -1065,6 +1172,7 @@ class XapianWriter:
     def cancel(self) -> None:
         """Drop the uncommitted changes and release every shard (also after a failed commit:
         shards committed by then stay committed)."""
+        self._stop_workers()
         for db in self._dbs:
             try:
                 db.cancel_transaction()

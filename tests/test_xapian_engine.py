@@ -6,7 +6,10 @@ left out."""
 from __future__ import annotations
 
 import math
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -15,6 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 import xapian
 from whoosh import index as whoosh_index
@@ -897,3 +901,60 @@ def test_term_weights_use_whooshs_idf(view: XapianView, analysed: dict[str, Anal
         assert scores[rare] / scores[common] == pytest.approx(idf(rare) / idf(common), rel=1e-9)
         checked += 1
     assert checked >= 3
+
+
+def test_analysis_workers_write_what_one_process_writes(tmp_path, articles, monkeypatch):
+    monkeypatch.setattr(xapian_engine.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(xapian_engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(xapian_engine, "ANALYSIS_BATCH", 3)  # several batches in flight
+    views = {}
+    for name in ("workers", "in-process"):
+        writer = XapianWriter(LOCAL, tmp_path / name)
+        if name == "workers":
+            writer.expect(1)
+            assert writer._workers is not None
+        for article in articles:
+            writer.add(article)
+        # Added a moment ago, perhaps still in a worker's hands: written first, then deleted.
+        writer.delete(articles[-1].id)
+        writer.commit(VERSION, full=True)
+        assert writer._workers is None
+        views[name] = XapianEngine(LOCAL, tmp_path / name).view()
+    workers, alone = views["workers"], views["in-process"]
+    assert workers.doc_count() == alone.doc_count() == len(articles) - 1
+    assert articles[-1].id not in ids(workers, query.Every())
+    for fieldname in ("title", "body"):
+        assert workers.field_length(fieldname) == alone.field_length(fieldname)
+    for scored, filter, sort in COMPARED:
+        a = workers.search(scored, filter, 50, sort=sort, facets=True)
+        b = alone.search(scored, filter, 50, sort=sort, facets=True)
+        assert [(workers.fields(m.key)["id"], m.score) for m in a.matches] == [
+            (alone.fields(m.key)["id"], m.score) for m in b.matches
+        ]
+        assert (a.total, a.facets) == (b.total, b.facets)
+
+
+def test_a_killed_reindex_takes_its_analysis_workers_with_it(tmp_path: Path):
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n in range(3000):  # 10 MB of distinct words: workers are started, and take a while
+        words = " ".join(f"word{n}x{k} sanctions{k}" for k in range(200))
+        (seeds / f"a{n}.txt").write_text(f"Headline number {n}\n\n{words}.")
+    environment = {**os.environ, "SEARCHAPP_ENGINE": "xapian"}
+    command = [sys.executable, "-m", "searchapp.cli", "reindex", "--seeds", str(seeds)]
+    process = subprocess.Popen([*command, "--index", str(tmp_path / "index")], env=environment)
+    try:
+        deadline = time.monotonic() + 60
+        workers: list[psutil.Process] = []
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            # The workers are the fork server's children.
+            family = psutil.Process(process.pid).children(recursive=True)
+            servers = [p for p in family if "forkserver" in " ".join(p.cmdline())]
+            workers = [w for server in servers for w in server.children()]
+        assert len(workers) >= 2, "no analysis workers started"
+    finally:
+        process.kill()
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"workers outlived the reindex: {alive}"
