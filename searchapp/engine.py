@@ -23,15 +23,13 @@ from typing import Any, Literal, Protocol
 from whoosh import query
 
 from . import analysis
-from .config import EngineConfig, Shard  # noqa: F401 (Shard: re-exported for the engines)
+from .config import EngineConfig
 from .corpus import Article
 from .schema import SCHEMA, SCHEMA_VERSION
 from .tags import default_gazetteer
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
-# The facets counted over all of a search's hits, by name: source outlet, year and tag.
-FACET_NAMES = ("source", "year", "tag")
 
 
 # -- documents --------------------------------------------------------------------------------
@@ -129,7 +127,7 @@ class Found:
 
     total: int
     matches: list[Match]
-    facets: dict[str, dict[Any, int]] | None = None  # FACET_NAMES -> value -> count
+    facets: dict[str, dict[Any, int]] | None = None  # "source", "year", "tag" -> value -> count
     timed_out: bool = False
 
 
@@ -242,7 +240,7 @@ class Writer(Protocol):
     """One reindex's changes, none of them visible to searches until :meth:`commit`."""
 
     def built_by(self) -> str | None:
-        """The :func:`indexer.index_version` the index was last committed with, None when
+        """The :func:`index_version` the index was last committed with, None when
         it is new."""
         ...
 

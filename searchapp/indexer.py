@@ -35,8 +35,9 @@ from whoosh.index import LockError
 from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 
 from .catalog import ArticleRecord, Catalog, FileRecord
+from .config import EngineConfig
 from .corpus import Article, Skipped, SourceFile, discover, url_key
-from .engine import EngineConfig, Writer, analyse, index_version, open_writer
+from .engine import Writer, analyse, index_version, open_writer
 from .errors import (
     ConfigError,
     CorpusError,

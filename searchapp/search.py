@@ -27,8 +27,9 @@ from whoosh import classify, highlight, query
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 
 from . import analysis
+from .config import EngineConfig
 from .corpus import shorten
-from .engine import SORTS, Engine, EngineConfig, Found, Match, Sort, View, open_engine
+from .engine import SORTS, Engine, Found, Match, Sort, View, open_engine
 from .errors import NotFound, QueryError
 from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
 from .tags import Gazetteer, default_gazetteer, default_synonyms

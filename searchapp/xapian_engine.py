@@ -57,8 +57,15 @@ from whoosh.util.times import long_to_datetime
 
 from .config import EngineConfig, Shard
 from .corpus import Article
-from .engine import AnalysedArticle, Found, Match, Sort, analyse
-from .errors import ConfigError, EngineUnavailable, IndexLocked, IndexMissing, QueryError
+from .engine import AnalysedArticle, Found, Match, Sort, analyse, index_version
+from .errors import (
+    ConfigError,
+    EngineUnavailable,
+    IndexLocked,
+    IndexMissing,
+    IndexOutdated,
+    QueryError,
+)
 from .indexer import MAX_WORKERS, PARALLEL_MIN_BYTES, exit_with_parent
 from .schema import SCHEMA
 
@@ -656,9 +663,23 @@ class XapianEngine:
                 connection = None
         if connection is None:
             connection = self._connect()
-        if connection.view is None:
+        if connection.view is None:  # a new connection, or a commit since the last view
+            self._check_built(connection)
             connection.view = XapianView(self, connection)
         return connection.view
+
+    def _check_built(self, connection: _Connection) -> None:
+        """:class:`IndexMissing` before the first reindex, :class:`IndexOutdated` after one
+        by another version (schema, analysis or tags), as the Whoosh engine says."""
+        versions = {state.version for state in connection.states}
+        where = "the Xapian shards" if self.config.shards else f"{self.index_dir}"
+        if versions == {None}:
+            raise IndexMissing(f"No index in {where} yet: run `searchapp reindex` to build it.")
+        if versions != {index_version()}:
+            raise IndexOutdated(
+                f"The index in {where} was built by another version of searchapp or its tag "
+                "list: run `searchapp reindex` to rebuild it."
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -29,8 +29,14 @@ from searchapp import cluster as shard_cluster
 from searchapp import xapian_engine
 from searchapp.config import EngineConfig, Shard
 from searchapp.corpus import Article, discover
-from searchapp.engine import AnalysedArticle, analyse
-from searchapp.errors import ConfigError, EngineUnavailable, IndexLocked, IndexMissing
+from searchapp.engine import AnalysedArticle, analyse, index_version
+from searchapp.errors import (
+    ConfigError,
+    EngineUnavailable,
+    IndexLocked,
+    IndexMissing,
+    IndexOutdated,
+)
 from searchapp.readers import read_source
 from searchapp.schema import SCHEMA, VOCABULARY_SCHEMA
 from searchapp.xapian_engine import XapianEngine, XapianView, XapianWriter, reshard, shard_of
@@ -38,7 +44,7 @@ from searchapp.xapian_engine import XapianEngine, XapianView, XapianWriter, resh
 from .conftest import FIXTURES
 
 LOCAL = EngineConfig(name="xapian")
-VERSION = "test-version"
+VERSION = index_version()
 
 # Two articles of the same day as another (ties by id) and one more undated.
 EXTRA = [
@@ -488,7 +494,7 @@ def test_writer_replaces_deletes_commits_and_cancels(tmp_path, articles):
     writer.delete(articles[1].id)
     writer.add(articles[6])
     assert engine.view().doc_count() == 6  # nothing visible before the commit
-    writer.commit("v2", full=False)
+    writer.commit(VERSION, full=False)
     assert (writer.generation(), writer.doc_count()) == (2, 6)
 
     assert engine.view() is not view
@@ -685,7 +691,7 @@ def test_a_reindex_of_a_shard_is_seen(spare_cluster, articles):
         with pytest.raises(IndexLocked, match="127.0.0.1"):
             XapianWriter(spare_cluster.config(), spare_cluster.folder)
         writer.delete("page")
-        writer.commit("v2", full=False)
+        writer.commit(VERSION, full=False)
         view = engine.view()
         assert view.generation() != before
         assert view.document("page") is None and view.doc_count() == len(articles) - 1
@@ -958,3 +964,15 @@ def test_a_killed_reindex_takes_its_analysis_workers_with_it(tmp_path: Path):
     process.wait()
     gone, alive = psutil.wait_procs(workers, timeout=10)
     assert not alive, f"workers outlived the reindex: {alive}"
+
+
+def test_an_index_of_another_version_or_none_is_refused_with_what_to_do(tmp_path, articles):
+    with pytest.raises(IndexMissing, match="run `searchapp reindex` to build it"):
+        XapianEngine(LOCAL, tmp_path).view()
+    writer = XapianWriter(LOCAL, tmp_path)
+    writer.add(articles[0])
+    writer.commit("0-old", full=True)
+    with pytest.raises(IndexOutdated, match="run `searchapp reindex` to rebuild it"):
+        XapianEngine(LOCAL, tmp_path).view()
+    write(LOCAL, tmp_path, articles)
+    assert XapianEngine(LOCAL, tmp_path).view().doc_count() == len(articles)
