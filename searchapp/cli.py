@@ -261,8 +261,6 @@ def search(
 def reshard(shards: str, writers: str, index_dir: Path) -> None:
     """Copy a Xapian index into new shards (another number of them), each article to the
     shard its id now routes to. Then point the configuration at the new shards."""
-    from dataclasses import replace
-
     from .xapian_engine import reshard as copy_to
 
     try:
@@ -270,7 +268,7 @@ def reshard(shards: str, writers: str, index_dir: Path) -> None:
         new = EngineConfig.load({"ENGINE": {"shards": shards, "writers": writers}})
         if old.name != "xapian":
             raise ConfigError("reshard copies a Xapian index; the configured engine is Whoosh.")
-        copied = copy_to(old, replace(new, name="xapian"), index_dir)
+        copied = copy_to(old, new, index_dir)
     except SearchAppError as exc:
         _fail(exc)
     click.echo(f"Copied {copied} articles into {len(new.shards)} shards. Now set:\n")
