@@ -47,8 +47,6 @@ class AnalysedArticle:
     article: Article
     title_postings: dict[str, list[int]]  # empty unless the title is a real headline
     body_postings: dict[str, list[int]]
-    source_words: list[str]  # `source:` and `author:` words, unstemmed, in order
-    author_words: list[str]
     tags: tuple[str, ...]  # gazetteer tags by canonical name
     words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
 
@@ -57,6 +55,16 @@ class AnalysedArticle:
         """The publication date as a day number (``date.toordinal``), 0 when unknown."""
         published = self.article.published
         return published.toordinal() if published else 0
+
+    @property
+    def source_words(self) -> list[str]:
+        """The `source:` words, unstemmed, in order (computed when asked: Whoosh's index
+        analyses its metadata fields itself)."""
+        return _metadata_words("source", self.article.source)
+
+    @property
+    def author_words(self) -> list[str]:
+        return _metadata_words("author", self.article.author)
 
     @property
     def year(self) -> int | None:
@@ -100,8 +108,6 @@ def analyse(article: Article) -> AnalysedArticle:
         article=article,
         title_postings=title_postings if article.headline else {},
         body_postings=body_postings,
-        source_words=_metadata_words("source", article.source),
-        author_words=_metadata_words("author", article.author),
         tags=tuple(default_gazetteer().tags_for(text, words)),
         words=frozenset(words.vocabulary()),
     )

@@ -223,6 +223,13 @@ class _InProcess:
         pass
 
 
+def worker_count(nbytes: int) -> int:
+    """Worker processes for a run that reads ``nbytes`` of files: one per core (at most
+    MAX_WORKERS), or 0 for a small run or a single core, which stays in-process."""
+    procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+    return procs if procs > 1 and nbytes >= PARALLEL_MIN_BYTES else 0
+
+
 def exit_with_parent() -> None:
     """Ends this worker as soon as the reindex that started it dies.
 
@@ -546,8 +553,8 @@ class WhooshWriter:
         return sum(segment.doc_count() for segment in self.ix._segments())
 
     def expect(self, nbytes: int) -> None:
-        procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
-        if procs > 1 and nbytes >= PARALLEL_MIN_BYTES:
+        procs = worker_count(nbytes)
+        if procs:
             self.sink = _Workers(self.index_dir, procs)
 
     def add(self, article: Article) -> None:

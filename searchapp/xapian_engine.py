@@ -38,7 +38,6 @@ import hashlib
 import json
 import math
 import multiprocessing
-import os
 import re
 import threading
 import time
@@ -67,7 +66,7 @@ from .errors import (
     IndexOutdated,
     QueryError,
 )
-from .indexer import MAX_WORKERS, PARALLEL_MIN_BYTES, exit_with_parent
+from .indexer import exit_with_parent, worker_count
 from .schema import SCHEMA
 from .tags import default_gazetteer
 
@@ -1092,8 +1091,8 @@ class XapianWriter:
     def expect(self, nbytes: int) -> None:
         """A big run analyses its articles in worker processes, while this one writes the
         documents they send back (as many as half its time, when all in one process)."""
-        procs = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
-        if procs > 1 and nbytes >= PARALLEL_MIN_BYTES:
+        procs = worker_count(nbytes)
+        if procs:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             self._workers = ProcessPoolExecutor(

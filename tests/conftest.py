@@ -161,18 +161,19 @@ def runner() -> CliRunner:
 
 
 @contextmanager
-def engine_view(index_dir: Path) -> Iterator:
-    """A view of the index in ``index_dir``, through the test's engine."""
-    engine = SearchEngine(index_dir)
+def engine_view(index_dir: Path, config: EngineConfig | None = None) -> Iterator:
+    """A view of the index in ``index_dir``, through ``config``'s engine (else the test's)."""
+    engine = SearchEngine(index_dir, config=config)
     try:
         yield engine.view()
     finally:
         engine.close()
 
 
-def stored_documents(index_dir: Path) -> list[dict]:
-    """The stored fields of every document in the index, through the test's engine."""
-    with engine_view(index_dir) as view:
+def stored_documents(index_dir: Path, config: EngineConfig | None = None) -> list[dict]:
+    """The stored fields of every document in the index, through ``config``'s engine (else
+    the test's)."""
+    with engine_view(index_dir, config) as view:
         found = view.search(query.Every(), None, limit=1_000_000)
         return [view.fields(match.key) for match in found.matches]
 

@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from whoosh import query
 
 from benchmarks.speed import Server, searchapp_command
 from searchapp.cluster import start_cluster
@@ -29,7 +28,7 @@ from searchapp.search import SearchEngine
 from searchapp.web import create_app
 from searchapp.xapian_engine import shard_of
 
-from .conftest import VALID_FIXTURES
+from .conftest import VALID_FIXTURES, stored_documents
 
 pytestmark = pytest.mark.skipif(
     shutil.which("xapian-tcpsrv") is None,
@@ -158,7 +157,7 @@ def test_reshard_moves_an_index_to_more_shards(tmp_path: Path, corpus_dir: Path,
         # Each article on the shard its id routes to, once.
         for shard, address in enumerate(three.shards):
             only = EngineConfig("xapian", shards=(address,))
-            ids = {d["id"] for d in stored_documents_of(only, index_dir)}
+            ids = {d["id"] for d in stored_documents(index_dir, only)}
             assert ids and all(shard_of(i, 3) == shard for i in ids)
         # The catalog still describes the index: nothing to redo.
         report = reindex(corpus_dir, index_dir)
@@ -173,29 +172,19 @@ def cluster_settings(cluster) -> dict[str, str]:
     }
 
 
-def stored_documents_of(config: EngineConfig, index_dir: Path) -> list[dict]:
-    engine = SearchEngine(index_dir, config=config)
-    try:
-        view = engine.view()
-        found = view.search(query.Every(), None, 1000)
-        return [view.fields(match.key) for match in found.matches]
-    finally:
-        engine.close()
-
-
 def test_a_reindex_after_adding_a_shard_rebuilds_and_rebalances(tmp_path: Path, corpus_dir: Path):
     index_dir = tmp_path / "catalog"
     with start_cluster(tmp_path / "shards", 3) as three:
         two = EngineConfig("xapian", shards=three.shards[:2], writers=three.writers[:2])
         reindex(corpus_dir, index_dir, engine=two)
-        on_two = {d["id"] for d in stored_documents_of(two, index_dir)}
+        on_two = {d["id"] for d in stored_documents(index_dir, two)}
         report = reindex(corpus_dir, index_dir, engine=three.config())
         assert report.full  # the shard count changed: every article goes where it now routes
         for shard, address in enumerate(three.shards):
             only = EngineConfig("xapian", shards=(address,))
-            ids = [d["id"] for d in stored_documents_of(only, index_dir)]
+            ids = [d["id"] for d in stored_documents(index_dir, only)]
             assert ids and all(shard_of(i, 3) == shard for i in ids)
-        everything = [d["id"] for d in stored_documents_of(three.config(), index_dir)]
+        everything = [d["id"] for d in stored_documents(index_dir, three.config())]
         assert sorted(everything) == sorted(on_two) and len(everything) == VALID_FIXTURES
 
 
@@ -248,10 +237,10 @@ def test_a_writer_down_fails_the_reindex_naming_it_and_the_index_keeps_serving(
     with start_cluster(tmp_path / "shards", 3) as cluster:
         config = cluster.config(timeout_ms=500, connect_timeout_ms=500)
         reindex(corpus_dir, index_dir, engine=config)
-        before = stored_documents_of(config, index_dir)
+        before = stored_documents(index_dir, config)
         (corpus_dir / "new.txt").write_text("A new headline\n\nAbout the GRU and its hackers.")
         writer = [s for s in cluster.servers if s.writable and s.shard == 2][0]
         os.killpg(writer.process.pid, signal.SIGKILL)
         with pytest.raises(EngineUnavailable, match=str(writer.address)):
             reindex(corpus_dir, index_dir, engine=config)
-        assert stored_documents_of(config, index_dir) == before
+        assert stored_documents(index_dir, config) == before

@@ -26,7 +26,7 @@ from whoosh import query
 from whoosh.qparser import MultifieldParser
 
 from searchapp import cluster as shard_cluster
-from searchapp import xapian_engine
+from searchapp import indexer, xapian_engine
 from searchapp.config import EngineConfig, Shard
 from searchapp.corpus import Article, discover
 from searchapp.engine import AnalysedArticle, analyse, index_version
@@ -910,8 +910,8 @@ def test_term_weights_use_whooshs_idf(view: XapianView, analysed: dict[str, Anal
 
 
 def test_analysis_workers_write_what_one_process_writes(tmp_path, articles, monkeypatch):
-    monkeypatch.setattr(xapian_engine.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(xapian_engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(xapian_engine, "ANALYSIS_BATCH", 3)  # several batches in flight
     views = {}
     for name in ("workers", "in-process"):
