@@ -32,7 +32,8 @@ START_SECONDS = 10.0  # longest wait for a server to accept connections
 STOP_SECONDS = 5.0  # longest wait for a server to exit on SIGTERM before SIGKILL
 # Xapian's writable server applies changes on its own every 10,000 documents by default,
 # which would show searches a reindex half done and keep a cancelled one; this is beyond any
-# reindex's size, so it applies them at the reindex's commit only (holding them in memory).
+# reindex's size, so it applies them at the reindex's commit only (holding them in memory;
+# a shard's first build commits as it goes instead: see xapian_engine.XapianWriter).
 FLUSH_THRESHOLD = 10_000_000
 
 

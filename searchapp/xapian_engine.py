@@ -1000,6 +1000,10 @@ def _tag_slots() -> int:
 
 # Articles per message to an analysis worker.
 ANALYSIS_BATCH = 50
+# A shard that holds no index yet (never built, or its first build died) serves nothing, so
+# its build is committed every this many documents (Xapian's own default), as it goes: a
+# writable server holds uncommitted changes in memory, about 66 KB per article here.
+UNBUILT_COMMIT_EVERY = 10_000
 
 
 def _analysed_document(article: Article) -> tuple[str, xapian.Document, _Lengths]:
@@ -1030,6 +1034,11 @@ class XapianWriter:
     its changes every ``XAPIAN_FLUSH_THRESHOLD`` documents (10,000 by default) whatever the
     client's transaction: :mod:`searchapp.cluster` starts its writers with a threshold high
     enough for a whole reindex (changes held in the server's memory until the commit).
+
+    A shard with no index yet is the exception: nobody searches it (its state says it was
+    never built, so searches say the index is missing until the final commit writes that
+    state), and its build is committed every ``UNBUILT_COMMIT_EVERY`` documents, so a first
+    build of any size fits in the servers' memory.
     """
 
     def __init__(self, config: EngineConfig, index_dir: Path) -> None:
@@ -1055,6 +1064,10 @@ class XapianWriter:
                 raise _unavailable(name, exc) from None
             self._dbs.append(db)
         self._states = [self._guarded(i, lambda db: _State.read(db)) for i in range(len(targets))]
+        # Written since the last commit, for each shard committed as it goes (None: at the end).
+        self._uncommitted: list[int | None] = [
+            0 if state.version is None else None for state in self._states
+        ]
         self._count = sum(self._guarded(i, lambda db: db.get_doccount()) for i in self._indexes)
         generations = {state.generation for state in self._states}
         # Shards of different generations: a reindex died between their commits.
@@ -1130,6 +1143,13 @@ class XapianWriter:
         self._guarded(shard, lambda db: db.replace_document(id_term, doc))
         self._added[shard].add(id_term)
         self._added_lengths[shard] += lengths
+        uncommitted = self._uncommitted[shard]
+        if uncommitted is not None:
+            if uncommitted + 1 < UNBUILT_COMMIT_EVERY:
+                self._uncommitted[shard] = uncommitted + 1
+            else:
+                self._guarded(shard, _commit_so_far)
+                self._uncommitted[shard] = 0
 
     def _stop_workers(self) -> None:
         if self._workers is not None:
@@ -1200,6 +1220,13 @@ class XapianWriter:
         dbs, self._dbs = self._dbs, []
         for db in dbs:
             _close(db)
+
+
+def _commit_so_far(db: xapian.WritableDatabase) -> None:
+    """Commit an unbuilt shard's documents written so far (without its state) and go on."""
+    db.commit_transaction()
+    db.commit()
+    db.begin_transaction(False)
 
 
 def _writer_targets(

@@ -534,6 +534,31 @@ def test_full_commit_drops_every_other_document(tmp_path, articles):
     engine.close()
 
 
+def test_a_first_build_is_committed_as_it_goes_but_not_searchable(tmp_path, articles, monkeypatch):
+    monkeypatch.setattr(xapian_engine, "UNBUILT_COMMIT_EVERY", 3)
+    path = str(tmp_path / xapian_engine.DATABASE_DIR)
+    writer = XapianWriter(LOCAL, tmp_path)
+    for article in articles[:7]:
+        writer.add(article)
+    assert xapian.Database(path).get_doccount() == 6  # two batches of 3 committed
+    with pytest.raises(IndexMissing):
+        XapianEngine(LOCAL, tmp_path).view()
+    writer.cancel()  # a first build that died: still no index, and the next one starts over
+    write(LOCAL, tmp_path, articles[5:12])
+    engine = XapianEngine(LOCAL, tmp_path)
+    assert set(ids(engine.view(), query.Every())) == {a.id for a in articles[5:12]}
+    total = sum(len(p) for a in articles[5:12] for p in analyse(a).body_postings.values())
+    assert engine.view().field_length("body") == total
+    engine.close()
+    # Once built, a reindex commits nothing before its end, whatever its size.
+    writer = XapianWriter(LOCAL, tmp_path)
+    for article in articles[:5]:
+        writer.add(article)
+    assert xapian.Database(path).get_doccount() == 7
+    writer.cancel()
+    assert xapian.Database(path).get_doccount() == 7
+
+
 def test_terms_past_xapian_length_limit(tmp_path):
     # A compound of two 60-character CJK words is 360 bytes; Xapian's limit is 245.
     outlet = "The Very Long Outlet Name " * 12
@@ -715,6 +740,28 @@ def test_a_cancelled_remote_reindex_leaves_no_trace(spare_cluster, articles):
     for pid in spare_cluster.pids[:3]:
         environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         assert b"XAPIAN_FLUSH_THRESHOLD=%d" % shard_cluster.FLUSH_THRESHOLD in environment
+
+
+def test_a_first_remote_build_is_applied_as_it_goes(tmp_path, articles, monkeypatch):
+    # The writable servers hold a built index's changes until the commit; a first build's
+    # are applied in batches, so a shard's memory need not hold the whole build.
+    monkeypatch.setattr(xapian_engine, "UNBUILT_COMMIT_EVERY", 2)
+    running = shard_cluster.start_cluster(tmp_path / "cluster", 2)
+    try:
+        writer = XapianWriter(running.config(), tmp_path)
+        for article in articles:
+            writer.add(article)
+        applied = [xapian.remote_open(s.host, s.port).get_doccount() for s in running.shards]
+        assert all(count >= 2 for count in applied) and sum(applied) < len(articles)
+        engine = XapianEngine(running.config(), tmp_path)
+        with pytest.raises(IndexMissing):
+            engine.view()
+        writer.commit(VERSION, full=True)
+        assert engine.view().doc_count() == len(articles)
+        engine.close()
+    finally:
+        running.stop()
+    assert no_process_left(running.pids)
 
 
 def test_threads_have_their_own_databases(cluster):
