@@ -1001,7 +1001,7 @@ def _tag_slots() -> int:
 # Articles per message to an analysis worker.
 ANALYSIS_BATCH = 50
 # A shard that holds no index yet (never built, or its first build died) serves nothing, so
-# its build is committed every this many documents (Xapian's own default), as it goes: a
+# its build is committed as it goes, every so many documents (Xapian's own default): a
 # writable server holds uncommitted changes in memory, about 66 KB per article here.
 UNBUILT_COMMIT_EVERY = 10_000
 

@@ -541,11 +541,13 @@ def test_a_first_build_is_committed_as_it_goes_but_not_searchable(tmp_path, arti
     for article in articles[:7]:
         writer.add(article)
     assert xapian.Database(path).get_doccount() == 6  # two batches of 3 committed
-    with pytest.raises(IndexMissing):
-        XapianEngine(LOCAL, tmp_path).view()
-    writer.cancel()  # a first build that died: still no index, and the next one starts over
-    write(LOCAL, tmp_path, articles[5:12])
     engine = XapianEngine(LOCAL, tmp_path)
+    with pytest.raises(IndexMissing):
+        engine.view()
+    writer.cancel()  # a first build that died: still no index, and the next one starts over
+    with pytest.raises(IndexMissing):
+        engine.view()
+    write(LOCAL, tmp_path, articles[5:12])
     assert set(ids(engine.view(), query.Every())) == {a.id for a in articles[5:12]}
     total = sum(len(p) for a in articles[5:12] for p in analyse(a).body_postings.values())
     assert engine.view().field_length("body") == total
