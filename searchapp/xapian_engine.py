@@ -88,9 +88,9 @@ SLOT_DAY, SLOT_YEAR, SLOT_SOURCE, SLOT_ID, SLOT_NEWEST, SLOT_OLDEST, SLOT_LENGTH
 SLOT_TAGS = 7
 TAG_BITS = 8
 
-# Sort keys: a 7-digit day number then the id, so the key's order is the date's, ties by id.
 # Terms whose document counts a thread remembers (per generation) before starting afresh.
 TERMFREQ_CACHE_SIZE = 50_000
+# Sort keys: a 7-digit day number then the id, so the key's order is the date's, ties by id.
 _LAST_DAY = date.max.toordinal()  # 3652059: "newest" counts days back from it
 _UNDATED_LAST = 9_999_999  # "oldest" gives undated articles this day: after every real one
 
@@ -1193,7 +1193,7 @@ class XapianWriter:
             states.append(_State(generation, version, (i, count), lengths))
             self._guarded(i, lambda db, i=i: db.set_metadata(STATE_KEY, states[i].dump()))
         for i in self._indexes:
-            self._guarded(i, lambda db: (db.commit_transaction(), db.commit()))
+            self._guarded(i, _commit_transaction)
         self._count = sum(self._guarded(i, lambda db: db.get_doccount()) for i in self._indexes)
         self._states = states
         self._generation = generation
@@ -1222,10 +1222,15 @@ class XapianWriter:
             _close(db)
 
 
-def _commit_so_far(db: xapian.WritableDatabase) -> None:
-    """Commit an unbuilt shard's documents written so far (without its state) and go on."""
+def _commit_transaction(db: xapian.WritableDatabase) -> None:
+    """Make the transaction's changes visible (an unflushed transaction's end alone does not)."""
     db.commit_transaction()
     db.commit()
+
+
+def _commit_so_far(db: xapian.WritableDatabase) -> None:
+    """Commit an unbuilt shard's documents written so far (without its state) and go on."""
+    _commit_transaction(db)
     db.begin_transaction(False)
 
 
