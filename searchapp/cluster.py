@@ -8,17 +8,22 @@ points the Xapian engine at them.
 
 A server forks a child per connection, and killing the listener leaves its children serving:
 each server runs in its own process group, and :meth:`Cluster.stop` stops the children
-before their listener (which reaps them), then the listener, by PID.
+before their listener (which reaps them), then the listener, by PID. A process killed too hard
+to stop them (SIGKILL, the OOM killer) still takes them along: on Linux each listener gets
+SIGTERM when the thread that started it dies, and its children exit as their connections close.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +40,7 @@ STOP_SECONDS = 5.0  # longest wait for a server to exit on SIGTERM before SIGKIL
 # reindex's size, so it applies them at the reindex's commit only (holding them in memory;
 # a shard's first build commits as it goes instead: see xapian_engine.XapianWriter).
 FLUSH_THRESHOLD = 10_000_000
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,8 @@ def start_cluster(
     """Serve ``count`` shard databases under ``folder`` (created when missing) on ``host``:
     read-only servers on ``first_port`` onwards and writable ones on the ``count`` ports
     after them, or on free ports. Returns once every server accepts connections;
-    :class:`ConfigError` if ``xapian-tcpsrv`` is missing or a server doesn't start."""
+    :class:`ConfigError` if ``xapian-tcpsrv`` is missing or a server doesn't start. The
+    servers die with the calling thread: call it from one that outlives their use."""
     program = shutil.which(SERVER)
     if program is None:
         raise ConfigError(
@@ -164,8 +171,24 @@ def _start(program: str, folder: Path, shard: int, address: Shard, writable: boo
             stderr=subprocess.STDOUT,
             env=env,
             start_new_session=True,  # its own process group, with its children
+            preexec_fn=_dies_with(os.getpid()),
         )
     return Server(shard, address, writable, process)
+
+
+def _dies_with(parent: int) -> Callable[[], None] | None:
+    """Run in the forked server before it execs: SIGTERM it when ``parent``'s starting thread
+    dies, so that a parent killed with no chance to stop it leaves no server behind."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before prctl
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_death_signal
 
 
 def _wait_until_listening(server: Server, folder: Path) -> None:

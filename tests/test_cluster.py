@@ -130,6 +130,35 @@ def test_cluster_serves_reindex_search_and_serve(tmp_path: Path, corpus_dir: Pat
     assert not any(alive(pid) for pid in pids)
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie: an orphan's new parent (PID 1 here) may never reap it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat[stat.rindex(")") + 2] not in "ZX"
+
+
+def test_servers_exit_when_the_cluster_command_is_killed_outright(tmp_path: Path):
+    command = searchapp_command("cluster", "--folder", str(tmp_path / "shards"))
+    process = subprocess.Popen(
+        [*command, "--port", str(free_ports(6))], stdout=subprocess.PIPE, text=True
+    )
+    pids, _ = read_settings(process)
+    try:
+        assert len(pids) == 6 and all(running(pid) for pid in pids)
+        process.kill()  # no handler runs: the servers must go by themselves
+        process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [pid for pid in pids if running(pid)] == []
+    finally:
+        for pid in pids:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
 def test_reshard_moves_an_index_to_more_shards(tmp_path: Path, corpus_dir: Path, monkeypatch):
     index_dir = tmp_path / "catalog"
     with start_cluster(tmp_path / "two", 2) as two, start_cluster(tmp_path / "three", 3) as three:
