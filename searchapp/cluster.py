@@ -177,11 +177,11 @@ def _start(program: str, folder: Path, shard: int, address: Shard, writable: boo
 
 
 def _dies_with(parent: int) -> Callable[[], None] | None:
-    """Run in the forked server before it execs: SIGTERM it when ``parent``'s starting thread
-    dies, so that a parent killed with no chance to stop it leaves no server behind."""
+    """A ``preexec_fn`` that has Linux SIGTERM the server when the thread of ``parent`` that
+    started it dies: a parent killed with no chance to stop it leaves no server behind."""
     if not sys.platform.startswith("linux"):
         return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+    prctl = ctypes.CDLL(None).prctl  # looked up before the fork
 
     def set_death_signal() -> None:
         prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
