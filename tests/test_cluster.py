@@ -1,7 +1,8 @@
 """A Xapian cluster of real xapian-tcpsrv servers on loopback, end to end: `searchapp cluster`
-and the settings it prints, which `reindex`, `search` and `serve` use unchanged; `reshard` and a
-reindex after adding a shard; a shard down as the web app answers it (503 naming it, or a
-partial answer). Every server is stopped by PID."""
+and the settings it prints, which `reindex`, `search` and `serve` use unchanged, and its
+servers gone when it is killed outright; `reshard` and a reindex after adding a shard; a shard
+down as the web app answers it (503 naming it, or a partial answer). Every server is stopped by
+PID."""
 
 from __future__ import annotations
 
@@ -144,8 +145,9 @@ def test_servers_exit_when_the_cluster_command_is_killed_outright(tmp_path: Path
     process = subprocess.Popen(
         [*command, "--port", str(free_ports(6))], stdout=subprocess.PIPE, text=True
     )
-    pids, _ = read_settings(process)
+    pids: list[int] = []
     try:
+        pids, _ = read_settings(process)
         assert len(pids) == 6 and all(running(pid) for pid in pids)
         process.kill()  # no handler runs: the servers must go by themselves
         process.wait(timeout=10)
@@ -154,6 +156,8 @@ def test_servers_exit_when_the_cluster_command_is_killed_outright(tmp_path: Path
             time.sleep(0.05)
         assert [pid for pid in pids if running(pid)] == []
     finally:
+        process.kill()
+        process.wait(timeout=10)
         for pid in pids:
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
