@@ -37,6 +37,27 @@ settings.register_profile("explore", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+
+
+def missing_program(program: str, package: str) -> str | None:
+    """Why a test that runs ``program`` must skip here (None: it is installed)."""
+    if shutil.which(program):
+        return None
+    return f"needs {program}, from Debian's {package}; install it with `make system`"
+
+
+def needs_program(program: str, package: str) -> pytest.MarkDecorator:
+    reason = missing_program(program, package)
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+def require_program(program: str, package: str) -> None:
+    """Skip the calling test or fixture unless ``program`` is installed."""
+    reason = missing_program(program, package)
+    if reason:
+        pytest.skip(reason)
+
+
 SEEDS = Path(__file__).parent.parent / "seeds"
 
 # Files that must be skipped with a warning, one or more per format.

@@ -38,7 +38,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     )
     pytest.skip(
         f"browser tests need Debian's chromium and chromium-driver ({missing} not found); "
-        "install them with `make browser`",
+        "install them with `make system`",
         allow_module_level=True,
     )
 

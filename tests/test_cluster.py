@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,12 +28,9 @@ from searchapp.search import SearchEngine
 from searchapp.web import create_app
 from searchapp.xapian_engine import shard_of
 
-from .conftest import VALID_FIXTURES, stored_documents
+from .conftest import VALID_FIXTURES, needs_program, stored_documents
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("xapian-tcpsrv") is None,
-    reason="needs Debian's xapian-tools (xapian-tcpsrv); install it with `make xapian`",
-)
+pytestmark = needs_program("xapian-tcpsrv", "xapian-tools")
 
 
 def free_ports(count: int) -> int:

@@ -41,7 +41,7 @@ from searchapp.readers import read_source
 from searchapp.schema import SCHEMA, VOCABULARY_SCHEMA
 from searchapp.xapian_engine import XapianEngine, XapianView, XapianWriter, reshard, shard_of
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, needs_program, require_program
 
 LOCAL = EngineConfig(name="xapian")
 VERSION = index_version()
@@ -611,6 +611,7 @@ def no_process_left(pids: list[int]) -> bool:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, articles) -> Iterator[shard_cluster.Cluster]:
     """A 3-shard cluster holding the same articles as the local database."""
+    require_program("xapian-tcpsrv", "xapian-tools")
     folder = tmp_path_factory.mktemp("cluster")
     running = shard_cluster.start_cluster(folder, 3)
     try:
@@ -624,6 +625,7 @@ def cluster(tmp_path_factory, articles) -> Iterator[shard_cluster.Cluster]:
 @pytest.fixture
 def spare_cluster(tmp_path, articles) -> Iterator[shard_cluster.Cluster]:
     """A 3-shard cluster of the articles that a test may break."""
+    require_program("xapian-tcpsrv", "xapian-tools")
     running = shard_cluster.start_cluster(tmp_path / "cluster", 3)
     try:
         write(running.config(), tmp_path, articles)
@@ -744,6 +746,7 @@ def test_a_cancelled_remote_reindex_leaves_no_trace(spare_cluster, articles):
         assert b"XAPIAN_FLUSH_THRESHOLD=%d" % shard_cluster.FLUSH_THRESHOLD in environment
 
 
+@needs_program("xapian-tcpsrv", "xapian-tools")
 def test_a_first_remote_build_is_applied_as_it_goes(tmp_path, articles, monkeypatch):
     # The writable servers hold a built index's changes until the commit; a first build's
     # are applied in batches, so a shard's memory need not hold the whole build.
