@@ -342,14 +342,14 @@ MAX_REQUEST_HEADER_BYTES = 64 * 1024
 @click.option(
     "--rate-limit",
     envvar=RATE_LIMIT_ENV,
-    default=DEFAULT_RATE_LIMIT,
-    show_default=True,
-    help=f'API requests allowed per client, or "off" (environment: {RATE_LIMIT_ENV}).',
+    default=None,
+    help=f'API requests allowed per client, or "off" (environment: {RATE_LIMIT_ENV}); '
+    f"default {DEFAULT_RATE_LIMIT}, for other machines' clients only.",
 )
 @index_option
 @seeds_option
 def serve(
-    host: str, port: int, threads: int, rate_limit: str, index_dir: Path, seeds_dir: Path
+    host: str, port: int, threads: int, rate_limit: str | None, index_dir: Path, seeds_dir: Path
 ) -> None:
     """Serve the web UI and JSON API with waitress (on this machine only, unless --host)."""
     from waitress import serve as waitress_serve

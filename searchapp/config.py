@@ -150,22 +150,26 @@ class Settings:
     seeds_dir: Path
     rate_limit: str | None = DEFAULT_RATE_LIMIT  # None: no limit
     engine: EngineConfig = field(default_factory=EngineConfig)
+    # The default limit spares this machine's own clients (the user's scripts); a configured
+    # one holds for every client.
+    limit_loopback: bool = False
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Settings:
         """Explicit overrides (``INDEX_DIR``, ``SEEDS_DIR``, ``RATE_LIMIT``) win over the
         environment (``SEARCHAPP_INDEX``, ``SEARCHAPP_SEEDS``, ``SEARCHAPP_RATE_LIMIT``), which
-        wins over ``index/`` and ``seeds/`` in the working directory and the default limit.
+        wins over ``index/`` and ``seeds/`` in the working directory and the default limit
+        (which loopback clients are exempt from).
         The engine: see :meth:`EngineConfig.load`."""
         overrides = overrides or {}
         index_dir = overrides.get("INDEX_DIR") or os.environ.get(INDEX_ENV) or DEFAULT_INDEX_DIR
         seeds_dir = overrides.get("SEEDS_DIR") or os.environ.get(SEEDS_ENV) or DEFAULT_SEEDS_DIR
-        rate_limit = (
-            overrides.get("RATE_LIMIT") or os.environ.get(RATE_LIMIT_ENV) or DEFAULT_RATE_LIMIT
-        )
+        configured = overrides.get("RATE_LIMIT") or os.environ.get(RATE_LIMIT_ENV)
+        rate_limit = configured or DEFAULT_RATE_LIMIT
         if rate_limit.strip().lower() in ("off", "none", "0"):
             rate_limit = None
-        return cls(Path(index_dir), Path(seeds_dir), rate_limit, EngineConfig.load(overrides))
+        engine = EngineConfig.load(overrides)
+        return cls(Path(index_dir), Path(seeds_dir), rate_limit, engine, bool(configured))
 
 
 def is_loopback(host: str) -> bool:

@@ -18,7 +18,7 @@ from limits import parse_many
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .config import RATE_LIMIT_ENV, Settings
+from .config import RATE_LIMIT_ENV, Settings, is_loopback
 from .errors import BadRequest, ConfigError, IndexMissing, SearchAppError
 from .search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
 
@@ -67,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # An id given as %2F would otherwise be redirected: /api/article/%2F/related to
     # /api/article/related, another article's address.
     app.url_map.merge_slashes = False
-    _limit_api(app, settings.rate_limit)
+    _limit_api(app, settings.rate_limit, limit_loopback=settings.limit_loopback)
     app.extensions["searchapp"] = SearchEngine(settings.index_dir, config=settings.engine)
     app.register_blueprint(bp)
     app.add_template_global(search_url)
@@ -81,9 +81,10 @@ def engine() -> SearchEngine:
     return current_app.extensions["searchapp"]
 
 
-def _limit_api(app: Flask, rate_limit: str | None) -> None:
+def _limit_api(app: Flask, rate_limit: str | None, *, limit_loopback: bool) -> None:
     """One budget per client address over the whole JSON API (in memory: waitress serves from
-    one process). Behind a reverse proxy every client shares the proxy's address."""
+    one process), loopback clients exempt unless ``limit_loopback``. Behind a reverse proxy
+    every client shares the proxy's address."""
     if rate_limit is None:
         return
     try:
@@ -97,7 +98,9 @@ def _limit_api(app: Flask, rate_limit: str | None) -> None:
         get_remote_address,
         app=app,
         application_limits=[rate_limit],
-        application_limits_exempt_when=lambda: not _wants_json(),
+        application_limits_exempt_when=lambda: (
+            not _wants_json() or (not limit_loopback and is_loopback(request.remote_addr or ""))
+        ),
         storage_uri="memory://",
         headers_enabled=True,
     )

@@ -424,6 +424,27 @@ def test_rate_limit_off_and_from_the_environment(fixture_index: Path, monkeypatc
     assert {client.get("/api/health").status_code for _ in range(50)} == {200}
 
 
+def test_the_default_limit_spares_loopback_clients_only(fixture_index: Path, monkeypatch):
+    # A local script running a batch of queries is the user; remote clients keep the limit.
+    monkeypatch.delenv("SEARCHAPP_RATE_LIMIT", raising=False)
+    client = create_app({"TESTING": True, "INDEX_DIR": fixture_index}).test_client()
+    for address in ("127.0.0.1", "::1"):
+        local = {client.get("/api/health", environ_base={"REMOTE_ADDR": address}).status_code
+                 for _ in range(60)}  # fmt: skip
+        assert local == {200}, address
+    remote = [
+        client.get("/api/health", environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code
+        for _ in range(25)
+    ]
+    assert remote[:20] == [200] * 20 and remote[-1] == 429
+
+
+def test_a_configured_limit_holds_for_loopback_too(fixture_index: Path, monkeypatch):
+    monkeypatch.setenv("SEARCHAPP_RATE_LIMIT", "5/minute")
+    client = create_app({"TESTING": True, "INDEX_DIR": fixture_index}).test_client()
+    assert [client.get("/api/health").status_code for _ in range(6)][-1] == 429
+
+
 def test_a_malformed_rate_limit_is_a_clear_configuration_error(fixture_index: Path):
     with pytest.raises(ConfigError, match="Not a rate limit: 'lots'"):
         _limited_app(fixture_index, "lots")
@@ -476,6 +497,22 @@ def test_serve_listens_on_loopback_unless_told_otherwise(runner, fixture_index, 
     result = runner.invoke(cli.main, ["serve", "--index", str(fixture_index), "--host", "0.0.0.0"])
     assert calls[-1]["host"] == "0.0.0.0"
     assert "warning: listening on 0.0.0.0: anyone who can reach this machine" in result.output
+
+
+def test_serve_by_default_limits_other_machines_only(runner, fixture_index, monkeypatch):
+    monkeypatch.delenv("SEARCHAPP_RATE_LIMIT", raising=False)
+    apps: list[Flask] = []
+    monkeypatch.setattr("waitress.serve", lambda app, **kwargs: apps.append(app))
+    for options in ([], ["--rate-limit", "3/minute"]):
+        result = runner.invoke(cli.main, ["serve", "--index", str(fixture_index), *options])
+        assert result.exit_code == 0, result.output
+    default, configured = (app.test_client() for app in apps)
+    assert {default.get("/api/health").status_code for _ in range(40)} == {200}
+    remote = {"REMOTE_ADDR": "192.0.2.7"}
+    assert [default.get("/api/health", environ_base=remote).status_code for _ in range(21)][
+        -1
+    ] == 429
+    assert [configured.get("/api/health").status_code for _ in range(4)][-1] == 429
 
 
 def test_serve_refuses_a_malformed_rate_limit(runner, fixture_index):
