@@ -912,8 +912,16 @@ class XapianView:
             enquire.set_expansion_scheme("bo1")
             relevant = xapian.RSet()
             relevant.add_document(docid)
-            key_terms = enquire.get_eset(RELATED_TERMS, relevant, 0, _BodyTerms())
-            if key_terms.empty():
+            # Only terms some other article has (a word of this article alone finds nothing
+            # else): every candidate ranked, then read best first until enough are found.
+            candidates = enquire.get_eset(db.get_doclength(docid) + 1, relevant, 0, _BodyTerms())
+            key_terms = []
+            for item in candidates:
+                if db.get_termfreq(item.term) > 1:
+                    key_terms.append(item)
+                    if len(key_terms) == RELATED_TERMS:
+                        break
+            if not key_terms:
                 return []
             scale = xapian.Query.OP_SCALE_WEIGHT
             like = xapian.Query(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from searchapp.search import MAX_QUERY_LENGTH
 from searchapp.web import SECURITY_HEADERS, create_app
 
-from .conftest import VALID_FIXTURES
+from .conftest import FIXTURES, SEEDS, VALID_FIXTURES
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
 pytestmark = pytest.mark.both_engines
@@ -351,6 +352,25 @@ def test_api_article_and_related(client):
     assert related["related"][0]["url"].startswith("/article/")
     assert client.get("/api/article/nope/related").status_code == 404
     assert client.get("/api/article/nerve-agent/related?limit=0").status_code == 400
+
+
+def test_related_articles_on_a_small_folder(tmp_path: Path):
+    # On a few articles, most of an article's key terms are words no other article has; the
+    # related articles come from the terms it shares ("poisoning" with the nerve-agent story).
+    from searchapp.indexer import reindex
+
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    for path in FIXTURES.glob("*.txt"):
+        shutil.copy(path, folder)
+    reindex(folder, tmp_path / "index")
+    client = create_app({"TESTING": True, "INDEX_DIR": tmp_path / "index"}).test_client()
+    ids = [p.stem for p in folder.iterdir()]
+    for article_id in ids:
+        related = client.get(f"/api/article/{article_id}/related").get_json()["related"]
+        assert related, article_id
+    related = client.get("/api/article/poisoning-inquiry/related").get_json()["related"]
+    assert "nerve-agent" in [r["id"] for r in related], related
 
 
 def test_hostile_metadata_is_escaped_and_javascript_links_dropped(tmp_path):
