@@ -1,9 +1,9 @@
 """The reindex catalog: which files were read, which articles each gave, which were duplicates.
 
-It lives next to the Whoosh index as an SQLite database and is only touched while the index's
-writer lock is held. Its changes are committed right after the Whoosh commit they describe and
-record that generation, so a crash between the two commits is detected (the generations
-differ) and the next reindex rebuilds instead of trusting a stale catalog.
+It is an SQLite database in the index folder, whatever the engine, and is only touched while
+the engine's writer is open. Its changes are committed right after the engine's commit they
+describe and record that generation, so a crash between the two commits is detected (the
+generations differ) and the next reindex rebuilds instead of trusting a stale catalog.
 """
 
 from __future__ import annotations

@@ -180,7 +180,6 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 @click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
 @index_option
-@seeds_option
 def search(
     query: str,
     as_json: bool,
@@ -193,7 +192,6 @@ def search(
     date_from: str | None,
     date_to: str | None,
     index_dir: Path,
-    seeds_dir: Path,
 ) -> None:
     """Search the index and print ranked results (QUERY may be empty with filters)."""
     from .search import Filters, SearchEngine, parse_day

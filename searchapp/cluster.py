@@ -3,7 +3,7 @@
 Each shard is a database folder (``<folder>/shard-N``) served twice by ``xapian-tcpsrv``
 (Debian's ``xapian-tools``): ``--writable`` for the reindex (the server takes the
 database's write lock per connection, and creates the database when missing) and read-only
-for searches. :meth:`Cluster.config` gives the :class:`~searchapp.engine.EngineConfig` that
+for searches. :meth:`Cluster.config` gives the :class:`~searchapp.config.EngineConfig` that
 points the Xapian engine at them.
 
 A server forks a child per connection, and killing the listener leaves its children serving:

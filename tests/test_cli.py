@@ -253,3 +253,9 @@ def test_search_says_when_it_ran_out_of_time(runner, fixture_index: Path, monkey
     result = invoke(runner, "search", "poisoned", "--index", str(fixture_index))
     assert result.exit_code == 0
     assert "ran out of time: these are the results found so far" in result.stdout
+
+
+def test_search_takes_no_seeds_folder(runner, fixture_index):
+    # Searching reads the index only; an option it would ignore is refused, not accepted.
+    result = runner.invoke(main, ["search", "spy", "--index", str(fixture_index), "--seeds", "x"])
+    assert result.exit_code == 2 and "No such option '--seeds'" in result.output
