@@ -24,7 +24,13 @@ from .search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_d
 
 log = logging.getLogger(__name__)
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# In a wheel the templates are searchapp/templates; in a checkout, the top-level templates/.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = (
+    _PACKAGED_TEMPLATES
+    if _PACKAGED_TEMPLATES.is_dir()
+    else Path(__file__).resolve().parent.parent / "templates"
+)
 DEFAULT_PER_PAGE = 10
 # Nothing the app accepts has a body; a client sending more than this is refused with 413.
 MAX_CONTENT_LENGTH = 64 * 1024
