@@ -207,18 +207,15 @@ class WhooshView:
         return [Match(doc, score) for score, doc in best]
 
     def _key_terms(self, docnum: int) -> list[tuple[str, float]]:
-        """The body's best ``RELATED_TERMS`` Bo1 key terms (Whoosh's ``key_terms``) among
-        those some other article has: a word of this article alone finds nothing else, and on
-        a small folder such words are most of the key terms."""
+        """The body's ``RELATED_TERMS`` best Bo1 key terms (Whoosh's ``key_terms``) that some
+        other article has (a word of this article alone scores no other); when none has, as
+        on a small folder, the best of those that others have."""
         expander = classify.Expander(self.reader, "body")
         expander.add_document(docnum)
-        chosen = []
-        for word, weight in expander.expanded_terms(len(expander.topN_weight), normalize=False):
-            if self.reader.doc_frequency("body", word) > 1:
-                chosen.append((word, weight))
-                if len(chosen) == RELATED_TERMS:
-                    break
-        return chosen
+        ranked = expander.expanded_terms(len(expander.topN_weight), normalize=False)
+        shared = [(w, weight) for w, weight in ranked if self.reader.doc_frequency("body", w) > 1]
+        best = {word for word, _weight in ranked[:RELATED_TERMS]}
+        return [t for t in shared if t[0] in best] or shared[:RELATED_TERMS]
 
     # -- term statistics ---------------------------------------------------------------------
 

@@ -912,15 +912,12 @@ class XapianView:
             enquire.set_expansion_scheme("bo1")
             relevant = xapian.RSet()
             relevant.add_document(docid)
-            # Only terms some other article has (a word of this article alone finds nothing
-            # else): every candidate ranked, then read best first until enough are found.
-            candidates = enquire.get_eset(db.get_doclength(docid) + 1, relevant, 0, _BodyTerms())
-            key_terms = []
-            for item in candidates:
-                if db.get_termfreq(item.term) > 1:
-                    key_terms.append(item)
-                    if len(key_terms) == RELATED_TERMS:
-                        break
+            # The best key terms that some other article has (a word of this article alone
+            # scores no other); when none has, as on a small folder, the best of those.
+            ranked = list(enquire.get_eset(db.get_doclength(docid) + 1, relevant, 0, _BodyTerms()))
+            shared = [t for t in ranked if db.get_termfreq(t.term) > 1]
+            best = {t.term for t in ranked[:RELATED_TERMS]}
+            key_terms = [t for t in shared if t.term in best] or shared[:RELATED_TERMS]
             if not key_terms:
                 return []
             scale = xapian.Query.OP_SCALE_WEIGHT
