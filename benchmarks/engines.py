@@ -31,9 +31,9 @@ from typing import Any
 
 from benchmarks.corpus import corpus_files, generate
 from benchmarks.speed import QUERY_KINDS, build_queries, folder_size, latencies
-from searchapp.cluster import start_cluster
 from searchapp.config import EngineConfig
-from searchapp.indexer import reindex
+from searchapp.engines.xapian.cluster import start_cluster
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 
 SETUPS = ("whoosh", "xapian", "xapian-3")

@@ -26,11 +26,11 @@ from pathlib import Path
 from whoosh import fields, index
 from whoosh.analysis import StemmingAnalyzer
 
-from searchapp import analysis
-from searchapp.indexer import reindex
-from searchapp.samples import news_csv_bytes
-from searchapp.schema import STEMMED
+from searchapp.engines.whoosh.schema import STEMMED
+from searchapp.ingest.samples import news_csv_bytes
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
+from searchapp.text import analysis
 
 QUERIES = [
     "Russia",

@@ -38,9 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.speed import Server, build_queries, quantiles
-from searchapp.corpus import discover
 from searchapp.errors import CorpusError
-from searchapp.readers import read_source
+from searchapp.ingest.discover import discover
+from searchapp.ingest.readers import read_source
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 QUERIES_ENV, LOG_ENV = "SEARCHAPP_LOAD_QUERIES", "SEARCHAPP_LOAD_LOG"  # read by the locustfile

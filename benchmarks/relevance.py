@@ -40,12 +40,12 @@ from whoosh import fields, index, scoring
 from whoosh.analysis import STOP_WORDS, StemmingAnalyzer
 from whoosh.qparser import MultifieldParser, OrGroup
 
-from searchapp import analysis
 from searchapp.config import ENGINES, EngineConfig
-from searchapp.corpus import Skipped
 from searchapp.errors import QueryError
-from searchapp.indexer import reindex
+from searchapp.ingest.discover import Skipped
+from searchapp.reindex import reindex
 from searchapp.search import DEFAULT_RANKING, ENGINE_RANKINGS, OPERATORS, Ranking, SearchEngine
+from searchapp.text import analysis
 
 DEPTH = 100  # documents retrieved per query: MAP and R@100 are computed over these
 MEASURE_NAMES = ("nDCG@10", "MAP", "P@10", "R@100")

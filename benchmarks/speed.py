@@ -60,7 +60,7 @@ from whoosh.qparser import MultifieldParser, OrGroup
 
 from benchmarks.corpus import Corpus, corpus_files, generate
 from benchmarks.indexing import plain_whoosh_index, timed
-from searchapp.analysis import STOPWORDS
+from searchapp.text.analysis import STOPWORDS
 
 QUERY_KINDS = ("keywords", "questions", "phrases")
 QUERIES_PER_KIND = 20
@@ -596,7 +596,7 @@ def profile(corpus: Corpus, work: Path, out_dir: Path, seed: int) -> dict[str, P
     under ``out_dir``; returns those paths."""
     from pyinstrument import Profiler
 
-    from searchapp.indexer import reindex
+    from searchapp.reindex import reindex
     from searchapp.search import SearchEngine
 
     out_dir.mkdir(parents=True, exist_ok=True)

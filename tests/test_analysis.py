@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import analysis
-from searchapp.schema import SCHEMA, STEMMED
+from searchapp.engines.whoosh.schema import SCHEMA, STEMMED
+from searchapp.text import analysis
 
 
 def terms(text: str, **kwargs) -> list[str]:
@@ -122,7 +122,7 @@ def test_analysis_needs_no_downloaded_nltk_data(tmp_path: Path):
     # A fresh interpreter with NLTK's data path pointing at an empty folder still analyses.
     code = (
         "import nltk; nltk.data.path[:] = []; "
-        "from searchapp.analysis import analyze; "
+        "from searchapp.text.analysis import analyze; "
         "print([t.text for t in analyze('Spies were poisoned')])"
     )
     env = {"NLTK_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}

@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks import corpus as bench_corpus
 from benchmarks import speed
-from searchapp.analysis import STOPWORDS
+from searchapp.text.analysis import STOPWORDS
 
 from .test_bench_corpus import FAKE_ROWS as ROWS
 

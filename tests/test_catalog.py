@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import catalog as catalog_module
-from searchapp.catalog import ArticleRecord, Catalog, FileRecord
+from searchapp.ingest import catalog as catalog_module
+from searchapp.ingest.catalog import ArticleRecord, Catalog, FileRecord
 
 
 @pytest.fixture

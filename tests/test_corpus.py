@@ -5,20 +5,17 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.corpus import (
-    ARTICLE_SUFFIXES,
+from searchapp.errors import CorpusError
+from searchapp.ingest.discover import ARTICLE_SUFFIXES, Skipped, SourceFile, discover
+from searchapp.ingest.readers import parse_article, read_source
+from searchapp.text.article import (
     Article,
-    Skipped,
-    SourceFile,
     clean_paragraphs,
-    discover,
     is_boilerplate,
     shorten,
     split_title,
     url_key,
 )
-from searchapp.errors import CorpusError
-from searchapp.readers import parse_article, read_source
 
 from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, SEEDS, VALID_FIXTURES
 

@@ -22,12 +22,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from searchapp import indexer, readers
-from searchapp.catalog import CATALOG_FILE
-from searchapp.corpus import ARTICLE_SUFFIXES, SourceFile
+from searchapp import reindex as indexer
 from searchapp.errors import ConfigError, CorpusError
-from searchapp.indexer import ReindexReport, reindex
-from searchapp.readers import ParsedFile, parse_file
+from searchapp.ingest import readers
+from searchapp.ingest.catalog import CATALOG_FILE
+from searchapp.ingest.discover import ARTICLE_SUFFIXES, SourceFile
+from searchapp.ingest.readers import ParsedFile, parse_file
+from searchapp.reindex import ReindexReport, reindex
 from searchapp.search import SearchEngine
 
 from .conftest import FIXTURES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES, make_corpus

@@ -34,8 +34,9 @@ import psutil
 from whoosh.filedb.filestore import FileStorage
 
 from benchmarks.speed import free_port, searchapp_command
-from searchapp.catalog import CATALOG_FILE
-from searchapp.indexer import PARALLEL_MIN_BYTES, open_index
+from searchapp.engines.whoosh.storage import open_index
+from searchapp.engines.workers import PARALLEL_MIN_BYTES
+from searchapp.ingest.catalog import CATALOG_FILE
 from searchapp.web import create_app
 
 from .conftest import serve_in_thread
@@ -56,8 +57,8 @@ WAIT_S = 60  # the most any single reindex, request or shutdown may take before 
 # KILL_AT ("module:attribute"), to hit moments too short for a random delay.
 REINDEX = """
 import importlib, os, signal, sys
-import searchapp.indexer
-searchapp.indexer.PARALLEL_MIN_BYTES = int(sys.argv.pop(1))
+import searchapp.engines.workers
+searchapp.engines.workers.PARALLEL_MIN_BYTES = int(sys.argv.pop(1))
 target, nth = sys.argv.pop(1), int(sys.argv.pop(1))
 if target != "-":
     module, _, attribute = target.partition(":")
@@ -80,11 +81,16 @@ main()
 WORKER_MIN_BYTES = 800_000
 # (target, call, full run, what the moment is)
 KILL_POINTS = [
-    ("searchapp.indexer:_Workers.finish", 1, True, "workers still writing"),
-    ("searchapp.indexer:_commit", 1, False, "vocabulary committed, index not"),
+    ("searchapp.engines.whoosh.writer:_Workers.finish", 1, True, "workers still writing"),
+    ("searchapp.engines.whoosh.writer:_commit", 1, False, "vocabulary committed, index not"),
     ("whoosh.index:clean_files", 2, False, "index TOC renamed, old segments not yet deleted"),
-    ("searchapp.indexer:_mark_current", 1, False, "index committed, version and catalog not"),
-    ("searchapp.catalog:Catalog.commit", 1, False, "index committed, catalog not"),
+    (
+        "searchapp.engines.whoosh.writer:mark_current",
+        1,
+        False,
+        "index committed, version and catalog not",
+    ),
+    ("searchapp.ingest.catalog:Catalog.commit", 1, False, "index committed, catalog not"),
 ]
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import corpus
-from searchapp.corpus import Skipped, SourceFile, discover
+from searchapp.ingest import discover as discovery
+from searchapp.ingest.discover import Skipped, SourceFile, discover
 
 from .test_corpus_fuzz import in_child, unreadable  # noqa: F401 (unreadable: a fixture)
 
@@ -104,7 +104,7 @@ def test_a_folder_gone_before_it_is_listed_gives_nothing(tmp_path: Path, monkeyp
             (tmp_path / "gone").rmdir()
         return real_scandir(path)
 
-    monkeypatch.setattr(corpus.os, "scandir", scandir)
+    monkeypatch.setattr(discovery.os, "scandir", scandir)
     sources, skipped = discover(tmp_path)
     assert [s.relpath for s in sources] == ["a.txt"]
     assert skipped == []  # not on disk any more: nothing is lost

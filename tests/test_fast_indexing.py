@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from whoosh import fields
 
-from searchapp import analysis, indexer
+from searchapp.engines import workers as engine_workers
+from searchapp.engines.whoosh import writer as whoosh_writer
+from searchapp.engines.whoosh.schema import STEMMED, AnalysedText, StemmedText
+from searchapp.engines.whoosh.storage import open_index, open_vocabulary
 from searchapp.errors import IndexingFailed
-from searchapp.indexer import open_index, open_vocabulary, reindex
-from searchapp.schema import STEMMED, AnalysedText, StemmedText
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
+from searchapp.text import analysis
 
 from .conftest import FIXTURES, SEEDS
 
@@ -130,18 +133,18 @@ QUERIES = ["novichok", "spies OR ransomware", "skrip*", "recruters~", '"nerve ag
 
 def test_parallel_workers_build_the_same_index(tmp_path, corpus_dir, monkeypatch):
     serial = reindex(corpus_dir, tmp_path / "serial")
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(indexer, "WORKER_BATCH", 2)
-    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(whoosh_writer, "WORKER_BATCH", 2)
+    monkeypatch.setattr(engine_workers.os, "sched_getaffinity", lambda pid: {0, 1})
     finished = []
 
-    class Recorded(indexer._Workers):
+    class Recorded(whoosh_writer._Workers):
         def finish(self):
             result = super().finish()
             finished.append(result)
             return result
 
-    monkeypatch.setattr(indexer, "_Workers", Recorded)
+    monkeypatch.setattr(whoosh_writer, "_Workers", Recorded)
     parallel = reindex(corpus_dir, tmp_path / "parallel")
     [(segments, vocabularies)] = finished  # the workers wrote every document
     assert sum(segment.doc_count() for segment in segments) == serial.documents
@@ -153,15 +156,15 @@ def test_parallel_workers_build_the_same_index(tmp_path, corpus_dir, monkeypatch
 
 
 def test_incremental_runs_after_a_parallel_build(tmp_path, corpus_dir, monkeypatch):
-    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine_workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 0)
     reindex(corpus_dir, tmp_path / "a")
     (corpus_dir / "ransomware.txt").unlink()
     extra = corpus_dir / "fresh.txt"
     extra.write_text("Zanzibar spies\n\nA new file about zanzibarian spies.\n", "utf-8")
     report = reindex(corpus_dir, tmp_path / "a")  # parallel again, deletions in the parent
     assert (report.added, report.deleted) == (1, 1)
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 10**12)
+    monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 10**12)
     shutil.rmtree(tmp_path / "b", ignore_errors=True)
     reindex(corpus_dir, tmp_path / "b", full=True)
     assert snapshot(tmp_path / "a")[0] == snapshot(tmp_path / "b")[0]
@@ -173,10 +176,10 @@ def test_incremental_runs_after_a_parallel_build(tmp_path, corpus_dir, monkeypat
 def test_a_failing_worker_leaves_the_last_index_serving(tmp_path, corpus_dir, monkeypatch):
     reindex(corpus_dir, tmp_path / "ix")
     before = snapshot(tmp_path / "ix")
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine_workers.os, "sched_getaffinity", lambda pid: {0, 1})
     # Workers open the index folder given to them, so a missing one fails.
-    monkeypatch.setattr(indexer, "_Workers", _workers_of_nowhere(indexer._Workers))
+    monkeypatch.setattr(whoosh_writer, "_Workers", _workers_of_nowhere(whoosh_writer._Workers))
     with pytest.raises(IndexingFailed, match="worker"):
         reindex(corpus_dir, tmp_path / "ix", full=True)
     assert snapshot(tmp_path / "ix") == before
@@ -193,9 +196,9 @@ def _report_resident_mb(index_dir: str, jobs, results) -> None:
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_workers_do_not_carry_the_parents_heap(tmp_path, monkeypatch):
-    monkeypatch.setattr(indexer, "_segment_worker", _report_resident_mb)
+    monkeypatch.setattr(whoosh_writer, "_segment_worker", _report_resident_mb)
     ballast = b"x" * (300 * 2**20)  # the parent's heap: 300 MB written, so resident
-    workers = indexer._Workers(tmp_path, 2)
+    workers = whoosh_writer._Workers(tmp_path, 2)
     try:
         # A forked worker would start with the parent's 300 MB resident.
         assert [workers.results.get(timeout=60) < 200 for _ in range(2)] == [True, True]

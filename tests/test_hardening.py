@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from searchapp import cli
 from searchapp.errors import ConfigError
-from searchapp.indexer import reindex
+from searchapp.reindex import reindex
 from searchapp.search import MAX_QUERY_LENGTH
 from searchapp.web import MAX_CONTENT_LENGTH, SECURITY_HEADERS, create_app
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import indexer, readers
+from searchapp import reindex as indexer
 from searchapp.config import EngineConfig
-from searchapp.engine import open_writer
+from searchapp.engines.registry import open_writer
+from searchapp.engines.whoosh import storage as whoosh_storage
+from searchapp.engines.whoosh import writer as whoosh_writer
+from searchapp.engines.whoosh.storage import index_exists, open_index
 from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
-from searchapp.indexer import index_exists, open_index, reindex
+from searchapp.ingest import readers
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 
 from .conftest import (
@@ -235,12 +239,12 @@ def test_a_failed_commit_leaves_the_catalog_usable(index_dir, corpus_dir, monkey
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    real_commit = indexer._commit
-    monkeypatch.setattr(indexer, "_commit", explode)
+    real_commit = whoosh_writer._commit
+    monkeypatch.setattr(whoosh_writer, "_commit", explode)
     with pytest.raises(OSError):
         reindex(corpus_dir, index_dir)
     assert indexed_ids(index_dir) == before_ids
-    monkeypatch.setattr(indexer, "_commit", real_commit)
+    monkeypatch.setattr(whoosh_writer, "_commit", real_commit)
     assert reindex(corpus_dir, index_dir).added == 1  # catalog rolled back, not left locked
 
 
@@ -257,9 +261,9 @@ def test_open_searcher_sees_old_index_until_commit_then_new(index_dir, corpus_di
 
 @pytest.mark.whoosh_only
 def test_index_from_another_schema_version_is_refused_then_rebuilt(index_dir, corpus_dir):
-    (index_dir / indexer.VERSION_FILE).write_text("0\n")
+    (index_dir / whoosh_storage.VERSION_FILE).write_text("0\n")
     assert reindex(corpus_dir, index_dir).full  # the version file says 0: rebuilt
-    (index_dir / indexer.VERSION_FILE).write_text("0\n")
+    (index_dir / whoosh_storage.VERSION_FILE).write_text("0\n")
     with pytest.raises(IndexOutdated, match="run `searchapp reindex` to rebuild it"):
         open_index(index_dir)
     report = reindex(corpus_dir, index_dir)
@@ -390,7 +394,7 @@ def test_ids_are_stable_across_full_rebuilds(index_dir, corpus_dir):
 def test_catalog_out_of_step_with_the_index_triggers_a_rebuild(index_dir, corpus_dir):
     import sqlite3
 
-    from searchapp.catalog import CATALOG_FILE
+    from searchapp.ingest.catalog import CATALOG_FILE
 
     with sqlite3.connect(index_dir / CATALOG_FILE) as db:  # as if killed between the commits
         db.execute("UPDATE meta SET value = '999' WHERE key = 'generation'")
@@ -403,7 +407,7 @@ def test_catalog_out_of_step_with_the_index_triggers_a_rebuild(index_dir, corpus
 def test_emptied_index_with_a_catalog_out_of_step_is_rebuilt(
     index_dir, corpus_dir, tmp_path, monkeypatch
 ):
-    from searchapp.catalog import Catalog
+    from searchapp.ingest.catalog import Catalog
 
     hour_ago = time.time() - 3600
     for path in corpus_dir.rglob("*"):

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from searchapp import search
+from searchapp.engines.whoosh.storage import open_index
 from searchapp.errors import NotFound, QueryError
-from searchapp.indexer import open_index, reindex
+from searchapp.reindex import reindex
 from searchapp.search import FACET_SIZE, Filters, SearchEngine
 
 from .conftest import stored_documents
@@ -221,8 +222,8 @@ def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: st
 
 @pytest.mark.whoosh_only
 def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, monkeypatch):
-    from searchapp import vectorized
-    from searchapp.indexer import reindex
+    from searchapp.engines.whoosh import vectorized
+    from searchapp.reindex import reindex
 
     built: list[object] = []
     real = vectorized._value_postings

@@ -10,12 +10,12 @@ from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
-from searchapp.corpus import discover
+from searchapp.engines.whoosh.postings import SegmentBuilder
+from searchapp.engines.whoosh.schema import SCHEMA
+from searchapp.engines.whoosh.writer import _document
 from searchapp.errors import CorpusError
-from searchapp.indexer import _document
-from searchapp.postings import SegmentBuilder
-from searchapp.readers import read_source
-from searchapp.schema import SCHEMA
+from searchapp.ingest.discover import discover
+from searchapp.ingest.readers import read_source
 
 from .conftest import FIXTURES, SEEDS
 

@@ -10,7 +10,7 @@ import pytest
 from whoosh import query
 
 from searchapp.config import EngineConfig
-from searchapp.indexer import reindex
+from searchapp.reindex import reindex
 from searchapp.search import (
     DEFAULT_RANKING,
     ENGINE_RANKINGS,
@@ -18,7 +18,7 @@ from searchapp.search import (
     SearchEngine,
     build_query,
 )
-from searchapp.tags import default_synonyms
+from searchapp.text.tags import default_synonyms
 
 from .conftest import engine_view
 
@@ -352,7 +352,7 @@ def test_api_and_ui_show_the_synonyms(client):
 
 @pytest.mark.whoosh_only
 def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
-    from searchapp.whoosh_engine import _scores_for
+    from searchapp.engines.whoosh.engine import _scores_for
 
     seeds = tmp_path / "seeds"
     write_articles(seeds, ARTICLES)

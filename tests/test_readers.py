@@ -11,16 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import readers
-from searchapp.corpus import ARTICLE_SUFFIXES, Article, SourceFile, discover
 from searchapp.errors import CorpusError
-from searchapp.readers import (
-    ParsedFile,
-    _parse_date,
-    parse_article,
-    parse_file,
-    read_source,
-)
+from searchapp.ingest import readers
+from searchapp.ingest.discover import ARTICLE_SUFFIXES, SourceFile, discover
+from searchapp.ingest.readers import ParsedFile, _parse_date, parse_article, parse_file, read_source
+from searchapp.text.article import Article
 
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 COLLECTION = Path(__file__).parent / "fixtures" / "corpus" / "collection"

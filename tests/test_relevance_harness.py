@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import relevance
-from searchapp.readers import parse_article
+from searchapp.ingest.readers import parse_article
 from searchapp.search import DEFAULT_RANKING, ENGINE_RANKINGS
 
 CRAN_DOCS = """\
@@ -251,7 +251,7 @@ def test_keywords_keep_the_most_specific_words_in_query_order() -> None:
 
 
 def test_analysis_variant_is_undone_after_the_run() -> None:
-    from searchapp import analysis
+    from searchapp.text import analysis
 
     before = [t.text for t in analysis.analyze("the organizing committees")]
     with analysis.variant("lancaster", frozenset()):

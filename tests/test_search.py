@@ -9,7 +9,7 @@ from whoosh import query
 
 from searchapp import search as search_module
 from searchapp.errors import NotFound, QueryError
-from searchapp.indexer import reindex
+from searchapp.reindex import reindex
 from searchapp.search import (
     MAX_EXPANSIONS,
     MAX_QUERY_LENGTH,

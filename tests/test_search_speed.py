@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from whoosh import classify, highlight, query
 
-from searchapp import analysis, search, vectorized, whoosh_engine
-from searchapp.indexer import reindex
-from searchapp.schema import SCHEMA
+from searchapp import search
+from searchapp.engines.whoosh import engine as whoosh_engine
+from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh.schema import SCHEMA
+from searchapp.reindex import reindex
 from searchapp.search import SNIPPETS, SearchEngine, _Scan
+from searchapp.text import analysis
 
 from .conftest import FIXTURES, SEEDS
 

@@ -21,7 +21,7 @@ def test_help_imports_no_engine_nltk_whoosh_or_flask():
         "from click.testing import CliRunner\n"
         "from searchapp.cli import main\n"
         "assert 'reindex' in CliRunner().invoke(main, ['--help']).output\n"
-        "heavy = ('nltk', 'whoosh', 'flask', 'scipy', 'tqdm', 'searchapp.indexer',"
+        "heavy = ('nltk', 'whoosh', 'flask', 'scipy', 'tqdm', 'searchapp.reindex',"
         " 'searchapp.search', 'searchapp.web')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n"
     )
@@ -31,7 +31,7 @@ def test_help_imports_no_engine_nltk_whoosh_or_flask():
 def test_nltk_is_imported_without_scipy_which_still_imports_afterwards():
     loaded = run_python(
         "import sys\n"
-        "from searchapp import analysis\n"
+        "from searchapp.text import analysis\n"
         "print('nltk' in sys.modules, 'scipy' in sys.modules)\n"
         "try:\n"
         "    import scipy\n"

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.tags import KINDS, Gazetteer, Mention, Tag, default_gazetteer
+from searchapp.text.tags import KINDS, Gazetteer, Mention, Tag, default_gazetteer
 
 
 @pytest.fixture(scope="module")

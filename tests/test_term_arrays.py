@@ -12,10 +12,11 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, SegmentWriter
 
-from searchapp import vectorized
-from searchapp.indexer import open_index, reindex
-from searchapp.postings import SegmentBuilder, decode_term_arrays, encode_term_arrays
-from searchapp.schema import SCHEMA
+from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh.postings import SegmentBuilder, decode_term_arrays, encode_term_arrays
+from searchapp.engines.whoosh.schema import SCHEMA
+from searchapp.engines.whoosh.storage import open_index
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 
 from .test_postings import documents

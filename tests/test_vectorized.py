@@ -1,5 +1,5 @@
-"""The numpy search path (searchapp.vectorized) gives what Whoosh's matchers give: the same hits
-in the same order, the same scores, totals and facet counts."""
+"""The numpy search path (searchapp.engines.whoosh.vectorized) gives what Whoosh's matchers
+give: the same hits in the same order, the same scores, totals and facet counts."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from searchapp import vectorized
-from searchapp.indexer import open_index, reindex
+from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh.storage import open_index
+from searchapp.reindex import reindex
 from searchapp.search import Filters, Ranking, SearchEngine
 
 QUERIES = [

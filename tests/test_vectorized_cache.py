@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
-from searchapp import vectorized
-from searchapp.indexer import reindex
+from searchapp.engines.whoosh import vectorized
+from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 
 PHRASES = [

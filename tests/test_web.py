@@ -357,7 +357,7 @@ def test_api_article_and_related(client):
 def test_related_articles_on_a_small_folder(tmp_path: Path):
     # On a few articles, most of an article's key terms are words no other article has; the
     # related articles come from the terms it shares ("poisoning" with the nerve-agent story).
-    from searchapp.indexer import reindex
+    from searchapp.reindex import reindex
 
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
@@ -374,7 +374,7 @@ def test_related_articles_on_a_small_folder(tmp_path: Path):
 
 
 def test_hostile_metadata_is_escaped_and_javascript_links_dropped(tmp_path):
-    from searchapp.indexer import reindex
+    from searchapp.reindex import reindex
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()

@@ -25,11 +25,19 @@ from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.qparser import MultifieldParser
 
-from searchapp import cluster as shard_cluster
-from searchapp import indexer, xapian_engine
 from searchapp.config import EngineConfig, Shard
-from searchapp.corpus import Article, discover
-from searchapp.engine import AnalysedArticle, analyse, index_version
+from searchapp.engines import workers as engine_workers
+from searchapp.engines.base import index_version
+from searchapp.engines.whoosh.schema import SCHEMA, VOCABULARY_SCHEMA
+from searchapp.engines.xapian import cluster as shard_cluster
+from searchapp.engines.xapian import engine as xapian_engine
+from searchapp.engines.xapian.engine import (
+    XapianEngine,
+    XapianView,
+    XapianWriter,
+    reshard,
+    shard_of,
+)
 from searchapp.errors import (
     ConfigError,
     EngineUnavailable,
@@ -37,9 +45,10 @@ from searchapp.errors import (
     IndexMissing,
     IndexOutdated,
 )
-from searchapp.readers import read_source
-from searchapp.schema import SCHEMA, VOCABULARY_SCHEMA
-from searchapp.xapian_engine import XapianEngine, XapianView, XapianWriter, reshard, shard_of
+from searchapp.ingest.discover import discover
+from searchapp.ingest.readers import read_source
+from searchapp.text.analysed import AnalysedArticle, analyse
+from searchapp.text.article import Article
 
 from .conftest import FIXTURES, needs_program, require_program
 
@@ -962,8 +971,8 @@ def test_term_weights_use_whooshs_idf(view: XapianView, analysed: dict[str, Anal
 
 
 def test_analysis_workers_write_what_one_process_writes(tmp_path, articles, monkeypatch):
-    monkeypatch.setattr(indexer.os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(indexer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine_workers.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(xapian_engine, "ANALYSIS_BATCH", 3)  # several batches in flight
     views = {}
     for name in ("workers", "in-process"):

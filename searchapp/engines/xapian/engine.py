@@ -55,10 +55,8 @@ from whoosh import query
 from whoosh.automata import fsa, lev
 from whoosh.util.times import long_to_datetime
 
-from .config import EngineConfig, Shard
-from .corpus import Article
-from .engine import AnalysedArticle, Found, Match, Sort, analyse, index_version
-from .errors import (
+from ...config import EngineConfig, Shard
+from ...errors import (
     ConfigError,
     EngineUnavailable,
     IndexLocked,
@@ -66,9 +64,12 @@ from .errors import (
     IndexOutdated,
     QueryError,
 )
-from .indexer import exit_with_parent, worker_count
-from .schema import SCHEMA
-from .tags import default_gazetteer
+from ...text.analysed import AnalysedArticle, analyse
+from ...text.article import Article
+from ...text.tags import default_gazetteer
+from ..base import Found, Match, Sort, index_version
+from ..whoosh.schema import SCHEMA
+from ..workers import exit_with_parent, worker_count
 
 DATABASE_DIR = "xapian"  # the local database, in the index folder
 STATE_KEY = "searchapp"  # each shard's metadata entry holding its _State

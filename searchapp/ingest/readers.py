@@ -34,19 +34,16 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from .corpus import (
-    ARTICLE_SUFFIXES,
+from ..errors import CorpusError
+from ..text.article import (
     HEADLINE_MAX_CHARS,
     Article,
-    Skipped,
-    SourceFile,
     clean_paragraphs,
-    file_kind,
     shorten,
     split_title,
     url_key,
 )
-from .errors import CorpusError
+from .discover import ARTICLE_SUFFIXES, Skipped, SourceFile, file_kind
 
 __all__ = [
     "ARTICLE_SUFFIXES",

@@ -26,13 +26,14 @@ from typing import Any, Generic, Literal, TypeVar
 from whoosh import classify, highlight, query
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 
-from . import analysis
-from .config import EngineConfig
-from .corpus import shorten
-from .engine import SORTS, Engine, Found, Match, Sort, View, open_engine
-from .errors import NotFound, QueryError
-from .schema import FILTER_FIELDS, SCHEMA, SEARCH_FIELDS
-from .tags import Gazetteer, default_gazetteer, default_synonyms
+from ..config import EngineConfig
+from ..engines.base import FILTER_FIELDS, SEARCH_FIELDS, SORTS, Engine, Found, Match, Sort, View
+from ..engines.registry import open_engine
+from ..engines.whoosh.schema import SCHEMA
+from ..errors import NotFound, QueryError
+from ..text import analysis
+from ..text.article import shorten
+from ..text.tags import Gazetteer, default_gazetteer, default_synonyms
 
 # Long enough for a pasted paragraph (the longest CISI question is 2,023 characters).
 MAX_QUERY_LENGTH = 2500

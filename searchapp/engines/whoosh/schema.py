@@ -14,13 +14,7 @@ from typing import Any
 from whoosh import fields, formats
 from whoosh.analysis import SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
 
-from . import analysis
-
-# Bump whenever the schema or the analysis chain changes: an index built with another
-# version is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 5
-
-SEARCH_FIELDS = ("title", "body")
+from ...text import analysis
 
 
 class NltkAnalyzer(Tokenizer):
@@ -129,11 +123,6 @@ class StemmedText(fields.TEXT):
             yield word.encode("utf-8"), count, count * boost, value_bytes
 
 
-# Metadata fields a query may restrict (`source:bbc`, `tag:GRU`, `date:2017`): they filter the
-# hits and never add to the score.
-FILTER_FIELDS = ("source", "author", "tag", "date", "year")
-
-
 def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
@@ -159,7 +148,7 @@ def build_schema() -> fields.Schema:
 
 SCHEMA = build_schema()
 
-# The vocabulary index (indexer.VOCABULARY_DIR): the distinct unstemmed words of the articles,
+# The vocabulary index (storage.VOCABULARY_DIR): the distinct unstemmed words of the articles,
 # space-separated (see analysis.vocabulary), the dictionary for "did you mean" and for
 # expanding prefix*, wild?card and fuzzy~ queries before stemming them. Existence postings:
 # only the lexicon matters.

@@ -26,7 +26,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from searchapp.analysis import Words, analyze, words
+from .analysis import Words, analyze, words
 
 KINDS = ("state", "agency", "group", "topic")
 _KEYS = frozenset({"kind", "aliases", "unstemmed", "exclude"})

@@ -29,8 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .config import EngineConfig, Shard
-from .errors import ConfigError
+from ...config import EngineConfig, Shard
+from ...errors import ConfigError
 
 SERVER = "xapian-tcpsrv"
 START_SECONDS = 10.0  # longest wait for a server to accept connections

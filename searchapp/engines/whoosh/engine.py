@@ -22,10 +22,10 @@ from whoosh import classify, collectors, query, scoring, sorting
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from ..base import Found, Match, Sort
 from . import vectorized
-from .engine import Found, Match, Sort
-from .indexer import open_index, open_vocabulary_in_memory
 from .schema import SCHEMA
+from .storage import open_index, open_vocabulary_in_memory
 
 # Key terms more-like-this searches for: more finds closer neighbours, at some cost.
 RELATED_TERMS = 12

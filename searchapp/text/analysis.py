@@ -317,3 +317,13 @@ def vocabulary(text: str) -> set[str]:
     the unstemmed terms :func:`analyze` yields (what prefix*, wild?card, fuzzy~ and "did you
     mean" look words up in)."""
     return words(text).vocabulary()
+
+
+_METADATA_WORD = re.compile(r"\w+(\.?\w+)*")
+
+
+def metadata_words(text: str) -> list[str]:
+    """The words of a metadata value (an outlet, an author), lowercased and unstemmed, as
+    `source:` and `author:` match them: "Al Jazeera" -> ["al", "jazeera"], "bbc.co.uk" whole.
+    (Whoosh's SimpleAnalyzer, which the Whoosh schema uses for those fields, gives the same.)"""
+    return [match.group().lower() for match in _METADATA_WORD.finditer(text)]

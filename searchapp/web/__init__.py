@@ -18,18 +18,17 @@ from limits import parse_many
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from .config import RATE_LIMIT_ENV, Settings, is_loopback
-from .errors import BadRequest, ConfigError, IndexMissing, SearchAppError
-from .search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
+from ..config import RATE_LIMIT_ENV, Settings, is_loopback
+from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
+from ..search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
 
 log = logging.getLogger(__name__)
 
 # In a wheel the templates are searchapp/templates; in a checkout, the top-level templates/.
-_PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGED_TEMPLATES = _PACKAGE / "templates"
 TEMPLATES_DIR = (
-    _PACKAGED_TEMPLATES
-    if _PACKAGED_TEMPLATES.is_dir()
-    else Path(__file__).resolve().parent.parent / "templates"
+    _PACKAGED_TEMPLATES if _PACKAGED_TEMPLATES.is_dir() else _PACKAGE.parent / "templates"
 )
 DEFAULT_PER_PAGE = 10
 # Nothing the app accepts has a body; a client sending more than this is refused with 413.

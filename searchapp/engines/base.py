@@ -17,100 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from whoosh import query
 
-from . import analysis
-from .config import EngineConfig
-from .corpus import Article
-from .schema import SCHEMA, SCHEMA_VERSION
-from .tags import default_gazetteer
+from ..text.article import Article
+from ..text.tags import default_gazetteer
+
+# Bump whenever the fields or the analysis chain change: an index built with another version
+# is rebuilt by the next reindex instead of being searched with mismatched terms.
+SCHEMA_VERSION = 5
+
+# The fields a query's words search, and the metadata fields a query may restrict
+# (`source:bbc`, `tag:GRU`, `date:2017`): these filter the hits and never add to the score.
+SEARCH_FIELDS = ("title", "body")
+FILTER_FIELDS = ("source", "author", "tag", "date", "year")
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
-
-
-# -- documents --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysedArticle:
-    """An article with what our analysis makes of it: what every engine indexes.
-
-    Stems map to their word positions (a compound join, "cyberattack", shares the position of
-    its second half). Only a real headline is searched as the title: a title made from the
-    first sentence is still stored and shown, but its words already count once in the body.
-    """
-
-    article: Article
-    title_postings: dict[str, list[int]]  # empty unless the title is a real headline
-    body_postings: dict[str, list[int]]
-    tags: tuple[str, ...]  # gazetteer tags by canonical name
-    words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
-
-    @property
-    def day(self) -> int:
-        """The publication date as a day number (``date.toordinal``), 0 when unknown."""
-        published = self.article.published
-        return published.toordinal() if published else 0
-
-    @property
-    def source_words(self) -> list[str]:
-        """The `source:` words, unstemmed, in order (computed when asked: Whoosh's index
-        analyses its metadata fields itself)."""
-        return _metadata_words("source", self.article.source)
-
-    @property
-    def author_words(self) -> list[str]:
-        return _metadata_words("author", self.article.author)
-
-    @property
-    def year(self) -> int | None:
-        published = self.article.published
-        return published.year if published else None
-
-    def stored(self) -> dict[str, Any]:
-        """The stored fields, as :meth:`View.fields` returns them."""
-        return stored_fields(self.article, self.tags)
-
-
-def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """What an engine stores of an article and gives back for display: id, title, body,
-    path, url, source, author, tag (comma-separated) and date (a ``date`` or None)."""
-    return {
-        "id": article.id,
-        "title": article.title,
-        "body": article.body,
-        "path": article.path,
-        "url": article.url,
-        "source": article.source,
-        "author": article.author,
-        "tag": ",".join(tags),
-        "date": article.published,
-    }
-
-
-def _metadata_words(fieldname: str, text: str) -> list[str]:
-    # The field's own analyzer, which `source:` and `author:` queries go through too.
-    return [token.text for token in SCHEMA[fieldname].analyzer(text)] if text else []
-
-
-def analyse(article: Article) -> AnalysedArticle:
-    """Everything an engine indexes of ``article``, from one pass of the analysis over the
-    title and one over the body."""
-    title_postings, title_words = analysis.positions_and_words(article.title)
-    body_postings, body_words = analysis.positions_and_words(article.body)
-    text = f"{article.title}\n{article.body}"
-    words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
-    return AnalysedArticle(
-        article=article,
-        title_postings=title_postings if article.headline else {},
-        body_postings=body_postings,
-        tags=tuple(default_gazetteer().tags_for(text, words)),
-        words=frozenset(words.vocabulary()),
-    )
 
 
 # -- searching --------------------------------------------------------------------------------
@@ -277,33 +201,6 @@ class Writer(Protocol):
     def cancel(self) -> None:
         """Drop the changes and release the index (also after a failed commit)."""
         ...
-
-
-def open_engine(
-    config: EngineConfig, index_dir: Path, *, k1: float, b: float, **options: Any
-) -> Engine:
-    """The engine ``config`` names, searching the index in ``index_dir`` (or its shards) with
-    BM25's ``k1`` and ``b``; ``options`` are the engine's own. The index is opened at the
-    first :meth:`Engine.view`: :class:`~searchapp.errors.IndexMissing` if there is none."""
-    if config.name == "xapian":
-        from .xapian_engine import XapianEngine
-
-        return XapianEngine(config, Path(index_dir), k1=k1, b=b, **options)
-    from .whoosh_engine import WhooshEngine
-
-    return WhooshEngine(Path(index_dir), k1=k1, b=b, **options)
-
-
-def open_writer(config: EngineConfig, index_dir: Path) -> Writer:
-    """A writer of the index ``config`` names, created empty when there is none yet;
-    :class:`~searchapp.errors.IndexLocked` while another reindex writes it."""
-    if config.name == "xapian":
-        from .xapian_engine import XapianWriter
-
-        return XapianWriter(config, Path(index_dir))
-    from .indexer import WhooshWriter
-
-    return WhooshWriter(Path(index_dir))
 
 
 def index_version() -> str:

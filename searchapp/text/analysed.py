@@ -1,0 +1,84 @@
+"""What the analysis makes of an article: the stems and positions of its title and body,
+its gazetteer tags and its vocabulary, which every engine indexes (never terms of its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import analysis
+from .article import Article
+from .tags import default_gazetteer
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedArticle:
+    """An article with what our analysis makes of it: what every engine indexes.
+
+    Stems map to their word positions (a compound join, "cyberattack", shares the position of
+    its second half). Only a real headline is searched as the title: a title made from the
+    first sentence is still stored and shown, but its words already count once in the body.
+    """
+
+    article: Article
+    title_postings: dict[str, list[int]]  # empty unless the title is a real headline
+    body_postings: dict[str, list[int]]
+    tags: tuple[str, ...]  # gazetteer tags by canonical name
+    words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
+
+    @property
+    def day(self) -> int:
+        """The publication date as a day number (``date.toordinal``), 0 when unknown."""
+        published = self.article.published
+        return published.toordinal() if published else 0
+
+    @property
+    def source_words(self) -> list[str]:
+        """The `source:` words, unstemmed, in order (computed when asked: Whoosh's index
+        analyses its metadata fields itself, the same way)."""
+        return analysis.metadata_words(self.article.source)
+
+    @property
+    def author_words(self) -> list[str]:
+        return analysis.metadata_words(self.article.author)
+
+    @property
+    def year(self) -> int | None:
+        published = self.article.published
+        return published.year if published else None
+
+    def stored(self) -> dict[str, Any]:
+        """The stored fields, as :meth:`View.fields` returns them."""
+        return stored_fields(self.article, self.tags)
+
+
+def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """What an engine stores of an article and gives back for display: id, title, body,
+    path, url, source, author, tag (comma-separated) and date (a ``date`` or None)."""
+    return {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "path": article.path,
+        "url": article.url,
+        "source": article.source,
+        "author": article.author,
+        "tag": ",".join(tags),
+        "date": article.published,
+    }
+
+
+def analyse(article: Article) -> AnalysedArticle:
+    """Everything an engine indexes of ``article``, from one pass of the analysis over the
+    title and one over the body."""
+    title_postings, title_words = analysis.positions_and_words(article.title)
+    body_postings, body_words = analysis.positions_and_words(article.body)
+    text = f"{article.title}\n{article.body}"
+    words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
+    return AnalysedArticle(
+        article=article,
+        title_postings=title_postings if article.headline else {},
+        body_postings=body_postings,
+        tags=tuple(default_gazetteer().tags_for(text, words)),
+        words=frozenset(words.vocabulary()),
+    )
