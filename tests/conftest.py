@@ -22,9 +22,9 @@ from flask import Flask
 from hypothesis import settings
 from waitress import wasyncore
 from waitress.server import create_server
-from whoosh import query
 
 from searchapp.config import CONFIG_ENV, ENGINE_ENV, EngineConfig
+from searchapp.engines import query
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app

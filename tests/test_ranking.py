@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from whoosh import query
 
 from searchapp.config import EngineConfig
+from searchapp.engines import query
 from searchapp.reindex import reindex
 from searchapp.search import (
     DEFAULT_RANKING,
@@ -181,7 +181,7 @@ def test_proximity_query_pairs_consecutive_words(ranking_index: Path):
         ranking = Ranking(proximity=0.5, proximity_slop=3)
         q = build_query("nerve agent traces", view, ranking).scored
         phrases = [sub for sub in q.subqueries if isinstance(sub, query.Phrase)]
-        assert [(p.words, p.slop, p.boost) for p in phrases] == [
+        assert [(list(p.words), p.slop, p.boost) for p in phrases] == [
             (["nerv", "agent"], 3, 0.5),
             (["agent", "trace"], 3, 0.5),
         ]
@@ -352,6 +352,8 @@ def test_api_and_ui_show_the_synonyms(client):
 
 @pytest.mark.whoosh_only
 def test_scores_for_chosen_documents_match_a_filtered_search(tmp_path: Path):
+    from whoosh import query
+
     from searchapp.engines.whoosh.engine import _scores_for
 
     seeds = tmp_path / "seeds"

@@ -5,9 +5,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from whoosh import query
+from whoosh import query as whoosh_query
 
 from searchapp import search as search_module
+from searchapp.engines import query
 from searchapp.errors import NotFound, QueryError
 from searchapp.reindex import reindex
 from searchapp.search import (
@@ -471,6 +472,6 @@ def test_wildcards_match_the_words_whooshs_wildcard_matches(engine, pattern):
     ours = sorted(search_module._Expander(view)._wildcard_matches(pattern))
     whooshs = sorted(
         word.decode()
-        for _field, word in query.Wildcard("vocab", pattern).expanded_terms(vocabulary)
+        for _field, word in whoosh_query.Wildcard("vocab", pattern).expanded_terms(vocabulary)
     )
     assert ours == whooshs

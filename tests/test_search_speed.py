@@ -12,9 +12,11 @@ from whoosh import classify, highlight, query
 from searchapp import search
 from searchapp.engines.whoosh import engine as whoosh_engine
 from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh.highlight import SNIPPETS, Scan
+from searchapp.engines.whoosh.query import to_whoosh
 from searchapp.engines.whoosh.schema import SCHEMA
 from searchapp.reindex import reindex
-from searchapp.search import SNIPPETS, SearchEngine, _Scan
+from searchapp.search import SearchEngine
 from searchapp.text import analysis
 
 from .conftest import FIXTURES, SEEDS
@@ -40,7 +42,10 @@ def test_feedback_terms_are_whooshs_bo1(engine: SearchEngine, number: int):
     searcher, reader = view.searcher, view.reader
     for text in QUERIES:
         q = search.build_query(text, view)
-        tops = [f"{h['title']}\n{h['body'][:2000]}" for h in searcher.search(q.scored, limit=10)]
+        tops = [
+            f"{h['title']}\n{h['body'][:2000]}"
+            for h in searcher.search(to_whoosh(q.scored), limit=10)
+        ]
         for texts in (tops, tops[:1], tops[:3]):
             expected = _expander_terms(reader, texts, number)
             assert search._expanded_terms(view, texts, number) == expected, text
@@ -91,7 +96,7 @@ def test_snippets_are_those_of_the_whole_text():
             frozenset({"sanction"}),
             frozenset(),
         ]
-        scan = _Scan(text)
+        scan = Scan(text)
         for terms in term_sets:
             assert SNIPPETS.snippet(scan, terms) == _whole_text_snippet(text, terms), terms
             checked += 1
@@ -152,7 +157,7 @@ def test_time_limit_keeps_finished_segments(index_dir: Path, corpus_dir: Path, m
         segments = list(searcher.leaf_searchers())
         assert len(segments) > 1
         q = search.build_query("russian", engine.view())
-        all_ids, _scores, timed_out = vectorized.evaluate(searcher, q.scored)
+        all_ids, _scores, timed_out = vectorized.evaluate(searcher, to_whoosh(q.scored))
         assert not timed_out
         # The deadline passes once the first segment is done.
         checks = {"n": 0}
@@ -167,7 +172,7 @@ def test_time_limit_keeps_finished_segments(index_dir: Path, corpus_dir: Path, m
             return real_run(self, q)
 
         monkeypatch.setattr(vectorized.Evaluator, "run", run)
-        ids, _scores, timed_out = vectorized.evaluate(searcher, q.scored, deadline=1e18)
+        ids, _scores, timed_out = vectorized.evaluate(searcher, to_whoosh(q.scored), deadline=1e18)
         assert timed_out and checks["n"] == 1
         end = segments[0][1] + first_segment.reader().doc_count_all()
         assert list(ids) == [i for i in all_ids if i < end]

@@ -2,15 +2,15 @@
 holds it.
 
 Everything above this line is ours and shared by the engines: the NLTK analysis (an engine
-indexes the terms and positions :func:`analyse` gives, never its own), the query language
-(parsed once by ``search.build_query`` into Whoosh query objects, which each engine translates
-to its own), the ranking policy (synonyms, the all-words bonus, feedback), snippets,
-highlighting and spelling suggestions. Below it, an :class:`Engine` stores documents and
-answers a parsed query with ranked hits, a total and facet counts.
+indexes the terms and positions :func:`~searchapp.text.analysed.analyse` gives, never its
+own), the query language (parsed once by ``search`` into the tree of :mod:`.query`, which each
+engine translates to its own), the ranking policy (synonyms, the all-words bonus, feedback),
+snippets, highlighting and spelling suggestions. Below it, an :class:`Engine` stores documents
+and answers a query with ranked hits, a total and facet counts.
 
-Whoosh (``searchapp.whoosh_engine``) is the default and the reference; Xapian
-(``searchapp.xapian_engine``) holds the same documents in one local database or in shards on
-remote servers.
+Whoosh (:mod:`searchapp.engines.whoosh`) is the default and the reference; Xapian
+(:mod:`searchapp.engines.xapian`) holds the same documents in one local database or in shards
+on remote servers. Neither is imported here: :mod:`.registry` opens the one configured.
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from whoosh import query
-
 from ..text.article import Article
 from ..text.tags import default_gazetteer
+from . import query
 
 # Bump whenever the fields or the analysis chain change: an index built with another version
 # is rebuilt by the next reindex instead of being searched with mismatched terms.
@@ -64,11 +63,12 @@ class Found:
 class View(Protocol):
     """One consistent generation of the index, for one thread's request.
 
-    Queries are Whoosh query objects over the schema's fields (``searchapp.schema``): Term,
-    Phrase, And, Or, AndNot, AndMaybe, Not, Every, NullQuery, NumericRange/DateRange on
-    ``date``/``year``, and Term/Phrase on metadata fields. Word patterns and ranges on title
-    and body are expanded before they reach the engine (through the vocabulary methods
-    here), so an engine never sees Prefix, Wildcard, FuzzyTerm or TermRange there.
+    Queries are the project's tree (:mod:`searchapp.engines.query`) over the fields of
+    :data:`SEARCH_FIELDS` and :data:`FILTER_FIELDS`: Term, Phrase, And, Or, AndNot, AndMaybe,
+    Not, Every, NullQuery, NumericRange/DateRange on ``date``/``year``, and Term/Phrase (or a
+    pattern) on metadata fields. Word patterns and ranges on title and body are expanded
+    before they reach the engine (through the vocabulary methods here), so an engine never
+    sees Prefix, Wildcard, FuzzyTerm or TermRange there.
     """
 
     def generation(self) -> Hashable:

@@ -8,11 +8,11 @@ engine, and each request reads one consistent generation of the index through th
 
 from __future__ import annotations
 
-import bisect
 import calendar
 import fnmatch
 import heapq
 import html
+import math
 import re
 import threading
 import time
@@ -23,13 +23,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from whoosh import classify, highlight, query
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
-
 from ..config import EngineConfig
+from ..engines import query
 from ..engines.base import FILTER_FIELDS, SEARCH_FIELDS, SORTS, Engine, Found, Match, Sort, View
 from ..engines.registry import open_engine
-from ..engines.whoosh.schema import SCHEMA
+from ..engines.whoosh.highlight import SNIPPET_CHARS, SNIPPETS, Scan, highlight_whole
+from ..engines.whoosh.parser import parse_query
 from ..errors import NotFound, QueryError
 from ..text import analysis
 from ..text.article import shorten
@@ -48,7 +47,6 @@ MAX_WILDCARD_SCAN = 200_000
 # Seconds a search may run before it stops and answers with what it found by then
 # (``SearchPage.timed_out``): no query holds a server thread for long.
 SEARCH_TIME_LIMIT = 2.0
-SNIPPET_CHARS = 200
 # Fields a user may name in the query as `field:`.
 QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
 # Values listed per facet (the selected ones are always listed too).
@@ -150,7 +148,7 @@ def _date_range(start: date | None, end: date | None) -> query.Query:
 
 
 def _phrase(fieldname: str, text: str) -> query.Query:
-    words = [t.text for t in SCHEMA[fieldname].analyzer(text)]
+    words = analysis.metadata_words(text)
     if len(words) == 1:
         return query.Term(fieldname, words[0])
     return query.Phrase(fieldname, words) if words else query.NullQuery
@@ -292,191 +290,6 @@ def _metadata_dict(item: Hit | ArticleView) -> dict[str, Any]:
     }
 
 
-class MarkFormatter(highlight.Formatter):
-    """Escapes every character and wraps matches in ``<mark>``.
-
-    With a ``budget`` (snippets), it takes the fragments best first while they fit and shows
-    them in text order, with ellipses where text was left out. Without one it formats whole
-    texts.
-    """
-
-    def __init__(self, budget: int | None = SNIPPET_CHARS) -> None:
-        self.budget = budget
-
-    def _text(self, text: str) -> str:
-        return html.escape(_WHITESPACE.sub(" ", text), quote=False)
-
-    def format_token(self, text: str, token, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace), quote=False)}</mark>"
-
-    def format(self, fragments: Iterable[highlight.Fragment], replace: bool = False) -> str:
-        chosen = list(fragments)
-        if self.budget is not None:
-            chosen = self._fit(chosen, self.budget)
-        out = ""
-        shown_to = 0  # end of the text shown so far
-        for fragment in chosen:
-            skipped = fragment.text[shown_to : fragment.startchar].strip()
-            if skipped:
-                out += " … " if out else "… "
-            elif out:
-                out += " "
-            out += self.format_fragment(fragment, replace=replace).strip()
-            shown_to = fragment.endchar
-        if chosen and chosen[-1].text[shown_to:].strip():
-            out += " …"
-        return out
-
-    @staticmethod
-    def _fit(fragments: list[highlight.Fragment], budget: int) -> list[highlight.Fragment]:
-        """The best fragments that fit in about ``budget`` characters, in text order.
-
-        Fragments showing a query word not shown yet go first, so a snippet covers as many of
-        the words as it can; then the rest, best first, while they fit.
-        """
-        chosen: list[highlight.Fragment] = []
-        shown: set[str] = set()
-        used = 0
-        for wants_new_words in (True, False):
-            for fragment in fragments:
-                if fragment in chosen:
-                    continue
-                words = {token.text for token in fragment.matches}
-                length = fragment.endchar - fragment.startchar
-                fits = not chosen or used + length <= budget * 1.25
-                if fits and (not wants_new_words or words - shown):
-                    chosen.append(fragment)
-                    shown |= words
-                    used += length
-        return sorted(chosen, key=lambda f: f.startchar)
-
-
-class _Snippets(highlight.Highlighter):
-    """Whoosh's highlighter, marking the index terms it is given: the words searched for and
-    their synonyms, not the feedback terms that only reordered the hits (``highlight_hit``
-    would mark every term of the query that ran).
-
-    Whoosh analyses the whole text; here only the stretches around words that may match are
-    analysed (see :class:`_Scan`), with the same fragments as the result."""
-
-    def snippet(self, scan: _Scan, terms: Iterable[str], top: int = 3) -> str:
-        terms = frozenset(terms)
-        tokens = self._merge_matched_tokens(
-            highlight.set_matched_filter(scan.tokens_near(terms, self.fragmenter.surround), terms)
-        )
-        fragments = self.fragmenter.fragment_tokens(scan.text, tokens)
-        return self.formatter.format(
-            highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
-        )
-
-
-class _Scan:
-    """A text's tokens (no analysis), to find the stretches a snippet needs analysed.
-
-    Whoosh's ContextFragmenter, outside a fragment, only remembers the tokens that start
-    within ``surround`` characters of the end of the last one; a fragment starts at a matched
-    token and ends once ``2 * surround`` characters of tokens have passed without another.
-    So tokens further than that from every matched token never reach a fragment, and the
-    fragments from the stretches around the matches alone are the same. A token "may match"
-    when its analysed form, or that of the compound it ends ("cyber-attack"), is a term:
-    a superset of the analyser's matches, which only widens the stretches.
-    """
-
-    __slots__ = ("text", "_tokens", "_starts", "_forms", "_hyphens")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        # The analyser's tokens and spans (analysis.tokenize, from the match objects).
-        self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        self._starts = [start for _token, start, _end in self._tokens]
-        # Each distinct token's normalised form, and the form the analyser emits for it.
-        self._forms = {token: _forms(token) for token in {t for t, _s, _e in self._tokens}}
-        self._hyphens = [
-            i for i, (token, _s, _e) in enumerate(self._tokens) if token in _HYPHEN_TOKENS
-        ]
-
-    def _matching(self, terms: frozenset[str]) -> list[int]:
-        matching = {token for token, (_norm, form) in self._forms.items() if form in terms}
-        found = [i for i, (token, _s, _e) in enumerate(self._tokens) if token in matching]
-        tokens, forms = self._tokens, self._forms
-        for i in self._hyphens:
-            if 0 < i < len(tokens) - 1:
-                before, after = forms[tokens[i - 1][0]][0], forms[tokens[i + 1][0]][0]
-                if before and after and analysis.stem(before + after) in terms:
-                    found.append(i + 1)
-        return sorted(set(found))
-
-    def _emitted(self, i: int) -> bool:
-        """Whether the analyser emits a term for token ``i`` (hyphens and unindexable
-        tokens emit none)."""
-        token = self._tokens[i][0]
-        return token not in _HYPHEN_TOKENS and bool(self._forms[token][0])
-
-    def _stretch(self, i: int, surround: int) -> tuple[int, int]:
-        """First and last token that fragments around a match at token ``i`` may involve."""
-        tokens = self._tokens
-        last = i - 1  # the last token emitted before i: the fragmenter's memory ends there
-        while last >= 0 and not self._emitted(last):
-            last -= 1
-        first = i
-        if last >= 0:
-            first = min(bisect.bisect_left(self._starts, tokens[last][2] - surround - 1), last)
-        # Never start inside a compound: its joined form begins at its first half.
-        while first > 0 and (
-            tokens[first][0] in _HYPHEN_TOKENS or tokens[first - 1][0] in _HYPHEN_TOKENS
-        ):
-            first -= 1
-        end, passed = i, 0
-        while end + 1 < len(tokens) and passed < 2 * surround + 1:
-            end += 1
-            if self._emitted(end):
-                passed += tokens[end][2] - tokens[end][1]
-        return first, end
-
-    def tokens_near(self, terms: frozenset[str], surround: int) -> Iterator[Any]:
-        """The analyser's tokens (as Whoosh's highlighter asks for them) of the stretches
-        around the tokens that may match ``terms``."""
-        stretches: list[tuple[int, int]] = []
-        for i in self._matching(terms):
-            first, last = self._stretch(i, surround)
-            if stretches and first <= stretches[-1][1] + 1:
-                stretches[-1] = (stretches[-1][0], max(last, stretches[-1][1]))
-            else:
-                stretches.append((first, last))
-        analyzer = SCHEMA["body"].analyzer
-        for first, last in stretches:
-            start, end = self._tokens[first][1], self._tokens[last][2]
-            yield from analyzer(
-                self.text[start:end],
-                positions=True,
-                chars=True,
-                mode="index",
-                removestops=False,
-                start_char=start,
-            )
-
-
-# The analyser's tokens, and its hyphen tokens, which join the words around them into a
-# compound.
-_TOKEN = re.compile(analysis._TOKEN_PATTERN)
-_HYPHEN_TOKENS = analysis._HYPHEN_TOKENS
-
-
-def _forms(token: str) -> tuple[str, str]:
-    """A token's normalised form and the term the analyser emits for it (the normalised
-    word for a stopword, else its stem; "" for neither)."""
-    norm, stemmed, stopped = analysis.lexeme(token)
-    return norm, norm if stopped else stemmed
-
-
-# Stateless between calls, so one serves every thread.
-SNIPPETS = _Snippets(
-    fragmenter=highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=45, charlimit=None),
-    formatter=MarkFormatter(),
-    order=highlight.SCORE,  # best first; MarkFormatter restores text order
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """How plain query words are combined and scored.
@@ -514,12 +327,6 @@ class Ranking:
     def __post_init__(self) -> None:
         if self.operator not in OPERATORS:
             raise ValueError(f"operator must be one of {', '.join(OPERATORS)}")
-
-    def parser(self) -> MultifieldParser:
-        boosts = {"title": self.title_boost, "body": 1.0}
-        parser = MultifieldParser(list(SEARCH_FIELDS), SCHEMA, fieldboosts=boosts, group=OrGroup)
-        parser.add_plugin(FuzzyTermPlugin())
-        return parser
 
 
 DEFAULT_RANKING = Ranking()
@@ -619,9 +426,6 @@ class _Expander:
                 yield word
 
     def rewrite(self, q: query.Query) -> query.Query:
-        error = getattr(q, "error", None)
-        if error:  # Whoosh's parser turns an unreadable value (date:2017-13) into an error
-            raise QueryError(f"Could not read the query: {error}.")
         fieldname = getattr(q, "fieldname", None)
         if fieldname == "tag" and isinstance(q, (query.Term, query.Phrase)):
             value = q.text if isinstance(q, query.Term) else " ".join(q.words)
@@ -932,10 +736,7 @@ def build_query(
         return SearchQuery(query.Every(), extra)
     text = _QUESTION_MARK.sub("", text)
     text = _normalize_fields(text)
-    try:
-        parsed = ranking.parser().parse(text, normalize=False)
-    except Exception as exc:  # the parser is lenient; anything left is a query we can't read
-        raise QueryError(f"Could not understand the query: {exc}") from exc
+    parsed = parse_query(text, ranking.title_boost)
     q = _fix_negations(_Expander(view).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)
@@ -1199,7 +1000,7 @@ class SearchEngine:
         fields = view.fields(match.key)
         body = fields["body"]
         typed, with_synonyms = body_terms
-        scan = _Scan(body)
+        scan = Scan(body)
         snippet = SNIPPETS.snippet(scan, typed) if typed else ""
         if not snippet and with_synonyms != typed:
             snippet = SNIPPETS.snippet(scan, with_synonyms)
@@ -1208,7 +1009,7 @@ class SearchEngine:
         return Hit(
             id=fields["id"],
             title=fields["title"],
-            title_html=_highlight_whole(fields["title"], terms),
+            title_html=highlight_whole(fields["title"], terms),
             # Sorted by date, an engine's "score" is its sort key.
             score=round(match.score or 0.0, 4) if ranked else None,
             snippet=snippet,
@@ -1235,8 +1036,8 @@ class SearchEngine:
             title,
             body,
             fields.get("path", ""),
-            _highlight_whole(title, terms),
-            [_highlight_whole(p, terms) for p in body.split("\n\n") if p],
+            highlight_whole(title, terms),
+            [highlight_whole(p, terms) for p in body.split("\n\n") if p],
             **_metadata(fields),
         )
 
@@ -1312,15 +1113,14 @@ def _expanded_terms(view: View, texts: Iterable[str], number: int) -> list[tuple
     frequencies is highest at one end or the other), so words are looked up heaviest first,
     and the rest skipped once even the bound of the next weight can't reach the top
     ``number``."""
-    boost = SCHEMA["body"].format.field_boost
     weights: dict[str, float] = {}
     for text in texts:
-        # The terms and frequencies the field indexes (StemmedText.index), unencoded.
+        # The terms and frequencies the body indexes (its field boost is 1).
         for word, positions in analysis.positions(text).items():
-            weights[word] = weights.get(word, 0.0) + len(positions) * boost
+            weights[word] = weights.get(word, 0.0) + len(positions)
     if not weights:
         return []
-    model = classify.Bo1Model(view.doc_count(), view.field_length("body"))
+    model = _Bo1(view.doc_count(), view.field_length("body"))
     highest = max(model.collection_total, 1)
 
     def bound(weight: float) -> float:
@@ -1350,6 +1150,25 @@ def _expanded_terms(view: View, texts: Iterable[str], number: int) -> list[tuple
     norm = model.normalizer(max(score for score, _ in scored), 0.0)
     ranked = sorted(((score / norm, word) for score, word in scored), key=lambda x: (-x[0], x[1]))
     return [(word, weight) for weight, word in ranked[:number]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Bo1:
+    """The Bo1 term-weighting model of divergence from randomness (Amati), as Whoosh's
+    ``classify.Bo1Model`` computes it, for pseudo-relevance feedback."""
+
+    doc_count: int
+    collection_total: float
+
+    def score(self, weight_in_top: float, weight_in_collection: float, top_total: float) -> float:
+        f = weight_in_collection / self.doc_count
+        return weight_in_top * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+
+    def normalizer(self, maxweight: float, top_total: float) -> float:
+        if not maxweight:
+            return maxweight
+        f = maxweight / self.doc_count
+        return (maxweight * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0)
 
 
 def _scores_words(q: query.Query) -> bool:
@@ -1404,23 +1223,6 @@ def _query_terms(q: query.Query, fields: Iterable[str] = SEARCH_FIELDS) -> set[s
         for fieldname, text in q.iter_all_terms(phrases=True)
         if fieldname in wanted and isinstance(text, str)
     }
-
-
-def _highlight_whole(text: str, terms: set[str]) -> str:
-    """All of ``text``, escaped, with words whose index term is in ``terms`` marked."""
-    if terms:
-        marked = highlight.highlight(
-            text,
-            terms,
-            SCHEMA["body"].analyzer,
-            highlight.WholeFragmenter(charlimit=None),
-            MarkFormatter(budget=None),
-            top=1,
-            mode="index",
-        )
-        if marked:
-            return marked
-    return html.escape(text, quote=False)
 
 
 # -- did you mean ----------------------------------------------------------------------------

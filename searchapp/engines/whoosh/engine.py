@@ -22,8 +22,10 @@ from whoosh import classify, collectors, query, scoring, sorting
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
+from .. import query as ours
 from ..base import Found, Match, Sort
 from . import vectorized
+from .query import to_whoosh
 from .schema import SCHEMA
 from .storage import open_index, open_vocabulary_in_memory
 
@@ -111,13 +113,32 @@ class WhooshView:
 
     def search(
         self,
-        scored: query.Query,
-        filter: query.Query | None,
+        scored: ours.Query,
+        filter: ours.Query | None,
         limit: int,
         *,
         sort: Sort = "relevance",
         facets: bool = False,
         deadline: float | None = None,
+    ) -> Found:
+        return self._search(
+            to_whoosh(scored),
+            None if filter is None else to_whoosh(filter),
+            limit,
+            sort=sort,
+            facets=facets,
+            deadline=deadline,
+        )
+
+    def _search(
+        self,
+        scored: query.Query,
+        filter: query.Query | None,
+        limit: int,
+        *,
+        sort: Sort,
+        facets: bool,
+        deadline: float | None,
     ) -> Found:
         if sort == "relevance" and self.fast:
             return self._vectorized_top(scored, filter, limit, facets, deadline)
@@ -175,8 +196,10 @@ class WhooshView:
         matches = [Match(docnum, score) for score, docnum in best]
         return Found(len(ids), matches, groups, timed_out)
 
-    def scores(self, q: query.Query, keys: list[Hashable]) -> dict[Hashable, float]:
-        docnums = sorted(keys)
+    def scores(self, q: ours.Query, keys: list[Hashable]) -> dict[Hashable, float]:
+        return self._scores(to_whoosh(q), sorted(keys))
+
+    def _scores(self, q: query.Query, docnums: list[int]) -> dict[Hashable, float]:
         if self.fast:
             return vectorized.scores_for(self.searcher, q, docnums)
         return _scores_for(self.searcher, q, docnums)
