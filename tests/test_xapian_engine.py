@@ -22,12 +22,13 @@ import psutil
 import pytest
 import xapian
 from whoosh import index as whoosh_index
-from whoosh import query
 from whoosh.qparser import MultifieldParser
 
 from searchapp.config import EngineConfig, Shard
+from searchapp.engines import query
 from searchapp.engines import workers as engine_workers
 from searchapp.engines.base import index_version
+from searchapp.engines.whoosh.query import from_whoosh
 from searchapp.engines.whoosh.schema import SCHEMA, VOCABULARY_SCHEMA
 from searchapp.engines.xapian import cluster as shard_cluster
 from searchapp.engines.xapian import engine as xapian_engine
@@ -148,7 +149,7 @@ def near(positions: dict[str, list[int]], first: str, second: str, slop: int) ->
 
 
 def parse(text: str) -> query.Query:
-    return MultifieldParser(["title", "body"], SCHEMA).parse(text, normalize=False)
+    return from_whoosh(MultifieldParser(["title", "body"], SCHEMA).parse(text, normalize=False))
 
 
 # -- query translation ------------------------------------------------------------------------
@@ -295,7 +296,9 @@ def published(articles, test: Callable[[date], bool]) -> set:
 )
 def test_date_and_year_ranges_as_parsed(view, articles, text, test):
     q = parse(text)  # an And of the one clause, as searches pass their filters
-    assert isinstance(q.subqueries[0], (query.NumericRange, query.Term, query.Every)), q
+    assert isinstance(
+        q.subqueries[0], (query.DateRange, query.NumericRange, query.Term, query.Every)
+    ), q
     assert set(ids(view, query.Every(), q)) == published(articles, test)
 
 

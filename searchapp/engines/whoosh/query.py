@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from whoosh import query as wq
+from whoosh.fields import DATETIME
+from whoosh.util.times import long_to_datetime
 
 from ...errors import QueryError
 from .. import query as q
@@ -88,6 +90,14 @@ def from_whoosh(whoosh: wq.Query) -> q.Query:
             whoosh.startexcl,
             whoosh.endexcl,
             boost=boost,
+        )
+    if isinstance(whoosh, wq.NumericRange) and isinstance(SCHEMA[whoosh.fieldname], DATETIME):
+        # The parser's date ranges are Whoosh's numbers for times.
+        start, end = (
+            None if v is None else long_to_datetime(v) for v in (whoosh.start, whoosh.end)
+        )
+        return q.DateRange(
+            whoosh.fieldname, start, end, whoosh.startexcl, whoosh.endexcl, boost=boost
         )
     if isinstance(whoosh, (wq.TermRange, wq.NumericRange)):
         ours = q.TermRange if isinstance(whoosh, wq.TermRange) else q.NumericRange

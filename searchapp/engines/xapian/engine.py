@@ -51,9 +51,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import xapian
-from whoosh import query
-from whoosh.automata import fsa, lev
-from whoosh.util.times import long_to_datetime
 
 from ...config import EngineConfig, Shard
 from ...errors import (
@@ -67,8 +64,8 @@ from ...errors import (
 from ...text.analysed import AnalysedArticle, analyse
 from ...text.article import Article
 from ...text.tags import default_gazetteer
+from .. import query
 from ..base import Found, Match, Sort, index_version
-from ..whoosh.schema import SCHEMA
 from ..workers import exit_with_parent, worker_count
 
 DATABASE_DIR = "xapian"  # the local database, in the index folder
@@ -275,21 +272,19 @@ def _boolean(q: xapian.Query) -> xapian.Query:
     return xapian.Query(xapian.Query.OP_SCALE_WEIGHT, q, 0.0)
 
 
-def _first_day(value: int | None, exclusive: bool) -> int | None:
-    """The first day whose midnight (Whoosh's indexed time of a date) is in the range that
-    starts at the Whoosh datetime number ``value``."""
-    if value is None:
+def _first_day(at: datetime | None, exclusive: bool) -> int | None:
+    """The first day whose midnight (the indexed time of a date) is in the range that starts
+    at ``at``."""
+    if at is None:
         return None
-    at = long_to_datetime(value)
     day = at.date()
     midnight = datetime.combine(day, datetime.min.time())
     return day.toordinal() + (1 if at > midnight or (exclusive and at == midnight) else 0)
 
 
-def _last_day(value: int | None, exclusive: bool) -> int | None:
-    if value is None:
+def _last_day(at: datetime | None, exclusive: bool) -> int | None:
+    if at is None:
         return None
-    at = long_to_datetime(value)
     day = at.date()
     midnight = datetime.combine(day, datetime.min.time())
     return day.toordinal() - (1 if exclusive and at == midnight else 0)
@@ -314,7 +309,7 @@ def _value_range(slot: int, low: int | None, high: int | None, fieldname: str) -
     return _boolean(q)
 
 
-def _numeric_range(q: query.NumericRange) -> xapian.Query:
+def _numeric_range(q: query.NumericRange | query.DateRange) -> xapian.Query:
     if q.fieldname == "year":
         low = None if q.start is None else int(q.start) + (1 if q.startexcl else 0)
         high = None if q.end is None else int(q.end) - (1 if q.endexcl else 0)
@@ -337,8 +332,7 @@ def _term_query(fieldname: str, text: Any) -> xapian.Query:
     if fieldname == "id":
         return _boolean(xapian.Query(_term(ID, text)))
     if fieldname == "year":
-        # The parser gives the field's encoded bytes (year:2017), a filter the int.
-        year = SCHEMA["year"].from_bytes(text) if isinstance(text, bytes) else int(text)
+        year = int(text)
         return _boolean(xapian.Query(f"{YEAR}{year}"))
     if fieldname == "date" and isinstance(text, datetime):
         # A full timestamp: only articles dated that day at midnight (as Whoosh indexes them).
@@ -366,8 +360,8 @@ def _phrase(q: query.Phrase) -> xapian.Query:
 
 
 class _Translator:
-    """Whoosh query objects to Xapian queries over one database (which a metadata pattern,
-    ``source:guard*``, is expanded against)."""
+    """The query tree (:mod:`searchapp.engines.query`) to Xapian queries over one database
+    (which a metadata pattern, ``source:guard*``, is expanded against)."""
 
     def __init__(self, db: xapian.Database, termfreq: Callable[[str], int]) -> None:
         self.db = db
@@ -404,7 +398,7 @@ class _Translator:
             if q.fieldname in PRESENCE_FIELDS:
                 return _boolean(xapian.Query(PRESENT + q.fieldname))
             return _boolean(xapian.Query.MatchAll)
-        if isinstance(q, query.NumericRange):  # DateRange included
+        if isinstance(q, (query.NumericRange, query.DateRange)):
             return _numeric_range(q)
         if isinstance(q, (query.And, query.Or)):
             subqueries = [self(sub) for sub in q.subqueries]
@@ -500,21 +494,29 @@ def _terms_between(
 def _terms_within(
     db: xapian.Database, prefix: str, word: str, maxdist: int, prefixlength: int
 ) -> Iterator[str]:
-    """The terms ``prefix + w`` with ``w`` within ``maxdist`` Levenshtein edits of ``word``
-    and sharing its first ``prefixlength`` characters: Whoosh's own automaton (what its
-    ``terms_within`` runs), skipping through the sorted terms as Whoosh does."""
-    prefixlength = min(prefixlength, len(word))
-    dfa = lev.levenshtein_automaton(word, maxdist, prefixlength).to_dfa()
-    items = db.allterms(prefix + word[:prefixlength])
-    cut = len(prefix.encode("utf-8"))
+    """The terms ``prefix + w`` with ``w`` within ``maxdist`` Levenshtein edits (insertions,
+    deletions, substitutions) of ``word`` and sharing its first ``prefixlength`` characters,
+    in order: the words Whoosh's ``terms_within`` gives."""
+    start = word[: min(prefixlength, len(word))]
+    for candidate in _terms_from(db, prefix, start):
+        if abs(len(candidate) - len(word)) <= maxdist and within(word, candidate, maxdist):
+            yield candidate
 
-    def first_from(text: str) -> str | None:
-        try:
-            return items.skip_to(prefix + text).term[cut:].decode("utf-8")
-        except StopIteration:
-            return None
 
-    yield from fsa.find_all_matches(dfa, first_from)
+def within(a: str, b: str, maxdist: int) -> bool:
+    """Whether ``a`` and ``b`` are at most ``maxdist`` Levenshtein edits apart (rows of the
+    edit-distance table, given up once a whole row is over ``maxdist``)."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        if min(current) > maxdist:
+            return False
+        previous = current
+    return previous[-1] <= maxdist
 
 
 # -- searching --------------------------------------------------------------------------------
