@@ -39,8 +39,8 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
 
-# Debian's Chromium and its driver, which the browser tests (tests/test_browser.py) need and
-# skip without; installed only when either is missing.
+# Debian's Chromium and its driver, which the browser tests (tests/system/test_browser.py)
+# need and skip without; installed only when either is missing.
 browser:
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
 		echo "chromium and chromedriver are installed"; \
@@ -52,7 +52,8 @@ browser:
 	fi
 
 # Debian's xapian-tools: xapian-tcpsrv, the shard server of the Xapian engine, which the
-# cluster tests (tests/test_xapian_engine.py) and `make cluster` need; installed when missing.
+# cluster tests (tests/engines/xapian/, tests/system/test_cluster.py) and `make cluster`
+# need; installed when missing.
 xapian:
 	@if command -v xapian-tcpsrv >/dev/null; then \
 		echo "xapian-tcpsrv is installed"; \

@@ -37,6 +37,7 @@ settings.register_profile("explore", max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpus"
+FORMATS = Path(__file__).parent / "fixtures" / "formats"
 
 
 def missing_program(program: str, package: str) -> str | None:

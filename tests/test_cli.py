@@ -12,8 +12,7 @@ from pathlib import Path
 
 from searchapp.cli import main
 from searchapp.engines.whoosh.storage import open_index
-
-from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
+from tests.conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES
 
 SKIPPED = len(MALFORMED) + len(MALFORMED_ENTRIES)
 

@@ -31,8 +31,7 @@ from searchapp.ingest.readers import read_source
 from searchapp.reindex import reindex
 from searchapp.text.analysed import AnalysedArticle, analyse
 from searchapp.text.article import Article
-
-from ..conftest import missing_program
+from tests.conftest import missing_program
 
 ENGINES = ("whoosh", "xapian", "xapian-shards")
 SHARDS = 2

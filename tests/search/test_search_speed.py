@@ -18,8 +18,7 @@ from searchapp.engines.whoosh.schema import SCHEMA
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.text import analysis
-
-from .conftest import FIXTURES, SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 QUERIES = ["russia", "poisoning inquiry", "ransomware", "spies", "UK intelligence", "gru"]
 

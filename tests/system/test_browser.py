@@ -27,8 +27,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.wait import WebDriverWait
 
 from searchapp.web import create_app
-
-from .conftest import serve_in_thread
+from tests.conftest import serve_in_thread
 
 CHROMIUM = shutil.which("chromium")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -42,7 +41,7 @@ if not (CHROMIUM and CHROMEDRIVER):
         allow_module_level=True,
     )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("SEARCHAPP_ARTIFACTS") or ROOT / "artifacts") / "browser"
 # Without the networking flags Chromium keeps calling Google services, which on a closed
 # network only floods it with refused connections.

@@ -8,8 +8,7 @@ import pytest
 
 from searchapp.search import MAX_QUERY_LENGTH
 from searchapp.web import SECURITY_HEADERS, create_app
-
-from .conftest import FIXTURES, SEEDS, VALID_FIXTURES
+from tests.conftest import FIXTURES, SEEDS, VALID_FIXTURES
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
 pytestmark = pytest.mark.both_engines

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEEDS
+from tests.conftest import SEEDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:

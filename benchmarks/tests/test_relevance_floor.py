@@ -20,7 +20,7 @@ import pytest
 from benchmarks import relevance
 from searchapp.search import DEFAULT_RANKING
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CANDIDATES = [
     os.environ.get("SEARCHAPP_IRCOLLECTIONS", ""),
     str(ROOT.parent / "shared" / "ircollections"),

@@ -33,13 +33,12 @@ from urllib.parse import urlencode
 import psutil
 from whoosh.filedb.filestore import FileStorage
 
-from benchmarks.speed import free_port, searchapp_command
 from searchapp.engines.whoosh.storage import open_index
 from searchapp.engines.workers import PARALLEL_MIN_BYTES
 from searchapp.ingest.catalog import CATALOG_FILE
 from searchapp.web import create_app
-
-from .conftest import serve_in_thread
+from tests.conftest import serve_in_thread
+from tests.system.served import free_port, searchapp_command
 
 # Every document holds this word (added and changed ones several times, so that they rank
 # first): its total is the number of documents, its top hits show the latest revisions.

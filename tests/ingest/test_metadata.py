@@ -13,8 +13,7 @@ from searchapp.engines.whoosh.storage import open_index
 from searchapp.errors import NotFound, QueryError
 from searchapp.reindex import reindex
 from searchapp.search import FACET_SIZE, Filters, SearchEngine
-
-from .conftest import stored_documents
+from tests.conftest import stored_documents
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
 pytestmark = pytest.mark.both_engines

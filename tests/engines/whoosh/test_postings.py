@@ -16,8 +16,7 @@ from searchapp.engines.whoosh.writer import _document
 from searchapp.errors import CorpusError
 from searchapp.ingest.discover import discover
 from searchapp.ingest.readers import read_source
-
-from .conftest import FIXTURES, SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 
 def documents(*folders: Path) -> list[dict[str, object]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 import threading
 import types
@@ -14,9 +15,8 @@ import pytest
 
 from benchmarks import corpus as bench_corpus
 from benchmarks import speed
+from benchmarks.tests.test_bench_corpus import FAKE_ROWS as ROWS
 from searchapp.text.analysis import STOPWORDS
-
-from .test_bench_corpus import FAKE_ROWS as ROWS
 
 
 @pytest.fixture
@@ -65,16 +65,24 @@ def test_child_run_reports_time_and_memory(tmp_path: Path) -> None:
 
 
 def test_child_run_sums_the_memory_of_the_whole_process_tree() -> None:
-    # A child holding ~60 MB whose own child holds ~400 MB, both alive for a second. (wait4's
-    # figure also counts the parent's memory, copied before exec: this test process's, a few
-    # hundred MB; the grandchild is made larger than that.)
+    # A child holding ~60 MB whose own child holds ~400 MB, both alive for a second. wait4's
+    # figure also counts the memory of the process that forked, so run_child runs in a small
+    # process of its own, not in this one (hundreds of MB late in a full test run).
     code = (
         "import subprocess, sys, time; b = bytearray(60 << 20); "
         "p = subprocess.Popen([sys.executable, '-c', "
         "'import time; b = bytearray(400 << 20); time.sleep(1.5)']); "
         "time.sleep(1.5); p.wait()"
     )
-    run = speed.run_child([sys.executable, "-c", code])
+    measure = (
+        "import dataclasses, json, sys; from benchmarks import speed; "
+        "run = speed.run_child([sys.executable, '-c', sys.argv[1]]); "
+        "print(json.dumps(dataclasses.asdict(run)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", measure, code], capture_output=True, text=True, check=True
+    ).stdout
+    run = speed.ChildRun(**json.loads(out))
     assert 400 < run.peak_rss_mb < 455  # wait4: the largest single process
     assert run.peak_tree_mb > 460  # both together
 

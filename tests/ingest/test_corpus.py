@@ -16,8 +16,7 @@ from searchapp.text.article import (
     split_title,
     url_key,
 )
-
-from .conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, SEEDS, VALID_FIXTURES
+from tests.conftest import DUPLICATES, MALFORMED, MALFORMED_ENTRIES, SEEDS, VALID_FIXTURES
 
 
 def iter_articles(sources: list[SourceFile]) -> Iterator[Article | Skipped]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # A pytest plugin that hides xapian-tcpsrv from shutil.which, as on a fresh machine.
 HIDE = """
@@ -23,7 +23,8 @@ def test_xapian_cluster_tests_skip_without_xapian_tools(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "hide_tcpsrv", "-q", "-rs", "-p", "no:cacheprovider",
-         "tests/test_xapian_engine.py", "tests/test_cluster.py", "-k", "cluster or shard",
+         "tests/engines/xapian/test_xapian_engine.py", "tests/system/test_cluster.py",
+         "-k", "cluster or shard",
          "-W", "ignore::pytest.PytestUnraisableExceptionWarning"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.speed import Server, searchapp_command
 from searchapp.config import EngineConfig
 from searchapp.engines.xapian.cluster import start_cluster
 from searchapp.engines.xapian.engine import shard_of
@@ -27,8 +26,8 @@ from searchapp.errors import EngineUnavailable
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.web import create_app
-
-from .conftest import VALID_FIXTURES, needs_program, stored_documents
+from tests.conftest import VALID_FIXTURES, needs_program, stored_documents
+from tests.system.served import Server, searchapp_command
 
 pytestmark = needs_program("xapian-tcpsrv", "xapian-tools")
 

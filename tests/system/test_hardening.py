@@ -22,10 +22,9 @@ from searchapp.errors import ConfigError
 from searchapp.reindex import reindex
 from searchapp.search import MAX_QUERY_LENGTH
 from searchapp.web import MAX_CONTENT_LENGTH, SECURITY_HEADERS, create_app
+from tests.conftest import serve_in_thread
 
-from .conftest import serve_in_thread
-
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 TRACEBACK = re.compile(r"Traceback|File \"/|searchapp/\w+\.py")
 
 # Query syntax, and the queries that break parsers.

@@ -19,8 +19,7 @@ from searchapp.search import (
     build_query,
 )
 from searchapp.text.tags import default_synonyms
-
-from .conftest import engine_view
+from tests.conftest import engine_view
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
 pytestmark = pytest.mark.both_engines

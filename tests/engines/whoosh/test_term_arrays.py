@@ -18,9 +18,8 @@ from searchapp.engines.whoosh.schema import SCHEMA
 from searchapp.engines.whoosh.storage import open_index
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
-
-from .test_postings import documents
-from .test_vectorized import QUERIES
+from tests.engines.whoosh.test_postings import documents
+from tests.engines.whoosh.test_vectorized import QUERIES
 
 # Two postings to a block: most terms of the small fixture corpus get term arrays.
 BLOCK = 2

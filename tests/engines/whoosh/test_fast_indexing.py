@@ -18,8 +18,7 @@ from searchapp.errors import IndexingFailed
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from searchapp.text import analysis
-
-from .conftest import FIXTURES, SEEDS
+from tests.conftest import FIXTURES, SEEDS
 
 TRICKY = [
     "Cyber-attack on the Kremlin's e-mail: 10,000 accounts, 11.6 per cent.",

@@ -50,8 +50,7 @@ from searchapp.ingest.discover import discover
 from searchapp.ingest.readers import read_source
 from searchapp.text.analysed import AnalysedArticle, analyse
 from searchapp.text.article import Article
-
-from .conftest import FIXTURES, needs_program, require_program
+from tests.conftest import FIXTURES, needs_program, require_program
 
 LOCAL = EngineConfig(name="xapian")
 VERSION = index_version()

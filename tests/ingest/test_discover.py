@@ -10,8 +10,7 @@ import pytest
 
 from searchapp.ingest import discover as discovery
 from searchapp.ingest.discover import Skipped, SourceFile, discover
-
-from .test_corpus_fuzz import in_child, unreadable  # noqa: F401 (unreadable: a fixture)
+from tests.ingest.test_corpus_fuzz import in_child, unreadable  # noqa: F401 (unreadable: a fixture)
 
 
 def touch(root: Path, relpath: str, text: str = "Headline\n\nBody.") -> Path:

@@ -17,8 +17,7 @@ from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
 from searchapp.ingest import readers
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
-
-from .conftest import (
+from tests.conftest import (
     DUPLICATES,
     MALFORMED,
     MALFORMED_ENTRIES,

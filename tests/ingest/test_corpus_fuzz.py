@@ -30,9 +30,15 @@ from searchapp.ingest.discover import ARTICLE_SUFFIXES, SourceFile
 from searchapp.ingest.readers import ParsedFile, parse_file
 from searchapp.reindex import ReindexReport, reindex
 from searchapp.search import SearchEngine
-
-from .conftest import FIXTURES, MALFORMED, MALFORMED_ENTRIES, VALID_FIXTURES, make_corpus
-from .test_indexer import indexed_ids
+from tests.conftest import (
+    FIXTURES,
+    FORMATS,
+    MALFORMED,
+    MALFORMED_ENTRIES,
+    VALID_FIXTURES,
+    make_corpus,
+)
+from tests.test_reindex import indexed_ids
 
 T = TypeVar("T")
 
@@ -194,7 +200,7 @@ def article(word: str) -> str:
 SUFFIXES = sorted(ARTICLE_SUFFIXES)
 SAMPLES = [
     path
-    for folder in (FIXTURES, Path(__file__).parent / "fixtures" / "formats")
+    for folder in (FIXTURES, FORMATS)
     for path in sorted(folder.rglob("*"))
     if path.suffix in ARTICLE_SUFFIXES
 ]

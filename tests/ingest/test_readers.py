@@ -16,9 +16,9 @@ from searchapp.ingest import readers
 from searchapp.ingest.discover import ARTICLE_SUFFIXES, SourceFile, discover
 from searchapp.ingest.readers import ParsedFile, _parse_date, parse_article, parse_file, read_source
 from searchapp.text.article import Article
+from tests.conftest import FIXTURES, FORMATS
 
-FORMATS = Path(__file__).parent / "fixtures" / "formats"
-COLLECTION = Path(__file__).parent / "fixtures" / "corpus" / "collection"
+COLLECTION = FIXTURES / "collection"
 ID_CHARS = re.compile(r"[A-Za-z0-9._-]+")
 BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"
 
@@ -371,7 +371,7 @@ def test_markdown_with_no_text_fails():
 
 
 def test_markdown_collection_briefing():
-    path = Path(__file__).parent / "fixtures" / "corpus" / "collection" / "briefing.md"
+    path = COLLECTION / "briefing.md"
     article = only(parse_file(path.read_bytes(), "collection/briefing.md", "briefing"))
     assert (article.title, article.headline) == (
         "Troll factories and the spread of disinformation",
