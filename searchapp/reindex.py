@@ -261,7 +261,7 @@ def reindex(
             full = report.full = True
         run = _Run(writer, catalog, report, full, rereading=set(), racy_since=racy_since)
         _update(run, sources, skipped, skip, progress)
-        del sources  # a big folder's file list (0.25 GB at 1M files), while workers finish
+        del sources  # a big folder's file list, freed while workers finish
         if run.writes or full:
             writer.commit(version, full=full)
         else:

@@ -88,7 +88,7 @@ def discover(seeds_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
     """
     root = os.fspath(seeds_dir)
     # One SourceFile per file as it is found (named by its bare stem for now), and the best
-    # suffix rank of each stem; no other per-file value lives on (1M files: 230 MB in all).
+    # suffix rank of each stem; no other per-file value lives on (memory at 1M files).
     sources: list[SourceFile] = []
     best_rank: dict[str, int] = {}
     skipped: list[Skipped] = []

@@ -222,8 +222,7 @@ class WhooshView:
         if not self.fast:
             similar = searcher.search(like, limit=limit, mask={docnum})
             return [Match(hit.docnum, hit.score or 0.0) for hit in similar]
-        # Scored on the numpy path: half the time of Whoosh's matchers (27 -> 13 ms per
-        # article of the news collection).
+        # Scored on the numpy path: half the time of Whoosh's matchers.
         ids, scores, _timed_out = vectorized.evaluate(searcher, like)
         others = ids != docnum
         best = vectorized.top(ids[others], scores[others], limit)

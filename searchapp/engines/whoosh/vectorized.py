@@ -79,7 +79,7 @@ class _Lengths:
     @staticmethod
     def read(reader: IndexReader, fieldname: str) -> np.ndarray:
         """The lengths scoring uses: Whoosh's one byte per document, decoded from the whole
-        column at once (document by document took 3 s per 500,000). A document without the
+        column at once (document by document is slow on big indexes). A document without the
         field gets 1, Whoosh's default (it never matches a term of the field anyway)."""
         count = reader.doc_count_all()
         lengths = np.ones(count)

@@ -31,8 +31,8 @@ from .storage import add_vocabulary, built_by, index_exists, mark_current
 
 WRITER_MEMORY_MB = 256
 
-# A worker's term pool before it spills a run: 64 MB kept a worker at 171 MB RSS (220 MB
-# with 128) and was no slower (15,000 articles of the 1M corpus: 42 s + commit 15 s).
+# A worker's term pool before it spills a run: a smaller pool keeps workers' memory down and
+# was no slower.
 WORKER_MEMORY_MB = 64
 WORKER_BATCH = 50  # articles per message to a worker
 
@@ -112,7 +112,7 @@ class _Workers:
 
     def __init__(self, index_dir: Path, procs: int) -> None:
         # Started by a fork server, not forked from this process: a forked worker would keep
-        # every page of the parent's heap that it shares (the file list of 1M files, 0.25 GB)
+        # every page of the parent's heap that it shares (such as the file list of a big folder)
         # alive until it exits, even after the parent lets go of it. Workers started so share
         # only the imported modules, and forking no threads' locks makes it safe from any
         # caller.
@@ -205,8 +205,8 @@ class WhooshWriter:
         return self.ix.latest_generation()
 
     def doc_count(self) -> int:
-        # From the table of contents: ix.doc_count() opens every segment's term files (0.3 s
-        # of a no-change reindex at 100k articles).
+        # From the table of contents: ix.doc_count() opens every segment's term files, a
+        # good part of a no-change reindex's time.
         return sum(segment.doc_count() for segment in self.ix._segments())
 
     def expect(self, nbytes: int) -> None:
