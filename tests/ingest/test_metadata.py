@@ -221,17 +221,17 @@ def test_metadata_values_get_no_spelling_suggestions(engine: SearchEngine, q: st
 
 @pytest.mark.whoosh_only
 def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, monkeypatch):
-    from searchapp.engines.whoosh import vectorized
+    from searchapp.engines.whoosh import arrays
     from searchapp.reindex import reindex
 
     built: list[object] = []
-    real = vectorized._value_postings
+    real = arrays._value_postings
 
     def counting(reader, fieldname):
         built.append(reader)
         return real(reader, fieldname)
 
-    monkeypatch.setattr(vectorized, "_value_postings", counting)
+    monkeypatch.setattr(arrays, "_value_postings", counting)
     engine = SearchEngine(index_dir)
     try:
         first = engine.search("russian").facets

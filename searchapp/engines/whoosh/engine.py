@@ -24,7 +24,7 @@ from whoosh.searching import Searcher
 
 from .. import query as ours
 from ..base import Found, Match, Sort
-from . import vectorized
+from . import arrays, vectorized
 from .query import to_whoosh
 from .schema import SCHEMA
 from .storage import open_index, open_vocabulary_in_memory
@@ -248,10 +248,10 @@ class WhooshView:
         """Remembered per reader (bounded with the posting lists): feedback looks up about a
         thousand words per new query."""
         key = ("frequency", fieldname, text)
-        found = vectorized.CACHE.get(self.reader, key)
+        found = arrays.CACHE.get(self.reader, key)
         if found is None:
             found = self.reader.frequency(fieldname, text)
-            vectorized.CACHE.put(self.reader, key, found, _FREQUENCY_BYTES + len(text))
+            arrays.CACHE.put(self.reader, key, found, _FREQUENCY_BYTES + len(text))
         return found
 
     def field_length(self, fieldname: str) -> float:

@@ -179,7 +179,7 @@ class _Workers:
 
 
 class WhooshWriter:
-    """The :class:`~searchapp.engine.Writer` of the Whoosh index in ``index_dir`` (created
+    """The :class:`~searchapp.engines.base.Writer` of the Whoosh index in ``index_dir`` (created
     empty when there is none), holding its write lock until committed or cancelled."""
 
     def __init__(self, index_dir: Path) -> None:

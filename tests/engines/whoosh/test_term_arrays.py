@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, SegmentWriter
 
-from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh import arrays
 from searchapp.engines.whoosh.postings import SegmentBuilder, decode_term_arrays, encode_term_arrays
 from searchapp.engines.whoosh.schema import SCHEMA
 from searchapp.engines.whoosh.storage import open_index
@@ -76,7 +76,7 @@ def test_every_long_list_of_a_scored_field_has_arrays_equal_to_its_blocks(arrays
     ix = whoosh_index.open_dir(str(arrays_index), schema=SCHEMA)
     with ix.reader() as reader:
         [(leaf, _)] = reader.leaf_readers()
-        directory = vectorized._term_arrays(leaf)
+        directory = arrays._term_arrays(leaf)
         assert directory
         expected = {
             (fieldname, text.decode())
@@ -85,12 +85,12 @@ def test_every_long_list_of_a_scored_field_has_arrays_equal_to_its_blocks(arrays
         }
         assert set(directory) == expected
         for fieldname, text in directory:
-            read = vectorized._postings(leaf, fieldname, text)
-            blocks = vectorized._decode(leaf, fieldname, text)
+            read = arrays._postings(leaf, fieldname, text)
+            blocks = arrays._decode(leaf, fieldname, text)
             assert read.ids.tolist() == blocks.ids.tolist(), (fieldname, text)
             assert read.weights.tolist() == blocks.weights.tolist(), (fieldname, text)
             # Phrases find each block's positions from the headers alone.
-            layout = vectorized._layout(leaf, fieldname, text, read)
+            layout = arrays._layout(leaf, fieldname, text, read)
             assert layout.starts.tolist() == blocks.layout.starts.tolist()
             assert layout.blocks == blocks.layout.blocks
 
@@ -98,7 +98,7 @@ def test_every_long_list_of_a_scored_field_has_arrays_equal_to_its_blocks(arrays
 def test_segments_of_whooshs_own_writer_have_none(blocks_index: Path):
     with open_index(blocks_index).reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            assert vectorized._term_arrays(leaf) is None
+            assert arrays._term_arrays(leaf) is None
 
 
 def test_searches_read_from_term_arrays_give_what_the_blocks_give(

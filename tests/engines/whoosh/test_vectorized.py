@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh import arrays
 from searchapp.engines.whoosh.storage import open_index
 from searchapp.reindex import reindex
 from searchapp.search import Filters, Ranking, SearchEngine
@@ -118,7 +118,7 @@ def test_lengths_read_at_once_are_the_lengths_whoosh_scores_with(fixture_index: 
     with open_index(fixture_index).reader() as reader:
         for leaf, _ in reader.leaf_readers():
             for fieldname in ("title", "body"):
-                read = vectorized._Lengths.read(leaf, fieldname).tolist()
+                read = arrays._Lengths.read(leaf, fieldname).tolist()
                 one_by_one = [
                     leaf.doc_field_length(n, fieldname, 1) or 1 for n in range(leaf.doc_count_all())
                 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from whoosh import query
 
-from searchapp.engines.whoosh import vectorized
+from searchapp.engines.whoosh import arrays, vectorized
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 
@@ -114,10 +114,10 @@ def _assert_same_ranking(fast: SearchEngine, slow: SearchEngine, text: str) -> N
 @pytest.fixture
 def tiny_cache(monkeypatch: pytest.MonkeyPatch):
     """A cache that holds a few short posting lists at most: entries are evicted all along."""
-    monkeypatch.setattr(vectorized.CACHE, "limit", 2048)
-    vectorized.CACHE.clear()
-    yield vectorized.CACHE
-    vectorized.CACHE.clear()
+    monkeypatch.setattr(arrays.CACHE, "limit", 2048)
+    arrays.CACHE.clear()
+    yield arrays.CACHE
+    arrays.CACHE.clear()
 
 
 @pytest.mark.parametrize("q", PHRASES, ids=repr)
@@ -196,7 +196,7 @@ def test_phrases_over_deletions_and_several_segments(index_dir: Path, corpus_dir
 
 
 def test_readers_of_the_same_segments_share_cache_entries(fixture_index: Path):
-    cache = vectorized.CACHE
+    cache = arrays.CACHE
     cache.clear()
     first, second = SearchEngine(fixture_index), SearchEngine(fixture_index)
     try:
@@ -233,7 +233,7 @@ class _Reader:
 
 
 def test_cache_evicts_least_recently_used():
-    cache = vectorized._Cache(limit=100)
+    cache = arrays._Cache(limit=100)
     reader = _Reader("one")
     cache.put(reader, "a", 1, 40)
     cache.put(reader, "b", 2, 40)
