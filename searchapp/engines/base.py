@@ -108,7 +108,8 @@ class View(Protocol):
         ...
 
     def fields(self, key: Hashable) -> dict[str, Any]:
-        """A matched document's stored fields (see :func:`stored_fields`)."""
+        """A matched document's stored fields (as
+        :func:`searchapp.text.analysed.stored_fields` makes them)."""
         ...
 
     def document(self, article_id: str) -> dict[str, Any] | None:

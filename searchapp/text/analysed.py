@@ -48,7 +48,7 @@ class AnalysedArticle:
         return published.year if published else None
 
     def stored(self) -> dict[str, Any]:
-        """The stored fields, as :meth:`View.fields` returns them."""
+        """The stored fields, as :meth:`searchapp.engines.base.View.fields` returns them."""
         return stored_fields(self.article, self.tags)
 
 

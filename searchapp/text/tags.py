@@ -2,7 +2,7 @@
 
 The gazetteer (``data/gazetteer.toml``, format described at its top) maps each tag's canonical
 name to a kind and aliases. An alias matches a run of consecutive analysis terms, so matching
-shares the index's tokenizing, normalising and stemming (:mod:`searchapp.analysis`):
+shares the index's tokenizing, normalising and stemming (:mod:`searchapp.text.analysis`):
 
 * words are compared by Snowball stem ("spies" matches "spy", "sanctioned" "sanctions"), or,
   for a tag's ``unstemmed`` words, by normalised word ("defection" but not "defect");

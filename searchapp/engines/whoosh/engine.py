@@ -3,7 +3,7 @@
 
 Each thread keeps its own Whoosh searcher and moves to a new one when a reindex has committed
 a new generation, so requests never open the index and always read one consistent generation.
-Searches by relevance are scored on whole posting lists (:mod:`searchapp.vectorized`) rather
+Searches by relevance are scored on whole posting lists (:mod:`.vectorized`) rather
 than with Whoosh's matchers: the same hits, totals and facets, several times faster.
 """
 
@@ -182,7 +182,7 @@ class WhooshView:
         deadline: float | None,
     ) -> Found:
         """The same hits, scores and counts as :meth:`_whoosh_top` for a search by
-        relevance, computed on whole posting lists (see :mod:`searchapp.vectorized`)."""
+        relevance, computed on whole posting lists (see :mod:`.vectorized`)."""
         ids, scores, timed_out = vectorized.evaluate(self.searcher, scored, filter, deadline)
         best = vectorized.top(ids, scores, limit)
         groups = None
@@ -283,7 +283,7 @@ def _text(btext: bytes | str) -> str:
 
 
 def _neutral(fields: dict[str, Any]) -> dict[str, Any]:
-    """Whoosh's stored fields as :func:`engine.stored_fields` gives them."""
+    """Whoosh's stored fields as :func:`searchapp.text.analysed.stored_fields` gives them."""
     published = fields.get("date")
     return {
         "id": fields["id"],

@@ -18,7 +18,7 @@ from ...text import analysis
 
 
 class NltkAnalyzer(Tokenizer):
-    """A Whoosh analyzer running :func:`searchapp.analysis.analyze`.
+    """A Whoosh analyzer running :func:`searchapp.text.analysis.analyze`.
 
     Compound joins ("cyberattack" for "cyber-attack") are produced at index time only: at query
     time the parts alone, as a phrase, already find both spellings.
