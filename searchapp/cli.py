@@ -259,7 +259,7 @@ def search(
 def reshard(shards: str, writers: str, index_dir: Path) -> None:
     """Copy a Xapian index into new shards (another number of them), each article to the
     shard its id now routes to. Then point the configuration at the new shards."""
-    from .engines.xapian.engine import reshard as copy_to
+    from .engines.xapian.reshard import reshard as copy_to
 
     try:
         old = EngineConfig.load()

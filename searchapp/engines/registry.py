@@ -29,7 +29,7 @@ def open_writer(config: EngineConfig, index_dir: Path) -> Writer:
     """A writer of the index ``config`` names, created empty when there is none yet;
     :class:`~searchapp.errors.IndexLocked` while another reindex writes it."""
     if config.name == "xapian":
-        from .xapian.engine import XapianWriter
+        from .xapian.writer import XapianWriter
 
         return XapianWriter(config, Path(index_dir))
     from .whoosh.writer import WhooshWriter

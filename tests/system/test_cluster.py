@@ -21,7 +21,7 @@ import pytest
 
 from searchapp.config import EngineConfig
 from searchapp.engines.xapian.cluster import start_cluster
-from searchapp.engines.xapian.engine import shard_of
+from searchapp.engines.xapian.writer import shard_of
 from searchapp.errors import EngineUnavailable
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine

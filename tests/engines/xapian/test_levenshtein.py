@@ -9,7 +9,7 @@ import string
 import pytest
 from whoosh.automata import lev
 
-from searchapp.engines.xapian.engine import within
+from searchapp.engines.xapian.query import within
 
 
 def _accepted(word: str, other: str, maxdist: int) -> bool:

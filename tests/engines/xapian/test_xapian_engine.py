@@ -32,13 +32,11 @@ from searchapp.engines.whoosh.query import from_whoosh
 from searchapp.engines.whoosh.schema import SCHEMA, VOCABULARY_SCHEMA
 from searchapp.engines.xapian import cluster as shard_cluster
 from searchapp.engines.xapian import engine as xapian_engine
-from searchapp.engines.xapian.engine import (
-    XapianEngine,
-    XapianView,
-    XapianWriter,
-    reshard,
-    shard_of,
-)
+from searchapp.engines.xapian import writer as xapian_writer
+from searchapp.engines.xapian.documents import DATABASE_DIR
+from searchapp.engines.xapian.engine import XapianEngine, XapianView
+from searchapp.engines.xapian.reshard import reshard
+from searchapp.engines.xapian.writer import XapianWriter, shard_of
 from searchapp.errors import (
     ConfigError,
     EngineUnavailable,
@@ -546,8 +544,8 @@ def test_full_commit_drops_every_other_document(tmp_path, articles):
 
 
 def test_a_first_build_is_committed_as_it_goes_but_not_searchable(tmp_path, articles, monkeypatch):
-    monkeypatch.setattr(xapian_engine, "UNBUILT_COMMIT_EVERY", 3)
-    path = str(tmp_path / xapian_engine.DATABASE_DIR)
+    monkeypatch.setattr(xapian_writer, "UNBUILT_COMMIT_EVERY", 3)
+    path = str(tmp_path / DATABASE_DIR)
     writer = XapianWriter(LOCAL, tmp_path)
     for article in articles[:7]:
         writer.add(article)
@@ -761,7 +759,7 @@ def test_a_cancelled_remote_reindex_leaves_no_trace(spare_cluster, articles):
 def test_a_first_remote_build_is_applied_as_it_goes(tmp_path, articles, monkeypatch):
     # The writable servers hold a built index's changes until the commit; a first build's
     # are applied in batches, so a shard's memory need not hold the whole build.
-    monkeypatch.setattr(xapian_engine, "UNBUILT_COMMIT_EVERY", 2)
+    monkeypatch.setattr(xapian_writer, "UNBUILT_COMMIT_EVERY", 2)
     running = shard_cluster.start_cluster(tmp_path / "cluster", 2)
     try:
         writer = XapianWriter(running.config(), tmp_path)
@@ -975,7 +973,7 @@ def test_term_weights_use_whooshs_idf(view: XapianView, analysed: dict[str, Anal
 def test_analysis_workers_write_what_one_process_writes(tmp_path, articles, monkeypatch):
     monkeypatch.setattr(engine_workers.os, "sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.setattr(engine_workers, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(xapian_engine, "ANALYSIS_BATCH", 3)  # several batches in flight
+    monkeypatch.setattr(xapian_writer, "ANALYSIS_BATCH", 3)  # several batches in flight
     views = {}
     for name in ("workers", "in-process"):
         writer = XapianWriter(LOCAL, tmp_path / name)
