@@ -38,7 +38,7 @@ STOP_SECONDS = 5.0  # longest wait for a server to exit on SIGTERM before SIGKIL
 # Xapian's writable server applies changes on its own every 10,000 documents by default,
 # which would show searches a reindex half done and keep a cancelled one; this is beyond any
 # reindex's size, so it applies them at the reindex's commit only (holding them in memory;
-# a shard's first build commits as it goes instead: see xapian_engine.XapianWriter).
+# a shard's first build commits as it goes instead: see writer.XapianWriter).
 FLUSH_THRESHOLD = 10_000_000
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 

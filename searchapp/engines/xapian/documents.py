@@ -146,7 +146,7 @@ def _document(analysed: AnalysedArticle) -> tuple[xapian.Document, _Lengths]:
 
 
 def _stored(data: bytes) -> dict[str, Any]:
-    """A document's stored fields as :func:`engine.stored_fields` gives them."""
+    """A document's stored fields as :func:`searchapp.text.analysed.stored_fields` gives them."""
     fields = json.loads(data)
     fields.pop("headline", None)
     fields["date"] = date.fromisoformat(fields["date"]) if fields.get("date") else None

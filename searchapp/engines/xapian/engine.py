@@ -262,7 +262,7 @@ class _BodyTerms(xapian.ExpandDecider):
 
 
 class XapianView:
-    """One thread's view of the index (see :class:`searchapp.engine.View`); ``Match.key``
+    """One thread's view of the index (see :class:`searchapp.engines.base.View`); ``Match.key``
     is the combined Xapian document id."""
 
     def __init__(self, engine: XapianEngine, connection: _Connection) -> None:

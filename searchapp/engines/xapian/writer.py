@@ -74,7 +74,7 @@ def _exit_with_parent() -> None:
 
 
 class XapianWriter:
-    """A reindex's writer (see :class:`searchapp.engine.Writer`): the local database,
+    """A reindex's writer (see :class:`searchapp.engines.base.Writer`): the local database,
     created when missing, or the shard writers ``config.writers`` names (``xapian-tcpsrv
     --writable``, in the order of ``config.shards``). Each article goes to shard
     :func:`shard_of` its id.
@@ -82,7 +82,7 @@ class XapianWriter:
     Changes are made in a Xapian transaction per shard, so nothing is visible before
     :meth:`commit` and :meth:`cancel` drops them. A remote writable server, though, applies
     its changes every ``XAPIAN_FLUSH_THRESHOLD`` documents (10,000 by default) whatever the
-    client's transaction: :mod:`searchapp.cluster` starts its writers with a threshold high
+    client's transaction: :mod:`.cluster` starts its writers with a threshold high
     enough for a whole reindex (changes held in the server's memory until the commit).
 
     A shard with no index yet is the exception: nobody searches it (its state says it was
