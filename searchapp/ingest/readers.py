@@ -7,8 +7,9 @@ Multi-article formats: JSON lists, JSON Lines (``.jsonl``, ``.ndjson``), CSV and
 (``.xml``, ``.rss``, ``.atom``). Each record or entry becomes an article whose id is
 ``"{file_id}-{key}"``, the key being the record's own id, else a hash of its url, else its
 1-based position, so ids survive a reindex and records appended to the file. A record that
-cannot be used is reported as a :class:`~searchapp.corpus.Skipped` entry (``news.csv#row 7``)
-and the rest of the file is kept; a file with nothing usable raises :class:`CorpusError`.
+cannot be used is reported as a :class:`~searchapp.ingest.discover.Skipped` entry
+(``news.csv#row 7``) and the rest of the file is kept; a file with nothing usable raises
+:class:`CorpusError`.
 
 Metadata (date, outlet, author, url) is taken only where the file states it: record fields,
 front matter, HTML meta tags, feed elements, or a dateline or byline standing alone on one of

@@ -1,9 +1,9 @@
 """Searching the index: query parsing, ranking, snippets and spelling suggestions.
 
 One :class:`SearchEngine` serves a whole process, over the engine its configuration names
-(:mod:`searchapp.engine`): the query is parsed and its words expanded here, whatever the
+(:mod:`searchapp.engines.registry`): the query is parsed and its words expanded here, whatever the
 engine, and each request reads one consistent generation of the index through the engine's
-:class:`~searchapp.engine.View`.
+:class:`~searchapp.engines.base.View`.
 """
 
 from __future__ import annotations
