@@ -1,9 +1,9 @@
-"""The ``searchapp`` command: thin click wrappers over the indexer, the search engine and the
+"""The ``searchapp`` command: thin click wrappers over the reindex, the search service and the
 web app.
 
 Every command is a new process, so start-up counts (an incremental reindex of an unchanged
-100,000-file folder should take under 2 s in all): the heavy modules (the indexer and search
-engine, hence NLTK and Whoosh; the web app, hence Flask; tqdm) are imported inside the commands
+100,000-file folder should take under 2 s in all): the heavy modules (the reindex and search
+service, hence NLTK and Whoosh; the web app, hence Flask; tqdm) are imported inside the commands
 that use them.
 """
 

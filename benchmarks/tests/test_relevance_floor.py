@@ -1,7 +1,7 @@
 """Ranking quality pinned on real test collections: MED (1,033 abstracts, 30 judged queries),
 and for the Xapian engine against the Whoosh engine, MED and Cranfield (1,400, 225).
 
-The floors are the levels the defaults reached (README, "Relevance"), rounded down a little:
+The floors are the levels the defaults reached (docs/relevance.md), rounded down a little:
 a change to analysis or ranking that loses relevance fails here, on the long questions or on
 their keyword versions, and so does one that falls behind plain Whoosh, or one that puts the
 Xapian engine more than 2% behind the Whoosh engine.
