@@ -14,7 +14,7 @@ from searchapp.engines.whoosh import storage as whoosh_storage
 from searchapp.engines.whoosh import writer as whoosh_writer
 from searchapp.engines.whoosh.storage import index_exists, open_index
 from searchapp.errors import ConfigError, IndexLocked, IndexOutdated, NotFound
-from searchapp.ingest import readers
+from searchapp.ingest.readers import registry
 from searchapp.reindex import reindex
 from searchapp.search import SearchEngine
 from tests.conftest import (
@@ -90,9 +90,9 @@ def test_touched_file_is_unchanged_and_then_skipped_by_stat(index_dir, corpus_di
     for name in ("ransomware.txt", "collection/wire.csv"):
         os.utime(corpus_dir / name, (later, later))
     parsed = []
-    real_parse = readers._parse
+    real_parse = registry._parse
     monkeypatch.setattr(
-        readers, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
+        registry, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
     )
     report = reindex(corpus_dir, index_dir)
     assert (report.added, report.updated, report.unchanged) == (0, 0, VALID_FIXTURES)
@@ -466,9 +466,9 @@ def test_touched_file_with_duplicates_inside_it_is_not_parsed(tmp_path, monkeypa
     later = time.time() + 10
     os.utime(seeds / "feed.csv", (later, later))
     parsed = []
-    real_parse = readers._parse
+    real_parse = registry._parse
     monkeypatch.setattr(
-        readers, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
+        registry, "_parse", lambda d, p, *a: parsed.append(p) or real_parse(d, p, *a)
     )
     report = reindex(seeds, tmp_path / "ix")
     assert parsed == [] and (report.unchanged, report.duplicates) == (1, 1)

@@ -14,7 +14,14 @@ import pytest
 from searchapp.errors import CorpusError
 from searchapp.ingest import readers
 from searchapp.ingest.discover import ARTICLE_SUFFIXES, SourceFile, discover
-from searchapp.ingest.readers import ParsedFile, _parse_date, parse_article, parse_file, read_source
+from searchapp.ingest.readers import (
+    ParsedFile,
+    _parse_date,
+    common,
+    parse_article,
+    parse_file,
+    read_source,
+)
 from searchapp.text.article import Article
 from tests.conftest import FIXTURES, FORMATS
 
@@ -193,7 +200,7 @@ def test_a_parser_failing_on_odd_bytes_fails_its_file_only(monkeypatch):
 
 
 def test_articles_too_long_to_index_are_skipped(monkeypatch):
-    monkeypatch.setattr(readers, "MAX_ARTICLE_CHARS", 100)
+    monkeypatch.setattr(common, "MAX_ARTICLE_CHARS", 100)
     long_text = "word " * 30
     with pytest.raises(CorpusError) as error:
         parse("long.txt", f"Headline\n\n{long_text}")

@@ -1,0 +1,110 @@
+"""HTML pages (``.html``, ``.htm``): one article, its text and metadata extracted by
+trafilatura."""
+
+from __future__ import annotations
+
+import logging
+import types
+from datetime import date, timedelta
+from functools import cache
+
+from ...errors import CorpusError
+from ...text.article import Article, clean_paragraphs, split_title
+from ..discover import Skipped
+from .common import (
+    _authors,
+    _cap_title,
+    _check_markup,
+    _clean_url,
+    _one_line,
+    _same_text,
+    _source_and_url,
+)
+from .dates import _parse_date, _recover_text_metadata
+
+# A page's text must hold at least one real sentence: trafilatura falls back to whatever text a
+# page has, so a page of navigation links comes back as a list of short link labels.
+_PROSE_MIN_WORDS = 8
+# lxml's HTML parser may stop early in a page bigger than this (its "huge tree" safety limit,
+# which trafilatura keeps), so text after that point is never seen.
+_HTML_PARSER_LIMIT = 10_000_000
+
+
+@cache
+def _trafilatura() -> types.ModuleType:
+    import trafilatura  # imported on first use: it takes a while and most folders hold no HTML
+
+    # A page without text is reported as a skipped file with its reason; trafilatura's own
+    # warnings about it would only repeat that on stderr. Explicit logging config still wins.
+    for name in ("trafilatura", "htmldate", "courlan"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.CRITICAL)
+    return trafilatura
+
+
+def _read_html(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
+    _check_markup(data)
+    trafilatura = _trafilatura()
+    document = trafilatura.bare_extraction(
+        data,
+        url=None,  # never fetched; only used to resolve links, which are not kept
+        with_metadata=True,
+        include_comments=False,
+        include_images=False,
+        include_links=False,
+        include_tables=True,
+        # Dates only from markup (meta tags, <time>, structured data, the url): the extensive
+        # search picks years out of copyright lines and sentences.
+        date_extraction_params={
+            "original_date": True,
+            "extensive_search": False,
+            "max_date": (date.today() + timedelta(days=1)).isoformat(),
+        },
+    )
+    raw = (getattr(document, "text", None) or "") if document is not None else ""
+    # trafilatura puts one paragraph (or list item, or table row) on each line.
+    text, text_date, text_author = _recover_text_metadata("\n\n".join(raw.splitlines()))
+    paragraphs = clean_paragraphs(text)
+    if not any(len(p.split()) >= _PROSE_MIN_WORDS for p in paragraphs):
+        if len(data) > _HTML_PARSER_LIMIT:
+            raise CorpusError(
+                f"no article text found in the HTML page ({len(data) / 1e6:.0f} MB: the HTML "
+                "parser may stop before the end of a page over 10 MB)"
+            )
+        raise CorpusError("no article text in the HTML page (only navigation or boilerplate)")
+    title = _one_line(document.title or "") or _html_title(data)
+    if title:
+        if len(paragraphs) > 1 and _same_text(paragraphs[0], title):
+            paragraphs = paragraphs[1:]  # the page's <h1> repeated at the top of its text
+        body, headline = paragraphs, True
+    else:
+        title, body, headline = split_title(paragraphs)
+    source, url = _source_and_url(_one_line(document.sitename or ""), _clean_url(document.url))
+    article = Article(
+        file_id,
+        _cap_title(title),
+        "\n\n".join(body),
+        relpath,
+        headline,
+        published=_parse_date(document.date) or text_date,
+        source=source,
+        author=_authors((document.author or "").replace(";", ",")) or text_author,
+        url=url,
+    )
+    return [article], []
+
+
+def _html_title(data: bytes) -> str:
+    """The page's <title>, else its first <h1> (trafilatura found neither usable)."""
+    from lxml import etree, html
+
+    try:
+        root = html.document_fromstring(data)
+    except (etree.ParserError, ValueError):
+        return ""
+    for path in (".//title", ".//h1"):
+        element = root.find(path)
+        if element is not None and (text := _one_line(element.text_content())):
+            return text
+    return ""
