@@ -35,12 +35,11 @@ def _reranked(view: View, matches: list[Match], extra: query.Query) -> list[Matc
 
 def _expanded_terms(view: View, texts: Iterable[str], number: int) -> list[tuple[str, float]]:
     """What Whoosh's ``classify.Expander`` (Bo1 model, body field) returns for ``texts``, with
-    far fewer term lookups: it looks up the collection frequency of every word of the texts
-    (about 4,000 lookups, 20 ms, for ten news openings). A word's Bo1 score is bounded by its
-    weight in the texts (the score only grows with it, and over the possible collection
-    frequencies is highest at one end or the other), so words are looked up heaviest first,
-    and the rest skipped once even the bound of the next weight can't reach the top
-    ``number``."""
+    far fewer term lookups: it looks up the collection frequency of every word of the texts.
+    A word's Bo1 score is bounded by its weight in the texts (the score only grows with it, and
+    over the possible collection frequencies is highest at one end or the other), so words are
+    looked up heaviest first, and the rest skipped once even the bound of the next weight can't
+    reach the top ``number``."""
     weights: dict[str, float] = {}
     for text in texts:
         # The terms and frequencies the body indexes (its field boost is 1).
@@ -109,8 +108,7 @@ def key_terms(
         top = view.search(q.scored, None, ranking.feedback_docs + 1).matches
     if len(top) <= ranking.feedback_docs:
         return []  # it would read every hit: their key terms can't tell them apart
-    # Each hit's title and opening, where news puts its key facts: whole articles cost
-    # twice as much (19 against 11 ms for ten news articles).
+    # Each hit's title and opening, where news puts its key facts: whole articles cost more.
     texts = (
         f"{fields['title']}\n{fields['body'][:FEEDBACK_CHARS]}"
         for fields in (view.fields(match.key) for match in top[: ranking.feedback_docs])

@@ -20,7 +20,7 @@ from .ranking import DEFAULT_RANKING, Ranking
 from .synonyms import Synonym, _clause_words, _synonym_concepts
 from .words import _OPERATORS, _QUERY_WORD, _QUOTED
 
-# Long enough for a pasted paragraph (the longest CISI question is 2,023 characters).
+# Long enough for a pasted paragraph.
 MAX_QUERY_LENGTH = 2500
 # Fields a user may name in the query as `field:`.
 QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)

@@ -23,8 +23,7 @@ class Ranking:
     # are required, unless no document has them all.
     operator: Operator = "or_bonus"
     all_words_bonus: float = 1.0
-    # Longer queries get no all-words bonus: questions rarely have every word in one article,
-    # and the bonus doubled their search time.
+    # Longer queries get no all-words bonus: questions rarely have every word in one article.
     all_words_max: int = 6
     title_boost: float = 1.0  # BM25F weight of a title match against a body match
     k1: float = 2.0  # BM25 term-frequency saturation
@@ -51,9 +50,7 @@ class Ranking:
 
 DEFAULT_RANKING = Ranking()
 # Each engine's defaults: Xapian's BM25 normalises a title match by the whole article's length
-# (it has no per-field lengths), so titles weigh more there; with these, its nDCG@10 on the
-# Cranfield, CISI and MED collections is within 1.6% of Whoosh's defaults on every run
-# (README, "Relevance"; the Whoosh defaults themselves: 2.4% below on average, 4.1% at worst).
+# (it has no per-field lengths), so titles weigh more there (README, "Relevance").
 ENGINE_RANKINGS: dict[str, Ranking] = {
     "whoosh": DEFAULT_RANKING,
     "xapian": replace(DEFAULT_RANKING, title_boost=0.5, b=0.5),

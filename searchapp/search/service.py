@@ -46,13 +46,8 @@ MAX_PER_PAGE = 100
 SEARCH_TIME_LIMIT = 2.0
 RELATED_COUNT = 5
 # Queries' feedback terms and spelling suggestions, and articles' related articles, remembered
-# per index generation: paging and facet clicks repeat a query, and readers come back to an
-# article; the terms are half a query's cost, a misspelling's suggestion about as much, and an
-# article's key terms most of its related articles'.
+# per index generation: paging and facet clicks repeat a query, and readers come back.
 QUERY_CACHE_SIZE = 512
-
-
-V = TypeVar("V")
 
 
 class SearchEngine:
@@ -322,6 +317,9 @@ def _related_hit(fields: dict[str, Any], score: float | None) -> Hit:
         snippet=_opening(fields["body"]),
         **_metadata(fields),
     )
+
+
+V = TypeVar("V")
 
 
 class _LRU(Generic[V]):

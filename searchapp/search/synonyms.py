@@ -65,8 +65,7 @@ class _Concept:
 
     # The synonym only scores in documents without the typed words, so a document saying
     # "Britain" never outranks one saying "UK" because of the synonym, and "US" can't
-    # outweigh "election" in "US election". (Not Whoosh's DisjunctionMax: in whoosh3 3.54 its
-    # matcher takes the maximum over sub-matchers positioned on other documents.)
+    # outweigh "election" in "US election".
 
     def _own_all(self) -> query.Query:
         return self.clauses[0] if len(self.clauses) == 1 else query.And(self.clauses)
