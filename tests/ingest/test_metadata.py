@@ -8,11 +8,10 @@ from datetime import date
 
 import pytest
 
-from searchapp import search
 from searchapp.engines.whoosh.storage import open_index
 from searchapp.errors import NotFound, QueryError
 from searchapp.reindex import reindex
-from searchapp.search import FACET_SIZE, Filters, SearchEngine
+from searchapp.search import FACET_SIZE, Filters, SearchEngine, service
 from tests.conftest import stored_documents
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
@@ -254,7 +253,7 @@ def test_tag_lists_are_built_once_per_index_generation(index_dir, corpus_dir, mo
 def test_related_articles_are_remembered_per_generation(index_dir, corpus_dir, monkeypatch):
     engine = SearchEngine(index_dir)
     first = engine.related("nerve-agent")
-    monkeypatch.setattr(search, "_related", lambda *args: pytest.fail("not remembered"))
+    monkeypatch.setattr(service, "_related", lambda *args: pytest.fail("not remembered"))
     assert engine.related("nerve-agent") == first
     monkeypatch.undo()
     (corpus_dir / "poisoning-inquiry.txt").unlink()

@@ -204,9 +204,9 @@ def test_feedback_reorders_by_the_top_hits_key_terms(make_engine):
 
 
 def test_feedback_reorders_only_the_top_hits(make_engine, monkeypatch):
-    from searchapp import search
+    from searchapp.search import feedback
 
-    monkeypatch.setattr(search, "FEEDBACK_DEPTH", 3)
+    monkeypatch.setattr(feedback, "FEEDBACK_DEPTH", 3)
     off = [doc for doc, _ in make_engine(feedback_docs=0).ranked("sleeper")]
     on = [doc for doc, _ in make_engine(feedback_docs=2).ranked("sleeper")]
     assert on != off  # reordered…
@@ -225,16 +225,16 @@ def test_feedback_keeps_the_hits_total_and_facets(make_engine):
 
 
 def test_feedback_terms_are_remembered_until_the_index_changes(tmp_path: Path, monkeypatch):
-    from searchapp import search
+    from searchapp.search import feedback
 
     made: list[object] = []
-    real = search._expanded_terms
+    real = feedback._expanded_terms
 
     def counting(*args, **kwargs):
         made.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(search, "_expanded_terms", counting)
+    monkeypatch.setattr(feedback, "_expanded_terms", counting)
     seeds = tmp_path / "seeds"
     write_articles(seeds, ARTICLES)
     reindex(seeds, tmp_path / "ix")

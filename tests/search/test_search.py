@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from whoosh import query as whoosh_query
 
-from searchapp import search as search_module
 from searchapp.engines import query
 from searchapp.errors import NotFound, QueryError
 from searchapp.reindex import reindex
@@ -17,6 +16,8 @@ from searchapp.search import (
     Ranking,
     SearchEngine,
     build_query,
+    expansion,
+    suggestions,
 )
 
 # Every test on the Whoosh engine and again on Xapian (conftest.py).
@@ -183,13 +184,13 @@ def test_question_mark_ending_a_word_is_punctuation(engine):
 
 def test_term_ranges_are_expanded_and_bounded(engine, monkeypatch):
     assert ids(engine, "title:[saa TO sam]") == ["nerve-agent"]  # salisburi
-    monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
+    monkeypatch.setattr("searchapp.search.expansion.MAX_EXPANSIONS", 5)
     with pytest.raises(QueryError, match=r"'\[a TO z\]' matches more than 5"):
         engine.search("body:[a TO z]")
 
 
 def test_wildcard_expanding_too_far_is_refused(engine, monkeypatch):
-    monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
+    monkeypatch.setattr("searchapp.search.expansion.MAX_EXPANSIONS", 5)
     with pytest.raises(QueryError, match="matches more than 5 different words"):
         engine.search("*e*")
     assert MAX_EXPANSIONS > 5
@@ -447,8 +448,8 @@ def test_suggestions_are_remembered_per_generation(index_dir, corpus_dir, monkey
         made.append(args[0])
         return real(*args)
 
-    real = search_module.suggest
-    monkeypatch.setattr(search_module, "suggest", counted)
+    real = suggestions.suggest
+    monkeypatch.setattr(suggestions, "suggest", counted)
     engine = SearchEngine(index_dir)
     first = engine.search("kremlim spys", per_page=1)
     assert first.corrected and engine.search("kremlim spys", page=2, per_page=1).corrected
@@ -469,7 +470,7 @@ def test_wildcards_match_the_words_whooshs_wildcard_matches(engine, pattern):
     engine.search("spies")
     view = engine.view()
     vocabulary = view.vocabulary
-    ours = sorted(search_module._Expander(view)._wildcard_matches(pattern))
+    ours = sorted(expansion._Expander(view)._wildcard_matches(pattern))
     whooshs = sorted(
         word.decode()
         for _field, word in whoosh_query.Wildcard("vocab", pattern).expanded_terms(vocabulary)

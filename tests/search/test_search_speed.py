@@ -16,7 +16,7 @@ from searchapp.engines.whoosh.highlight import SNIPPETS, Scan
 from searchapp.engines.whoosh.query import to_whoosh
 from searchapp.engines.whoosh.schema import SCHEMA
 from searchapp.reindex import reindex
-from searchapp.search import SearchEngine
+from searchapp.search import SearchEngine, feedback
 from searchapp.text import analysis
 from tests.conftest import FIXTURES, SEEDS
 
@@ -47,16 +47,16 @@ def test_feedback_terms_are_whooshs_bo1(engine: SearchEngine, number: int):
         ]
         for texts in (tops, tops[:1], tops[:3]):
             expected = _expander_terms(reader, texts, number)
-            assert search._expanded_terms(view, texts, number) == expected, text
-    assert search._expanded_terms(view, [], 10) == []
-    assert search._expanded_terms(view, ["zzzunknown qqqunknown"], 10) == []
+            assert feedback._expanded_terms(view, texts, number) == expected, text
+    assert feedback._expanded_terms(view, [], 10) == []
+    assert feedback._expanded_terms(view, ["zzzunknown qqqunknown"], 10) == []
 
 
 def test_feedback_terms_on_the_seeds(seeds_engine: SearchEngine):
     view = seeds_engine.view()
     texts = _texts(SEEDS)
     for number in (5, 12, 40):
-        assert search._expanded_terms(view, texts, number) == _expander_terms(
+        assert feedback._expanded_terms(view, texts, number) == _expander_terms(
             view.reader, texts, number
         )
 

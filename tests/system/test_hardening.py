@@ -108,7 +108,7 @@ def test_overlong_queries_are_refused_with_the_limit(client):
 @pytest.mark.parametrize("q", ["*", "?*", "*e*", "s*", "title:*"])
 def test_wildcards_over_the_whole_vocabulary_are_refused(client, monkeypatch, q):
     # The fixture index is small; at this bound each pattern matches too many words.
-    monkeypatch.setattr("searchapp.search.MAX_EXPANSIONS", 5)
+    monkeypatch.setattr("searchapp.search.expansion.MAX_EXPANSIONS", 5)
     response = client.get("/api/search", query_string={"q": q})
     assert response.status_code == 400
     assert response.get_json()["error"] == (
@@ -128,7 +128,7 @@ def fuzz_client(fixture_index: Path, tmp_path_factory: pytest.TempPathFactory):
 
 def test_wildcards_that_would_read_the_whole_vocabulary_are_refused(client, monkeypatch):
     # With the fixture's small vocabulary, a bound of 20 words plays the part of 200,000.
-    monkeypatch.setattr("searchapp.search.MAX_WILDCARD_SCAN", 20)
+    monkeypatch.setattr("searchapp.search.expansion.MAX_WILDCARD_SCAN", 20)
     response = client.get("/api/search", query_string={"q": "*qzx*"})
     assert response.status_code == 400
     assert response.get_json()["error"] == (

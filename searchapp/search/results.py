@@ -1,0 +1,188 @@
+"""What a search answers: pages of hits with their facet counts, and articles."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from ..engines.base import Sort
+from ..engines.whoosh.highlight import SNIPPET_CHARS
+from ..text.article import shorten
+from .filters import Filters, _canonical_tag
+from .synonyms import Synonym
+
+# Deepest result a client may page to; deeper pages cost a full top-N sort per request.
+MAX_RESULT_WINDOW = 10_000
+# Values listed per facet (the selected ones are always listed too).
+FACET_SIZE = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    title: str
+    title_html: str  # title with matched words in <mark>, HTML-escaped
+    score: float | None  # None when the hits are sorted by date
+    snippet: str  # HTML: escaped text with matched words in <mark>
+    published: date | None = None
+    source: str = ""
+    author: str = ""
+    url: str = ""  # the article's own address, where its file gave one
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": self.score,
+            "snippet": self.snippet,
+            "url": article_url(self),
+            **_metadata_dict(self),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    source: list[FacetValue] = field(default_factory=list)
+    year: list[FacetValue] = field(default_factory=list)
+    tag: list[FacetValue] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: [
+                {"value": v.value, "count": v.count, "selected": v.selected}
+                for v in getattr(self, name)
+            ]
+            for name in ("source", "year", "tag")
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    suggestion: str | None  # a corrected query worth offering ("Did you mean …")
+    corrected: bool  # True when the hits are for ``suggestion`` because ``query`` found none
+    hits: list[Hit]
+    sort: Sort = "relevance"
+    facets: Facets = field(default_factory=Facets)
+    synonyms: tuple[Synonym, ...] = ()  # words also searched as other spellings
+    exact_query: str | None = None  # the query without those synonyms (expanded words quoted)
+    # The search hit its time limit: the hits, total and facets may be incomplete.
+    timed_out: bool = False
+    # The shards left out because they were down: the hits are those of the others.
+    partial: tuple[str, ...] = ()
+
+    @property
+    def shown_query(self) -> str:
+        """The query the hits are for."""
+        return self.suggestion if self.corrected and self.suggestion else self.query
+
+    def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
+        """The JSON API's shape (also printed by ``searchapp search --json``)."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": self.took_ms,
+            "suggestion": self.suggestion,
+            "corrected": self.corrected,
+            "sort": self.sort,
+            "results": [hit.to_dict(article_url) for hit in self.hits],
+            "facets": self.facets.to_dict(),
+            "synonyms": [synonym.to_dict() for synonym in self.synonyms],
+            "exact_query": self.exact_query,
+            "timed_out": self.timed_out,
+            "partial": list(self.partial),
+        }
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-min(self.total, MAX_RESULT_WINDOW) // self.per_page))
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleView:
+    id: str
+    title: str
+    body: str
+    path: str
+    title_html: str
+    paragraphs_html: list[str]  # escaped, query words in <mark> when a query was given
+    published: date | None = None
+    source: str = ""
+    author: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON API's shape of an article."""
+        return {"id": self.id, "title": self.title, **_metadata_dict(self), "body": self.body}
+
+
+def _metadata_dict(item: Hit | ArticleView) -> dict[str, Any]:
+    return {
+        "published": item.published.isoformat() if item.published else None,
+        "source": item.source,
+        "author": item.author,
+        "source_url": item.url,
+        "tags": list(item.tags),
+    }
+
+
+def _opening(body: str) -> str:
+    return html.escape(shorten(" ".join(body.split()), SNIPPET_CHARS), quote=False)
+
+
+def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
+    published = fields.get("date")
+    return {
+        "published": published if isinstance(published, date) else None,
+        "source": fields.get("source", ""),
+        "author": fields.get("author", ""),
+        "url": fields.get("url", ""),
+        "tags": tuple(t for t in fields.get("tag", "").split(",") if t),
+    }
+
+
+def _facets(groups: dict[str, dict[Any, int]], filters: Filters) -> Facets:
+    def values(name: str, selected: Iterable[str]) -> list[FacetValue]:
+        counts = {str(k): n for k, n in groups[name].items() if _real_value(name, k)}
+        chosen = set(selected)
+        if name == "year":
+            ordered = sorted(counts, reverse=True)
+        else:
+            ordered = sorted(counts, key=lambda v: (-counts[v], v.casefold()))
+        shown = ordered[:FACET_SIZE] + [v for v in ordered[FACET_SIZE:] if v in chosen]
+        return [FacetValue(v, counts[v], v in chosen) for v in shown]
+
+    return Facets(
+        source=values("source", filters.sources),
+        year=values("year", (str(y) for y in filters.years)),
+        tag=values("tag", (_canonical_tag(t) for t in filters.tags)),
+    )
+
+
+def _real_value(name: str, value: Any) -> bool:
+    """Whoosh groups documents without a value under "" (text) or the column maximum."""
+    if name == "year":
+        return isinstance(value, int) and 0 < value < 10_000
+    return bool(value)
