@@ -16,7 +16,7 @@ class Ranking:
 
     The defaults are the best configuration ``benchmarks/relevance.py`` measured on the
     Cranfield, CISI and MED collections, for both their long questions and keyword versions of
-    them (README, "Relevance").
+    them (docs/relevance.md).
     """
 
     # or_bonus: any word matches, all words earn ``all_words_bonus``; and_fallback: all words
@@ -50,7 +50,7 @@ class Ranking:
 
 DEFAULT_RANKING = Ranking()
 # Each engine's defaults: Xapian's BM25 normalises a title match by the whole article's length
-# (it has no per-field lengths), so titles weigh more there (README, "Relevance").
+# (it has no per-field lengths), so titles weigh more there (docs/relevance.md).
 ENGINE_RANKINGS: dict[str, Ranking] = {
     "whoosh": DEFAULT_RANKING,
     "xapian": replace(DEFAULT_RANKING, title_boost=0.5, b=0.5),
