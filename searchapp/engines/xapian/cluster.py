@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -129,7 +130,7 @@ def start_cluster(
     ports = (
         list(range(first_port, first_port + 2 * count))
         if first_port is not None
-        else [_free_port(host) for _ in range(2 * count)]
+        else _free_ports(host, 2 * count)
     )
     servers: list[Server] = []
     try:
@@ -146,10 +147,13 @@ def start_cluster(
     return Cluster(folder, servers)
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+def _free_ports(host: str, count: int) -> list[int]:
+    # All held open together: a port freed and asked for again may be handed out twice.
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind((host, 0))
+        return [s.getsockname()[1] for s in sockets]
 
 
 def _log(folder: Path, shard: int, writable: bool) -> Path:
