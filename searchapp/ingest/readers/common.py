@@ -297,15 +297,20 @@ def _record_article(fields: Mapping[str, Any], article_id: str, relpath: str) ->
     title = _one_line(_as_text(fields.get("title")))
     if _LOOKS_LIKE_HTML.search(title):
         title = " ".join(_html_to_paragraphs(title))
-    if title:
-        if len(paragraphs) > 1 and _same_text(paragraphs[0], title):
-            paragraphs = paragraphs[1:]
-        body, headline = paragraphs, True
-    else:
-        title, body, headline = split_title(paragraphs)
+    title, body, headline = _titled(title, paragraphs)
     return _article_with_fields(
         article_id, _cap_title(title), body, relpath, headline, fields, text_date, text_author
     )
+
+
+def _titled(title: str, paragraphs: list[str]) -> tuple[str, list[str], bool]:
+    """Title, body and whether the title is a headline: the stated title (and the body without
+    a first paragraph repeating it), else the one split off the text."""
+    if title:
+        if len(paragraphs) > 1 and _same_text(paragraphs[0], title):
+            paragraphs = paragraphs[1:]
+        return title, paragraphs, True
+    return split_title(paragraphs)
 
 
 def _article_with_fields(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...errors import CorpusError
-from ...text.article import Article, clean_paragraphs, split_title
+from ...text.article import Article, clean_paragraphs
 from ..discover import Skipped
 from .common import (
     _LOOKS_LIKE_HTML,
@@ -25,7 +25,7 @@ from .common import (
     _html_to_paragraphs,
     _one_line,
     _record_key,
-    _same_text,
+    _titled,
 )
 from .dates import _make_date, _parse_date, _recover_text_metadata
 
@@ -89,12 +89,7 @@ def _entry_article(
     if not paragraphs:
         raise CorpusError("no article text after removing boilerplate")
     title = _feed_text(entry.get("title_detail"), entry.get("title"))
-    if title:
-        if len(paragraphs) > 1 and _same_text(paragraphs[0], title):
-            paragraphs = paragraphs[1:]
-        body, headline = paragraphs, True
-    else:
-        title, body, headline = split_title(paragraphs)
+    title, body, headline = _titled(title, paragraphs)
     url = _clean_url(entry.get("link"))
     # Plain dict lookups: feedparser's own answer "updated" with "published" (and a warning).
     published = _parse_date(dict.get(entry, "published")) or _parse_date(dict.get(entry, "updated"))
