@@ -19,7 +19,8 @@ The package's modules, each importing only those listed before it:
 - :mod:`.results`: what a search answers (:class:`SearchPage`, :class:`Hit`,
   :class:`ArticleView`) and the facet counts.
 - :mod:`.feedback`: pseudo-relevance feedback (Bo1 key terms of the top hits).
-- :mod:`.suggestions`: did you mean (:func:`suggest`).
+- :mod:`.suggestions`: did you mean (:func:`suggest`), and whether it is sure enough to be
+  searched instead (:class:`Suggestion`).
 - :mod:`.service`: :class:`SearchEngine`, and what it remembers per index generation.
 
 The names below are re-exported for the package's users. The constants are copies: a test
@@ -50,7 +51,7 @@ from .service import (
     SEARCH_TIME_LIMIT,
     SearchEngine,
 )
-from .suggestions import suggest
+from .suggestions import Suggestion, suggest
 from .synonyms import Synonym
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "SearchEngine",
     "SearchPage",
     "SearchQuery",
+    "Suggestion",
     "Synonym",
     "build_query",
     "check_query_text",

@@ -68,14 +68,14 @@ class SearchEngine:
         self.config = config or EngineConfig.load()
         self.ranking = ranking or ENGINE_RANKINGS[self.config.name]
         self.time_limit = time_limit  # seconds per search (SearchPage.timed_out)
-        # Whoosh only: score on whole posting lists (searchapp.vectorized), not its matchers.
+        # Whoosh only: score on whole posting lists (engines/whoosh/vectorized.py).
         self.vectorized = vectorized
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         # (index generation, scored query) -> feedback terms and weights.
         self._feedback_cache: _LRU[list[tuple[str, float]]] = _LRU(QUERY_CACHE_SIZE)
         # (index generation, query text) -> spelling suggestion.
-        self._suggestion_cache: _LRU[str | None] = _LRU(QUERY_CACHE_SIZE)
+        self._suggestion_cache: _LRU[suggestions.Suggestion | None] = _LRU(QUERY_CACHE_SIZE)
         # (index generation, article id, limit) -> related articles.
         self._related_cache: _LRU[list[Hit]] = _LRU(QUERY_CACHE_SIZE)
 
@@ -119,9 +119,11 @@ class SearchEngine:
         sort: Sort = "relevance",
         facets: bool = True,
     ) -> SearchPage:
-        """One page of hits, with facet counts over all of them. When nothing matches and
-        ``autocorrect`` is on, the spelling suggestion is searched instead and the page says
-        so (``corrected``). Text may be empty when ``filters`` are given (browsing)."""
+        """One page of hits, with facet counts over all of them. When nothing matches,
+        ``autocorrect`` is on and the spelling suggestion is sure (:meth:`Suggestion.sure
+        <searchapp.search.suggestions.Suggestion.sure>`), the suggestion is searched instead
+        and the page says so (``corrected``); otherwise it is only offered. Text may be empty
+        when ``filters`` are given (browsing)."""
         started = time.perf_counter()
         filters = filters or Filters()
         text = "" if filters and not (text or "").strip() else check_query_text(text)
@@ -148,9 +150,15 @@ class SearchEngine:
         }
         results = self._run(view, q, page, per_page, **options)
         corrected = False
-        if results.total == 0 and suggestion and autocorrect and not results.timed_out:
+        if (
+            results.total == 0
+            and suggestion
+            and autocorrect
+            and not results.timed_out
+            and suggestion.sure(view)
+        ):
             try:
-                suggested_q = build_query(suggestion, view, self.ranking, filters)
+                suggested_q = build_query(suggestion.text, view, self.ranking, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
@@ -170,7 +178,7 @@ class SearchEngine:
             page,
             per_page,
             round(took_ms, 2),
-            suggestion,
+            suggestion.text if suggestion else None,
             corrected,
             hits,
             sort,
