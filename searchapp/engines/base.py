@@ -25,12 +25,15 @@ from . import query
 
 # Bump whenever the fields or the analysis chain change: an index built with another version
 # is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # The fields a query's words search, and the metadata fields a query may restrict
 # (`source:bbc`, `tag:GRU`, `date:2017`): these filter the hits and never add to the score.
 SEARCH_FIELDS = ("title", "body")
 FILTER_FIELDS = ("source", "author", "tag", "date", "year")
+# Each search field's exact forms (the words unstemmed, with counts, no positions): Term
+# queries only, never named in the query text.
+EXACT_FIELDS = {"title": "title_exact", "body": "body_exact"}
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
@@ -65,10 +68,11 @@ class View(Protocol):
 
     Queries are the project's tree (:mod:`searchapp.engines.query`) over the fields of
     :data:`SEARCH_FIELDS` and :data:`FILTER_FIELDS`: Term, Phrase, And, Or, AndNot, AndMaybe,
-    Not, Every, NullQuery, NumericRange/DateRange on ``date``/``year``, and Term/Phrase (or a
-    pattern) on metadata fields. Word patterns and ranges on title and body are expanded
-    before they reach the engine (through the vocabulary methods here), so an engine never
-    sees Prefix, Wildcard, FuzzyTerm or TermRange there.
+    Not, Every, NullQuery, NumericRange/DateRange on ``date``/``year``, Term/Phrase (or a
+    pattern) on metadata fields, and Term on the :data:`EXACT_FIELDS`. Word patterns and
+    ranges on title and body are expanded before they reach the engine (through the
+    vocabulary methods here), so an engine never sees Prefix, Wildcard, FuzzyTerm or
+    TermRange there.
     """
 
     def generation(self) -> Hashable:

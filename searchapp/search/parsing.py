@@ -14,8 +14,10 @@ from ..engines.whoosh.parser import parse_query
 from ..errors import QueryError
 from ..text import analysis
 from ..text.tags import Gazetteer, default_synonyms
+from .exact import exact_forms
 from .expansion import _Expander
 from .filters import Filters
+from .names import name_phrases
 from .ranking import DEFAULT_RANKING, Ranking
 from .synonyms import Synonym, _clause_words, _synonym_concepts
 from .words import _OPERATORS, _QUERY_WORD, _QUOTED
@@ -140,13 +142,18 @@ def _combine_words(
     used: list[tuple[int, int, Synonym]],
 ) -> query.Query:
     """Apply the plain-words policy to the top-level clauses (one per word or phrase, OR-ed by
-    the parser): synonyms (appended to ``used``), the proximity bonus, and the all-words bonus
-    or requirement. The words before a top-level NOT get the same treatment."""
+    the parser): synonyms (appended to ``used``), the proximity, name and exact-form bonuses,
+    and the all-words bonus or requirement. The words before a top-level NOT get the same
+    treatment."""
     if isinstance(q, query.AndNot):
         return query.AndNot(_combine_words(q.a, text, ranking, synonyms, used), q.b)
     clauses = list(q.subqueries) if isinstance(q, query.Or) else [q]
     concepts = _synonym_concepts(clauses, text, ranking, synonyms, used)
-    near = _proximity(clauses, ranking)
+    near = (
+        _proximity(clauses, ranking)
+        + name_phrases(clauses, text, ranking)
+        + exact_forms(clauses, text, ranking)
+    )
     if len(concepts) == 1 and not concepts[0].synonym and not near:
         return q
     any_words = [c for concept in concepts for c in concept.any_words()]

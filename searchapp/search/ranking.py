@@ -32,6 +32,14 @@ class Ranking:
     # other in the body (0: off).
     proximity: float = 0.0
     proximity_slop: int = 4
+    # Extra weight of a name typed as two or more adjacent capitalised words, found with its
+    # words at most ``name_slop`` apart (search/names.py; 0: off).
+    name_weight: float = 1.0
+    name_slop: int = 1
+    # Weight of a query word found as typed, unstemmed, besides through its stem, and of one
+    # typed capitalised (search/exact.py; 0: off).
+    exact_weight: float = 0.5
+    exact_name_weight: float = 2.0
     # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
     synonym_weight: float = 0.3
     # Pseudo-relevance feedback for queries of at most ``feedback_max_words`` words with more

@@ -3,6 +3,7 @@ its gazetteer tags and its vocabulary, which every engine indexes (never terms o
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,11 +19,15 @@ class AnalysedArticle:
     Stems map to their word positions (a compound join, "cyberattack", shares the position of
     its second half). Only a real headline is searched as the title: a title made from the
     first sentence is still stored and shown, but its words already count once in the body.
+    The exact forms are the same words unstemmed (case and accents folded), with their
+    counts: a query word matching its own form scores above one matching only its stem.
     """
 
     article: Article
     title_postings: dict[str, list[int]]  # empty unless the title is a real headline
     body_postings: dict[str, list[int]]
+    title_exact: dict[str, int]  # empty unless the title is a real headline
+    body_exact: dict[str, int]
     tags: tuple[str, ...]  # gazetteer tags by canonical name
     words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
 
@@ -79,6 +84,8 @@ def analyse(article: Article) -> AnalysedArticle:
         article=article,
         title_postings=title_postings if article.headline else {},
         body_postings=body_postings,
+        title_exact=Counter(title_words.words) if article.headline else {},
+        body_exact=Counter(body_words.words),
         tags=tuple(default_gazetteer().tags_for(text, words)),
         words=frozenset(words.vocabulary()),
     )

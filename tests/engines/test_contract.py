@@ -357,6 +357,23 @@ def test_phrases_with_slop(built):
     assert set(ids(view, q.Phrase("title", ("raid", "zeppelin")))) == set()
 
 
+def test_exact_forms(built):
+    view = built.view()
+
+    def exact(field: str, word: str) -> set:
+        return set(ids(view, q.Term(field, word)))
+
+    # The stem "kettl" holds "kettle" and "kettles"; the exact forms keep them apart.
+    assert exact("body_exact", "kettles") == {"kettle-near"}
+    assert exact("body_exact", "kettle") == KETTLE - {"kettle-near"}
+    assert exact("body_exact", "kettl") == set()
+    assert exact("title_exact", "kitchen") == {"kettle-adjacent", "kettle-reversed"}
+    assert exact("title_exact", "kettle") == set()
+    # Scored like any term: two occurrences first.
+    assert ids(view, q.Term("body_exact", "zeppelin"))[0] == "zeppelin-raid"
+    assert all(score > 0 for score in scores(view, q.Term("body_exact", "airship")).values())
+
+
 def test_patterns_on_metadata_fields(built):
     view = built.view()
 

@@ -175,16 +175,20 @@ def test_proximity_ranks_words_found_together_first(make_engine):
     assert on["far"] == pytest.approx(off["far"])  # the bonus only adds to the near one
 
 
+# The exact forms' bonus off: it wraps the query in AndMaybe (test_exact.py).
+NO_EXACT = {"exact_weight": 0, "exact_name_weight": 0}
+
+
 def test_proximity_query_pairs_consecutive_words(ranking_index: Path):
     with engine_view(ranking_index) as view:
-        ranking = Ranking(proximity=0.5, proximity_slop=3)
+        ranking = Ranking(proximity=0.5, proximity_slop=3, **NO_EXACT)
         q = build_query("nerve agent traces", view, ranking).scored
         phrases = [sub for sub in q.subqueries if isinstance(sub, query.Phrase)]
         assert [(list(p.words), p.slop, p.boost) for p in phrases] == [
             (["nerv", "agent"], 3, 0.5),
             (["agent", "trace"], 3, 0.5),
         ]
-        off = build_query("nerve agent traces", view, Ranking(proximity=0)).scored
+        off = build_query("nerve agent traces", view, Ranking(proximity=0, **NO_EXACT)).scored
         assert not [s for s in off.subqueries if isinstance(s, query.Phrase)]
 
 
@@ -275,7 +279,7 @@ def test_feedback_counts_typed_words_not_synonyms(ranking_index: Path):
 def test_all_words_bonus_only_for_short_queries(ranking_index: Path):
     def has_bonus(text: str, **settings) -> bool:
         with engine_view(ranking_index) as view:
-            q = build_query(text, view, Ranking(**settings)).scored
+            q = build_query(text, view, Ranking(**NO_EXACT, **settings)).scored
         return any(isinstance(sub, query.And) for sub in q.subqueries)
 
     assert has_bonus("police sleeper weather", all_words_max=3)
@@ -297,7 +301,7 @@ def test_title_boost_setting_reaches_the_parser(ranking_index: Path):
     with engine_view(ranking_index) as view:
         q = build_query("diplomats", view, Ranking(title_boost=3.0)).scored
         boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
-        assert boosts == {"title": 3.0, "body": 1.0}
+        assert boosts == {"title": 3.0, "body": 1.0, "title_exact": 1.5, "body_exact": 0.5}
 
 
 def test_unknown_operator_is_refused() -> None:

@@ -7,12 +7,14 @@ to analysis takes effect without unpickling surprises.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from whoosh import fields, formats
 from whoosh.analysis import SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
+from whoosh.system import pack_uint
 
 from ...text import analysis
 
@@ -81,6 +83,26 @@ class NltkAnalyzer(Tokenizer):
 STEMMED = NltkAnalyzer()
 
 
+class ExactAnalyzer(NltkAnalyzer):
+    """The chain without stemming or compound joins: the words as written, folded."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExactAnalyzer)
+
+    def __hash__(self) -> int:
+        return hash(ExactAnalyzer)
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:  # type: ignore[override]
+        token = Token(kwargs.get("positions", False), kwargs.get("chars", False))
+        for term in analysis.analyze(value, stemming=False, compounds=False, spans=False):
+            token.text, token.boost, token.stopped = term.text, 1.0, False
+            token.pos = term.pos
+            yield token
+
+
+EXACT = ExactAnalyzer()
+
+
 class AnalysedText(str):
     """Text handed to :class:`StemmedText` with its postings already computed (the indexer
     analyses each title and body once for postings, tags and vocabulary together)."""
@@ -123,11 +145,29 @@ class StemmedText(fields.TEXT):
             yield word.encode("utf-8"), count, count * boost, value_bytes
 
 
+class ExactForms(fields.FieldType):
+    """The exact forms of a title or body: each word unstemmed (case and accents folded) with
+    its count, no positions (phrases and highlighting use the stemmed field). Indexed from
+    the analysed article's counts; text given instead is analysed here, the same way."""
+
+    def __init__(self) -> None:
+        super().__init__(formats.Frequency(), EXACT, scorable=True)
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if isinstance(value, str):
+            value = Counter(analysis.words(value).words)
+        boost = self.format.field_boost
+        for word, count in value.items():
+            yield word.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
 def build_schema() -> fields.Schema:
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         title=StemmedText(stored=True, multitoken_query="phrase"),
         body=StemmedText(stored=True, multitoken_query="phrase"),
+        title_exact=ExactForms(),
+        body_exact=ExactForms(),
         path=fields.STORED(),
         url=fields.STORED(),
         # Outlet and author are matched word by word, unstemmed (`source:jazeera`,

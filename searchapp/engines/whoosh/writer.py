@@ -47,6 +47,8 @@ def _document(article: Article) -> tuple[dict[str, object], frozenset[str]]:
         "_stored_title": article.title,
         "body": AnalysedText(article.body, analysed.body_postings),
         "_stored_body": article.body,
+        "title_exact": analysed.title_exact,
+        "body_exact": analysed.body_exact,
         "path": article.path,
         "url": article.url,
         "source": article.source,

@@ -16,6 +16,7 @@ import xapian
 from ...errors import QueryError
 from .. import query
 from .documents import (
+    EXACT_PREFIXES,
     FIELD_PREFIXES,
     ID,
     METADATA_WORD_FIELDS,
@@ -183,6 +184,8 @@ class _Translator:
         if isinstance(q, query.Term):
             if q.fieldname in ("title", "body"):
                 return self._whoosh_idf(_term(FIELD_PREFIXES[q.fieldname], q.text))
+            if q.fieldname in EXACT_PREFIXES:
+                return self._whoosh_idf(_term(EXACT_PREFIXES[q.fieldname], q.text))
             return _term_query(q.fieldname, q.text)
         if isinstance(q, query.Phrase):
             return _phrase(q)

@@ -1,0 +1,91 @@
+"""Exact forms count: a query word found as typed scores above one found only through its
+stem, which still finds it (`Steele` before *steel*, `spies` before *spy*)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from searchapp.config import EngineConfig
+from searchapp.reindex import reindex
+from searchapp.search import ENGINE_RANKINGS, Ranking, SearchEngine, build_query
+
+pytestmark = pytest.mark.both_engines
+
+ARTICLES = {
+    # Said often, "steel" wins by stems alone.
+    "steel-mills": (
+        "Steel mills upgrade",
+        "Steel makers upgrade steel mills as steel prices and steel exports rise.",
+    ),
+    "steele": ("Former officer testifies", "The committee heard Steele about the dossier."),
+    "spy-single": ("Embassy worker named", "One spy worked at the embassy for years."),
+    "spies-plural": ("Embassy staff expelled", "Two spies worked at the embassy for years."),
+    "nerve": ("Traces found", "Investigators found traces of a nerve agent in the house."),
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
+    root = tmp_path_factory.mktemp(f"exact-{engine_name}")
+    seeds = root / "seeds"
+    seeds.mkdir()
+    for name, (title, body) in ARTICLES.items():
+        (seeds / f"{name}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
+    reindex(seeds, root / "index", engine=EngineConfig(engine_name))
+    return root / "index"
+
+
+def ranked(index: Path, engine_name: str, text: str, **ranking) -> list[str]:
+    settings = replace(ENGINE_RANKINGS[engine_name], **ranking)
+    engine = SearchEngine(index, settings, config=EngineConfig(engine_name))
+    try:
+        return [hit.id for hit in engine.search(text).hits]
+    finally:
+        engine.close()
+
+
+def test_a_name_ranks_above_the_word_its_stem_shares(index, engine_name):
+    assert ranked(index, engine_name, "Steele") == ["steele", "steel-mills"]
+    off = ranked(index, engine_name, "Steele", exact_weight=0, exact_name_weight=0)
+    assert off == ["steel-mills", "steele"]
+    assert ranked(index, engine_name, "steel") == ["steel-mills", "steele"]
+
+
+def test_the_form_typed_ranks_first_and_the_stem_still_finds_the_others(index, engine_name):
+    assert ranked(index, engine_name, "spies") == ["spies-plural", "spy-single"]
+    assert ranked(index, engine_name, "spy") == ["spy-single", "spies-plural"]
+
+
+def test_the_bonus_never_adds_a_match(index, engine_name):
+    # The words of a quoted phrase found apart match nothing.
+    assert ranked(index, engine_name, '"agent nerve"') == []
+    assert ranked(index, engine_name, '"nerve agent"') == ["nerve"]
+    assert ranked(index, engine_name, "spies NOT embassy") == []
+
+
+def test_the_bonus_is_a_term_per_word_and_field(index, engine_name):
+    engine = SearchEngine(index, config=EngineConfig(engine_name))
+    try:
+        view = engine.view()
+        scored = build_query("Steele's spies and the", view, Ranking(title_boost=2.0)).scored
+        exact = {
+            (t.fieldname, t.text, t.boost)
+            for t in scored.leaves()
+            if t.fieldname in ("title_exact", "body_exact")
+        }
+        # A word typed capitalised is taken for a name: exact_name_weight (2), else 0.5.
+        assert exact == {
+            ("title_exact", "steele", 4.0),
+            ("body_exact", "steele", 2.0),
+            ("title_exact", "spies", 1.0),
+            ("body_exact", "spies", 0.5),
+        }
+        phrase = build_query('"Steele testified"', view).scored
+        assert not {t.fieldname for t in phrase.leaves()} & {"title_exact", "body_exact"}
+        off = build_query("Steele's spies", view, Ranking(exact_weight=0, exact_name_weight=0))
+        assert not {t.fieldname for t in off.scored.leaves()} & {"title_exact", "body_exact"}
+    finally:
+        engine.close()
