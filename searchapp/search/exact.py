@@ -1,7 +1,8 @@
-"""Exact forms count: each word of the query also looks for itself as typed (case and accents
-folded, unstemmed) in the title's and body's exact forms, so ``Steele`` finds *Steele* above
-*steel* and ``spies`` finds *spies* above *spy* while still finding both (the way Lucene's
-keyword-repeat analysis or Elasticsearch's ``.exact`` sub-fields do)."""
+"""Exact forms count: a word of the query whose stem differs from it also looks for itself as
+typed (case and accents folded, unstemmed) in the title's and body's exact forms, so
+``Steele`` finds *Steele* above *steel* and ``spies`` finds *spies* above *spy* while still
+finding both (the way Lucene's keyword-repeat analysis does). A word that is its own stem
+(``steel``) has no exact form: the stem's postings hold it and its variants alike."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def exact_forms(clauses: list[query.Query], text: str, ranking: Ranking) -> list
     for match in _plain_words(text):
         word = match.group(0)
         norm, stem, stopped = analysis.lexeme(word)
-        if norm and not stopped and stem in stems:
+        if norm and not stopped and stem in stems and norm != stem:
             weight = ranking.exact_name_weight if word[:1].isupper() else ranking.exact_weight
             forms[norm] = max(weight, forms.get(norm, 0.0))
     return [

@@ -19,8 +19,9 @@ class AnalysedArticle:
     Stems map to their word positions (a compound join, "cyberattack", shares the position of
     its second half). Only a real headline is searched as the title: a title made from the
     first sentence is still stored and shown, but its words already count once in the body.
-    The exact forms are the same words unstemmed (case and accents folded), with their
-    counts: a query word matching its own form scores above one matching only its stem.
+    The exact forms are the words unstemmed (case and accents folded) whose stem differs
+    from them, with their counts (the rest are their own stems): a query word matching its
+    own form scores above one matching only its stem.
     """
 
     article: Article
@@ -73,6 +74,15 @@ def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[s
     }
 
 
+def exact_forms(table: analysis.Words) -> dict[str, int]:
+    """The words of a text that its stems don't spell (*steele*, *spies*; not *steel*), with
+    their counts, as Lucene's keyword repeat keeps an original token only beside a different
+    stem."""
+    return Counter(
+        word for word, stem in zip(table.words, table.stems, strict=True) if word != stem
+    )
+
+
 def analyse(article: Article) -> AnalysedArticle:
     """Everything an engine indexes of ``article``, from one pass of the analysis over the
     title and one over the body."""
@@ -84,8 +94,8 @@ def analyse(article: Article) -> AnalysedArticle:
         article=article,
         title_postings=title_postings if article.headline else {},
         body_postings=body_postings,
-        title_exact=Counter(title_words.words) if article.headline else {},
-        body_exact=Counter(body_words.words),
+        title_exact=exact_forms(title_words) if article.headline else {},
+        body_exact=exact_forms(body_words),
         tags=tuple(default_gazetteer().tags_for(text, words)),
         words=frozenset(words.vocabulary()),
     )

@@ -66,7 +66,8 @@ CORPUS = {
     # A dateline: plain text carries a date, not a source.
     "b/kettle-near.txt": "Brass and tin\n\nDate: 2018-06-01\n\n"
     "The shop sold copper and brass kettles to collectors.\n",
-    "b/tie-a.txt": "Lantern evening\n\nLanterns flickered along the pier.\n",
+    # Tied with tie-z: the same lengths, exact forms (lanterns, flickered/glowed) included.
+    "b/tie-a.txt": "Lantern dusk\n\nLanterns flickered along the pier.\n",
     "b/zeppelin-museum.json": record(
         "Museum of flight", "The museum shows a model zeppelin beside early biplanes and gliders.",
         date="2016-11-20", source="Reuters", author="John Smith",
@@ -367,11 +368,14 @@ def test_exact_forms(built):
     assert exact("body_exact", "kettles") == {"kettle-near"}
     assert exact("body_exact", "kettle") == KETTLE - {"kettle-near"}
     assert exact("body_exact", "kettl") == set()
-    assert exact("title_exact", "kitchen") == {"kettle-adjacent", "kettle-reversed"}
-    assert exact("title_exact", "kettle") == set()
-    # Scored like any term: two occurrences first.
-    assert ids(view, q.Term("body_exact", "zeppelin"))[0] == "zeppelin-raid"
-    assert all(score > 0 for score in scores(view, q.Term("body_exact", "airship")).values())
+    # A word that is its own stem has no exact form.
+    assert exact("body_exact", "zeppelin") == set()
+    assert exact("title_exact", "sanctions") == {"sanctions-moscow"}
+    assert exact("title_exact", "officers") == {"gru-officers"}
+    assert exact("title_exact", "engines") == set()  # in bodies only
+    # Scored like any term.
+    assert exact("body_exact", "engines") == {"zeppelin-raid", "airship-hangar"}
+    assert all(score > 0 for score in scores(view, q.Term("body_exact", "engines")).values())
 
 
 def test_patterns_on_metadata_fields(built):

@@ -7,16 +7,15 @@ to analysis takes effect without unpickling surprises.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
 from whoosh import fields, formats
 from whoosh.analysis import SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
-from whoosh.system import pack_uint
 
 from ...text import analysis
+from ...text.analysed import exact_forms
 
 
 class NltkAnalyzer(Tokenizer):
@@ -146,19 +145,19 @@ class StemmedText(fields.TEXT):
 
 
 class ExactForms(fields.FieldType):
-    """The exact forms of a title or body: each word unstemmed (case and accents folded) with
-    its count, no positions (phrases and highlighting use the stemmed field). Indexed from
-    the analysed article's counts; text given instead is analysed here, the same way."""
+    """The exact forms of a title or body (:func:`searchapp.text.analysed.exact_forms`): the
+    words unstemmed whose stem differs, the count as each posting's weight, nothing else
+    (phrases and highlighting use the stemmed field). Indexed from the analysed article's
+    counts; text given instead is analysed here, the same way."""
 
     def __init__(self) -> None:
-        super().__init__(formats.Frequency(), EXACT, scorable=True)
+        super().__init__(formats.Existence(), EXACT, scorable=True)
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if isinstance(value, str):
-            value = Counter(analysis.words(value).words)
-        boost = self.format.field_boost
+            value = exact_forms(analysis.words(value))
         for word, count in value.items():
-            yield word.encode("utf-8"), count, count * boost, pack_uint(count)
+            yield word.encode("utf-8"), count, float(count), b""
 
 
 def build_schema() -> fields.Schema:

@@ -11,9 +11,10 @@ year / day         boolean ``Y`` + year; slots 1 and 0 ``sortable_serialise`` (r
 id                 boolean ``Q`` + id (replace and delete by it), slot 3 (ties)
 sort keys          slots 4 and 5: day number then id, for newest/oldest (undated last in both)
 lengths            slot 6: the title's and body's term counts (for the shard's totals)
-vocabulary         ``W`` + unstemmed word: patterns and suggestions, in every shard; its wdf is
-                   the word's count in the body (the body's exact forms; 0: only elsewhere)
-title exact forms  ``XT`` + unstemmed word, wdf its count in the headline
+vocabulary         boolean ``W`` + unstemmed word: patterns and suggestions, in every shard
+exact forms        ``XT`` (headline) / ``XE`` (body) + unstemmed word whose stem differs, wdf
+                   its count, no positions (they count in the document length, as Lucene's
+                   keyword repeat counts in the field's)
 presence           boolean ``XF`` + metadata field name, for ``Every(field)`` (``year:*``)
 stored fields      ``set_data``: JSON of ``AnalysedArticle.stored()`` (date ISO) + headline
 =================  ==========================================================================
@@ -44,9 +45,9 @@ STATE_KEY = "searchapp"  # each shard's metadata entry holding its _State
 # Term prefixes (upper case, so never confused with a body stem).
 TITLE, SOURCE, AUTHOR = "S", "XSRC", "A"
 SOURCE_NAME, TAG, YEAR, ID, WORD, PRESENT = "XSN", "K", "Y", "Q", "W", "XF"
-TITLE_EXACT = "XT"
+TITLE_EXACT, BODY_EXACT = "XT", "XE"
 FIELD_PREFIXES = {"title": TITLE, "body": "", "source": SOURCE, "author": AUTHOR}
-EXACT_PREFIXES = {"title_exact": TITLE_EXACT, "body_exact": WORD}
+EXACT_PREFIXES = {"title_exact": TITLE_EXACT, "body_exact": BODY_EXACT}
 METADATA_WORD_FIELDS = ("source", "author")
 PRESENCE_FIELDS = ("source", "author", "tag", "date", "year")
 
@@ -138,13 +139,13 @@ def _document(analysed: AnalysedArticle) -> tuple[xapian.Document, _Lengths]:
     for fieldname, value in present.items():
         if value:
             doc.add_boolean_term(PRESENT + fieldname)
-    body_exact = analysed.body_exact
     for word in analysed.words:
         # A word too long for a term (a long compound) is left out of the vocabulary.
         if len((WORD + word).encode("utf-8")) <= MAX_TERM_BYTES:
-            doc.add_term(WORD + word, body_exact.get(word, 0))
-    for word, count in analysed.title_exact.items():
-        doc.add_term(_term(TITLE_EXACT, word), count)
+            doc.add_boolean_term(WORD + word)
+    for prefix, forms in ((TITLE_EXACT, analysed.title_exact), (BODY_EXACT, analysed.body_exact)):
+        for word, count in forms.items():
+            doc.add_term(_term(prefix, word), count)
     stored = analysed.stored()
     stored["date"] = article.published.isoformat() if article.published else None
     stored["headline"] = article.headline
