@@ -73,13 +73,17 @@ SHARDS ?= 3
 cluster: $(STAMP) xapian
 	$(BIN)/searchapp cluster --folder data/cluster --shards $(SHARDS)
 
-# Ranking quality (nDCG@10, MAP, P@10, R@100) against a plain-Whoosh baseline.
-eval: $(STAMP)
-	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS)
+# Ranking quality (nDCG@10, MAP, P@10, R@100) against a plain-Whoosh baseline: Cranfield, CISI,
+# MED, and the judged name queries of benchmarks/names.toml over the news collection
+# (docs/names-eval.md; `python -m benchmarks.names check` validates them).
+NEWS_CSV := data/news/NewsArticles.csv
+eval: $(STAMP) news
+	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS) --news $(NEWS_CSV)
 
 # The same, with searchapp's ranking on the Whoosh and the Xapian engine side by side.
-eval-engines: $(STAMP)
-	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS) --engines whoosh,xapian
+eval-engines: $(STAMP) news
+	$(BIN)/python benchmarks/relevance.py --collections $(COLLECTIONS) --news $(NEWS_CSV) \
+		--engines whoosh,xapian
 
 # When a spelling suggestion replaces the query: rules measured on 300 misspelled and 300
 # rare but right words of the news collection, half of it indexed (docs/relevance.md).

@@ -6,10 +6,18 @@ OR-ed fields), runs every judged query twice, as written (a 10-20 word question)
 its three most specific words (a keyword search), and reports nDCG@10, MAP (AP over the top
 100), P@10 and R@100 computed by ``ir-measures``.
 
+A fourth collection, ``names``: the 3,824 world-news articles (``make news``) read as searchapp
+reads the CSV, and the judged name queries of ``benchmarks/names.toml`` (people,
+organisations, places; see ``benchmarks/names.py`` for how they were judged), run as typed.
+searchapp indexes the CSV itself; the baseline indexes the articles searchapp's reader gives.
+Without the CSV the collection is skipped with a note.
+
 Usage::
 
     python benchmarks/relevance.py --collections ../shared/ircollections
-        [--only cran,cisi,med] [--max-queries N] [--no-baseline] [--json out.json]
+        [--only cran,cisi,med,names] [--news data/news/NewsArticles.csv]
+        [--names benchmarks/names.toml]
+        [--max-queries N] [--no-baseline] [--json out.json]
         [--engines whoosh,xapian]
         [--k1 0.9,1.5] [--b 0.5] [--title-boost 1] [--all-words-bonus 0,2]
         [--proximity 0.5] [--proximity-slop 2] [--synonym-weight 0] [--operator and_fallback]
@@ -29,6 +37,7 @@ import re
 import sys
 import tempfile
 import time
+import tomllib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -43,9 +52,11 @@ from whoosh.qparser import MultifieldParser, OrGroup
 from searchapp.config import ENGINES, EngineConfig
 from searchapp.errors import QueryError
 from searchapp.ingest.discover import Skipped
-from searchapp.reindex import reindex
+from searchapp.ingest.readers import parse_file
+from searchapp.reindex import reindex, text_key
 from searchapp.search import DEFAULT_RANKING, ENGINE_RANKINGS, OPERATORS, Ranking, SearchEngine
 from searchapp.text import analysis
+from searchapp.text.article import url_key
 
 DEPTH = 100  # documents retrieved per query: MAP and R@100 are computed over these
 MEASURE_NAMES = ("nDCG@10", "MAP", "P@10", "R@100")
@@ -222,11 +233,22 @@ class Collection:
     qrels: Qrels  # for those queries only
     unjudged: list[Query]  # left out of every average
     unknown_docs: int  # judgments naming a document the collection does not have
+    # The file searchapp indexes as it is (the news CSV), instead of one file per document.
+    source: Path | None = None
+    # Entries of ``source`` its reader leaves out (for both indexes): "path: reason".
+    source_skips: list[str] = field(default_factory=list)
+    kinds: tuple[str, ...] = ("questions", "keywords")  # the query sets run
 
     def keyword_queries(self) -> list[Query]:
         """Each judged query cut to what a searcher would type: see :func:`keywords`."""
         frequency = document_frequencies(self.documents)
         return [replace(q, text=keywords(q.text, frequency)) for q in self.queries]
+
+    def query_sets(self) -> dict[str, list[Query]]:
+        """The queries of each kind run: as written and as keywords, or names as typed."""
+        if self.kinds == NAME_KINDS:
+            return {"names": self.queries}
+        return {"questions": self.queries, "keywords": self.keyword_queries()}
 
 
 def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = None) -> Collection:
@@ -242,6 +264,58 @@ def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = 
     kept = {q.id: qrels[q.id] for q in judged}
     unknown = sum(1 for docs in kept.values() for doc_id in docs if doc_id not in doc_ids)
     return Collection(spec.name, documents, judged, kept, unjudged, unknown)
+
+
+# -- the news collection and its judged names ------------------------------------------------
+
+NAMES = "names"
+NAME_KINDS = ("names",)
+NEWS_CSV = Path("data/news/NewsArticles.csv")
+NAMES_TOML = Path(__file__).resolve().with_name("names.toml")
+
+
+def read_news(path: Path) -> tuple[list[Document], list[str]]:
+    """The articles of the news CSV as searchapp indexes them: its CSV reader's articles (ids
+    ``<file name without suffix>-<article_id>``), less the ones a reindex keeps out as
+    duplicates of an earlier one (same url or same text); and the reader's skipped rows."""
+    parsed = parse_file(path.read_bytes(), path.name, path.stem)
+    documents: list[Document] = []
+    claimed: set[str] = set()
+    for article in parsed.articles:
+        keys = [k for k in (url_key(article.url), text_key(article)) if k is not None]
+        if any(k in claimed for k in keys):
+            continue
+        claimed.update(keys)
+        documents.append(Document(article.id, article.title, article.body))
+    return documents, [f"{s.path}: {s.reason}" for s in parsed.skipped]
+
+
+def read_names(path: Path) -> tuple[list[Query], Qrels]:
+    """The judged name queries of ``benchmarks/names.toml``: id, text as typed, judgments."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    queries = [Query(q["id"], q["id"], q["text"]) for q in data.get("query", [])]
+    qrels = {
+        q["id"]: {doc: int(grade) for doc, grade in q.get("judgments", {}).items() if grade > 0}
+        for q in data.get("query", [])
+    }
+    return queries, qrels
+
+
+def load_names(news: Path, names: Path = NAMES_TOML, max_queries: int | None = None) -> Collection:
+    """The news articles and the judged name queries (the first ``max_queries`` of them)."""
+    documents, skips = read_news(news)
+    queries, qrels = read_names(names)
+    judged = [q for q in queries if qrels.get(q.id)]
+    unjudged = [q for q in queries if not qrels.get(q.id)]
+    if max_queries is not None:
+        judged = judged[:max_queries]
+    doc_ids = {d.id for d in documents}
+    kept = {q.id: qrels[q.id] for q in judged}
+    unknown = sum(1 for docs in kept.values() for doc_id in docs if doc_id not in doc_ids)
+    return Collection(
+        NAMES, documents, judged, kept, unjudged, unknown, news, skips, kinds=NAME_KINDS
+    )
 
 
 # -- keyword queries -------------------------------------------------------------------------
@@ -387,14 +461,18 @@ def _on_engine(config: Config, engine: str) -> Config:
 
 
 def build_our_index(
-    documents: Sequence[Document], root: Path, engine: str = "whoosh"
+    documents: Sequence[Document], root: Path, engine: str = "whoosh", source: Path | None = None
 ) -> tuple[Path, list[Skipped]]:
     """Write the documents as ``<id>.txt`` files and reindex them; the index and any skips.
+    With ``source``, that file alone is indexed as it is (linked into the seeds folder).
     Analysis variants must be in effect (:func:`analysis.variant`) while this runs."""
     seeds = root / "docs"
     seeds.mkdir(parents=True)
-    for doc in documents:
-        (seeds / f"{doc.id}.txt").write_text(doc.file_text(), encoding="utf-8")
+    if source is not None:
+        (seeds / source.name).symlink_to(source.resolve())
+    else:
+        for doc in documents:
+            (seeds / f"{doc.id}.txt").write_text(doc.file_text(), encoding="utf-8")
     skipped: list[Skipped] = []
     config = EngineConfig(engine)
     reindex(seeds, root / "index", full=True, on_skip=skipped.append, engine=config)
@@ -495,7 +573,7 @@ def mean(per_query: dict[str, dict[str, float]]) -> dict[str, float]:
 # -- the whole evaluation --------------------------------------------------------------------
 
 
-QUERY_KINDS = ("questions", "keywords")
+QUERY_KINDS = ("questions", "keywords", *NAME_KINDS)
 
 
 @dataclass(slots=True)
@@ -533,19 +611,27 @@ def _progress(message: str) -> None:
 def evaluate_collection(
     collection: Collection, configs: Sequence[Config], workdir: Path
 ) -> tuple[list[Row], dict[str, Any]]:
-    """Index once per analysis variant, run every configuration on both kinds of queries;
-    table rows and the JSON report."""
-    queries = {"questions": collection.queries, "keywords": collection.keyword_queries()}
+    """Index once per analysis variant, run every configuration on each kind of queries
+    (questions and keywords, or names); table rows and the JSON report."""
+    queries = collection.query_sets()
     report: dict[str, Any] = {
         "documents": len(collection.documents),
         "queries": [q.id for q in collection.queries],
-        "keyword_queries": {q.id: q.text for q in queries["keywords"]},
+    }
+    if "keywords" in queries:
+        report["keyword_queries"] = {q.id: q.text for q in queries["keywords"]}
+    else:
+        report["query_texts"] = {q.id: q.text for q in collection.queries}
+    report |= {
         "unjudged_queries": [q.id for q in collection.unjudged],
         "judgments_for_unknown_documents": collection.unknown_docs,
         "index_seconds": {},
         "skipped_documents": {},
         "configs": {},
     }
+    if collection.source is not None:
+        report["source"] = str(collection.source)
+        report["source_skips"] = collection.source_skips
     runs: dict[tuple[str, str], Run] = {}  # (config label, query kind) -> run
     if any(c.ranking is None for c in configs):
         started = time.perf_counter()
@@ -559,9 +645,14 @@ def evaluate_collection(
         name = f"{stemmer}-{stopwords}-{engine}"
         with analysis.variant(stemmer, stopword_lists()[stopwords]):
             started = time.perf_counter()
-            index_dir, skipped = build_our_index(collection.documents, workdir / name, engine)
+            index_dir, skipped = build_our_index(
+                collection.documents, workdir / name, engine, collection.source
+            )
             report["index_seconds"][name] = time.perf_counter() - started
-            report["skipped_documents"][name] = [f"{s.path}: {s.reason}" for s in skipped]
+            expected = set(collection.source_skips)  # the reader's, left out of both indexes
+            report["skipped_documents"][name] = [
+                text for s in skipped if (text := f"{s.path}: {s.reason}") not in expected
+            ]
             for config in (c for c in ours if c.analysis_key == key):
                 _progress(f"{collection.name}: {config.label}")
                 assert config.ranking is not None
@@ -574,7 +665,7 @@ def evaluate_collection(
     per_query_of: dict[tuple[str, str], dict[str, dict[str, float]]] = {}
     for config in configs:
         report["configs"][config.label] = {}
-        for kind in QUERY_KINDS:
+        for kind in queries:
             run = runs[config.label, kind]
             per_query = per_query_of[config.label, kind] = evaluate(collection.qrels, run.rankings)
             baseline = per_query_of.get((BASELINE.label, kind))
@@ -634,6 +725,11 @@ def format_notes(reports: dict[str, dict[str, Any]], queries_by: dict[str, dict]
             f"{len(report['queries'])} judged queries evaluated; {len(unjudged)} left out for "
             f"lack of judgments" + (f" ({', '.join(unjudged)})" if unjudged else "")
         )
+        if report.get("source_skips"):
+            notes.append(
+                f"  {len(report['source_skips'])} rows of {report['source']} have no usable "
+                "article (its reader's skips; in neither index)"
+            )
         if report["judgments_for_unknown_documents"]:
             notes.append(
                 f"  {report['judgments_for_unknown_documents']} judgments name a document "
@@ -674,7 +770,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--collections", type=Path, required=True, help="folder holding cran/, cisi/, med/"
     )
-    parser.add_argument("--only", type=_csv(str), default=list(COLLECTIONS))
+    parser.add_argument("--only", type=_csv(str), default=[*COLLECTIONS, NAMES])
+    parser.add_argument(
+        "--news",
+        type=Path,
+        default=NEWS_CSV,
+        help=f"the news CSV of the names collection (make news; default {NEWS_CSV})",
+    )
+    parser.add_argument(
+        "--names", type=Path, default=NAMES_TOML, help="the judged name queries (TOML)"
+    )
     parser.add_argument(
         "--max-queries", type=int, default=None, help="the first N judged queries of each"
     )
@@ -699,8 +804,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args(argv)
     for name in args.only:
-        if name not in COLLECTIONS:
-            parser.error(f"unknown collection {name!r}; known: {', '.join(COLLECTIONS)}")
+        if name not in COLLECTIONS and name != NAMES:
+            known = ", ".join([*COLLECTIONS, NAMES])
+            parser.error(f"unknown collection {name!r}; known: {known}")
     for name in args.engines:
         if name not in ENGINES:
             parser.error(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
@@ -735,8 +841,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     queries_by: dict[str, dict[str, str]] = {}
     with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
         for name in args.only:
+            if name == NAMES and not args.news.is_file():
+                print(
+                    f"names: skipped, no news collection at {args.news} (run `make news`)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                continue
             _progress(f"{name}: reading and indexing")
-            collection = load_collection(args.collections, COLLECTIONS[name], args.max_queries)
+            if name == NAMES:
+                collection = load_names(args.news, args.names, args.max_queries)
+            else:
+                collection = load_collection(args.collections, COLLECTIONS[name], args.max_queries)
             queries_by[name] = {q.id: q.text for q in collection.queries}
             collection_rows, reports[name] = evaluate_collection(
                 collection, configs, Path(tmp) / name
