@@ -1,8 +1,9 @@
 """Exact forms count: a word of the query whose stem differs from it also looks for itself as
-typed (case and accents folded, unstemmed) in the title's and body's exact forms, so
-``Steele`` finds *Steele* above *steel* and ``spies`` finds *spies* above *spy* while still
-finding both (the way Lucene's keyword-repeat analysis does). A word that is its own stem
-(``steel``) has no exact form: the stem's postings hold it and its variants alike."""
+typed (case and accents folded, unstemmed) among the title's and body's exact forms, the
+words written capitalised (:func:`searchapp.text.analysed.exact_forms`), so ``Steele`` (or
+``steele``) finds *Steele* above *steel* while still finding both, the way Lucene's
+keyword-repeat analysis does. A word that is its own stem (``steel``) has no exact form: the
+stem's postings hold it and its variants alike."""
 
 from __future__ import annotations
 

@@ -19,9 +19,9 @@ class AnalysedArticle:
     Stems map to their word positions (a compound join, "cyberattack", shares the position of
     its second half). Only a real headline is searched as the title: a title made from the
     first sentence is still stored and shown, but its words already count once in the body.
-    The exact forms are the words unstemmed (case and accents folded) whose stem differs
-    from them, with their counts (the rest are their own stems): a query word matching its
-    own form scores above one matching only its stem.
+    The exact forms are the words written capitalised whose stem differs from them,
+    unstemmed (case and accents folded), with their counts (:func:`exact_forms`): a query
+    word matching its own form scores above one matching only its stem.
     """
 
     article: Article
@@ -74,12 +74,15 @@ def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[s
     }
 
 
-def exact_forms(table: analysis.Words) -> dict[str, int]:
-    """The words of a text that its stems don't spell (*steele*, *spies*; not *steel*), with
-    their counts, as Lucene's keyword repeat keeps an original token only beside a different
-    stem."""
+def exact_forms(text: str, table: analysis.Words) -> dict[str, int]:
+    """The words of ``text`` (``table`` its words) written capitalised whose stem doesn't
+    spell them (*Steele*, *Spies*; not *steel*, *Steel* or *spies*), folded, with their
+    counts. Lucene's keyword repeat keeps each original token beside a different stem; the
+    capitalised ones are the names, at a fraction of the postings (docs/relevance.md)."""
     return Counter(
-        word for word, stem in zip(table.words, table.stems, strict=True) if word != stem
+        word
+        for word, stem, start in zip(table.words, table.stems, table.start, strict=True)
+        if word != stem and text[start].isupper()
     )
 
 
@@ -94,8 +97,8 @@ def analyse(article: Article) -> AnalysedArticle:
         article=article,
         title_postings=title_postings if article.headline else {},
         body_postings=body_postings,
-        title_exact=exact_forms(title_words) if article.headline else {},
-        body_exact=exact_forms(body_words),
+        title_exact=exact_forms(article.title, title_words) if article.headline else {},
+        body_exact=exact_forms(article.body, body_words),
         tags=tuple(default_gazetteer().tags_for(text, words)),
         words=frozenset(words.vocabulary()),
     )

@@ -21,8 +21,8 @@ ARTICLES = {
         "Steel makers upgrade steel mills as steel prices and steel exports rise.",
     ),
     "steele": ("Former officer testifies", "The committee heard Steele about the dossier."),
-    "spy-single": ("Embassy worker named", "One spy worked at the embassy for years."),
-    "spies-plural": ("Embassy staff expelled", "Two spies worked at the embassy for years."),
+    "spy-single": ("Embassy worker named", "A spy worked at the embassy for years."),
+    "spies-plural": ("Embassy staff expelled", "Spies worked at the embassy for years."),
     "nerve": ("Traces found", "Investigators found traces of a nerve agent in the house."),
 }
 
@@ -52,11 +52,14 @@ def test_a_name_ranks_above_the_word_its_stem_shares(index, engine_name):
     off = ranked(index, engine_name, "Steele", exact_weight=0, exact_name_weight=0)
     assert off == ["steel-mills", "steele"]
     assert ranked(index, engine_name, "steel") == ["steel-mills", "steele"]
+    # Typed in lower case, the name is still found written capitalised, weighted less.
+    assert ranked(index, engine_name, "steele", exact_weight=2) == ["steele", "steel-mills"]
 
 
 def test_the_form_typed_ranks_first_and_the_stem_still_finds_the_others(index, engine_name):
     assert ranked(index, engine_name, "spies") == ["spies-plural", "spy-single"]
-    assert ranked(index, engine_name, "spy") == ["spy-single", "spies-plural"]  # stem "spi"
+    # "spy" is written in lower case: no exact form, both found alike.
+    assert sorted(ranked(index, engine_name, "spy")) == ["spies-plural", "spy-single"]
 
 
 def test_the_bonus_never_adds_a_match(index, engine_name):

@@ -146,7 +146,7 @@ class StemmedText(fields.TEXT):
 
 class ExactForms(fields.FieldType):
     """The exact forms of a title or body (:func:`searchapp.text.analysed.exact_forms`): the
-    words unstemmed whose stem differs, the count as each posting's weight, nothing else
+    capitalised words whose stem differs, the count as each posting's weight, nothing else
     (phrases and highlighting use the stemmed field). Indexed from the analysed article's
     counts; text given instead is analysed here, the same way."""
 
@@ -155,7 +155,7 @@ class ExactForms(fields.FieldType):
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if isinstance(value, str):
-            value = exact_forms(analysis.words(value))
+            value = exact_forms(value, analysis.words(value))
         for word, count in value.items():
             yield word.encode("utf-8"), count, float(count), b""
 

@@ -12,7 +12,7 @@ id                 boolean ``Q`` + id (replace and delete by it), slot 3 (ties)
 sort keys          slots 4 and 5: day number then id, for newest/oldest (undated last in both)
 lengths            slot 6: the title's and body's term counts (for the shard's totals)
 vocabulary         boolean ``W`` + unstemmed word: patterns and suggestions, in every shard
-exact forms        ``XT`` (headline) / ``XE`` (body) + unstemmed word whose stem differs, wdf
+exact forms        ``XT`` (headline) / ``XE`` (body) + each exact form (``exact_forms``), wdf
                    its count, no positions (they count in the document length, as Lucene's
                    keyword repeat counts in the field's)
 presence           boolean ``XF`` + metadata field name, for ``Every(field)`` (``year:*``)
