@@ -195,8 +195,9 @@ def analyze(
         joined = previous[0] + norm if compounds and hyphenated and previous else None
         joined_start = previous[1] if previous else 0
         previous, hyphenated = (norm, start), False
-        # Removed stopwords take no position, so "Sergei and Yulia" matches "Sergei Yulia".
-        if not (stopped and remove_stops) or joined:
+        # Removed stopwords take no position, so "Sergei and Yulia" matches "Sergei Yulia";
+        # nor does a join to one ("mara" of Mar-a-Lago), so "mar lago" stays a phrase.
+        if not (stopped and remove_stops) or (joined and pos < 0):
             pos += 1
         if joined:
             yield Term(stem(joined) if stemming else joined, pos, joined_start, end)
@@ -226,7 +227,8 @@ def positions(text: str) -> dict[str, list[int]]:
             previous, hyphenated = "", False
             continue
         if hyphenated and previous:
-            pos += 1
+            if not stopped or pos < 0:
+                pos += 1
             found.setdefault(stem(previous + norm), []).append(pos)
             if not stopped:
                 found.setdefault(stemmed, []).append(pos)
@@ -275,7 +277,7 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
     table = Words([], [], [], [], [], set())
     previous = ""  # the last word, normalised; "" when there is none to join to
     hyphenated = False
-    pos = -1  # index position: joins take one, stopwords none
+    pos = -1  # index position: joins take one (unless to a stopword), stopwords none
     word_pos = -1  # word table position: neither joins nor stopwords take one
     for token, start, end in tokenize(text):
         if token in _HYPHEN_TOKENS:
@@ -288,7 +290,8 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
         if hyphenated and previous:
             joined = previous + norm
             table.joined.add(joined)
-            pos += 1
+            if not stopped or pos < 0:
+                pos += 1
             found.setdefault(stem(joined), []).append(pos)
             if not stopped:
                 found.setdefault(stemmed, []).append(pos)

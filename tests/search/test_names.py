@@ -45,6 +45,10 @@ ARTICLES = {
         "Hackers named in report",
         "The report blames Fancy Bear for the intrusion into the party's servers. " + FILLER,
     ),
+    "mar-a-lago": (
+        "Talks in Florida",
+        "The president hosted the talks at Mar-a-Lago, his club in Florida. " + FILLER,
+    ),
     "fancy-dress": (
         "Hackers at a party",
         "Guests in fancy dress watched the hackers; one came as a bear from the zoo. " + FILLER,
@@ -94,6 +98,12 @@ def test_the_defaults_rank_the_person_first(index, engine_name):
 def test_a_name_together_ranks_above_its_words_apart(index, engine_name):
     hits = ranked(index, engine_name, "Fancy Bear", **NO_EXACT)
     assert hits.index("fancy-bear") < hits.index("fancy-dress")
+
+
+@pytest.mark.parametrize("text", ["Mar-a-Lago", "Mar a Lago", '"mar a lago"', "mar-a-lago"])
+def test_a_hyphenated_name_with_a_stopword_inside(index, engine_name, text):
+    # The join to the stopword ("mara") takes no position, so "mar lago" stays a phrase.
+    assert ranked(index, engine_name, text) == ["mar-a-lago"]
 
 
 def test_lower_case_words_get_no_name_bonus(index, engine_name):

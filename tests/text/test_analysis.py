@@ -130,3 +130,14 @@ def test_analysis_needs_no_downloaded_nltk_data(tmp_path: Path):
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert out.stdout.strip() == "['spi', 'poison']"
+
+
+def test_a_join_to_a_stopword_takes_no_position():
+    # Mar-a-Lago: "mar lago" must stay adjacent for the query's phrase, as "Sergei and Yulia"
+    # stays "sergei yulia".
+    expected = {"mar": [0], "mara": [0], "alago": [1], "lago": [1]}
+    assert analysis.positions("Mar-a-Lago") == expected
+    assert analysis.positions_and_words("Mar-a-Lago")[0] == expected
+    assert [(t.text, t.pos) for t in analysis.analyze("state-of-the-art weapons")] == [
+        ("state", 0), ("stateof", 0), ("ofth", 0), ("theart", 1), ("art", 1), ("weapon", 2)
+    ]  # fmt: skip
