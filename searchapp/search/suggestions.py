@@ -59,7 +59,9 @@ def written_as_name(word: str, view: View, articles: int = 3) -> bool | None:
     for match in found.matches:
         text = view.fields(match.key).get("body") or ""
         for token in _WORD.finditer(text):
-            if analysis.normalize(token.group(0)) != word or _starts_sentence(text, token.start()):
+            if analysis.normalize(token.group(0)) != word or analysis.starts_sentence(
+                text, token.start()
+            ):
                 continue
             if token.group(0)[0].isupper():
                 capitalised += 1
@@ -71,11 +73,6 @@ def written_as_name(word: str, view: View, articles: int = 3) -> bool | None:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”‘(\[]\s*|\n\s*)$")
-
-
-def _starts_sentence(text: str, at: int) -> bool:
-    return bool(_SENTENCE_START.search(text[max(0, at - 4) : at]))
 
 
 def suggest(text: str, view: View) -> Suggestion | None:

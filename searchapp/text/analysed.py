@@ -74,16 +74,28 @@ def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[s
     }
 
 
-def exact_forms(text: str, table: analysis.Words) -> dict[str, int]:
-    """The words of ``text`` (``table`` its words) written capitalised whose stem doesn't
-    spell them (*Steele*, *Spies*; not *steel*, *Steel* or *spies*), folded, with their
-    counts. Lucene's keyword repeat keeps each original token beside a different stem; the
-    capitalised ones are the names, at a fraction of the postings (docs/relevance.md)."""
-    return Counter(
-        word
+def exact_forms(text: str, table: analysis.Words, *, headline: bool = False) -> dict[str, int]:
+    """The words of ``text`` (``table`` its words) written as names are, capitalised in
+    mid-sentence, whose stem doesn't spell them (*Steele*; not *steel*, *Steel*, *spies*, nor
+    *Spies* opening a sentence), folded, with their counts. Lucene's keyword repeat keeps every
+    original token beside a different stem; these are the ones that tell a name from a word,
+    at a fraction of the postings (docs/relevance.md). A ``headline`` in Title Case, most of
+    its words capitalised, says nothing about names and gives none."""
+    found = [
+        (word, start)
         for word, stem, start in zip(table.words, table.stems, table.start, strict=True)
-        if word != stem and text[start].isupper()
-    )
+        if text[start].isupper() and not analysis.starts_sentence(text, start)
+        and word != stem
+    ]  # fmt: skip
+    if found and headline and _title_case(text, table):
+        return {}
+    return Counter(word for word, _start in found)
+
+
+def _title_case(text: str, table: analysis.Words) -> bool:
+    """Most words after the first capitalised (Title Case)."""
+    later = table.start[1:]
+    return len(later) >= 2 and sum(text[start].isupper() for start in later) * 2 > len(later)
 
 
 def analyse(article: Article) -> AnalysedArticle:
@@ -97,7 +109,9 @@ def analyse(article: Article) -> AnalysedArticle:
         article=article,
         title_postings=title_postings if article.headline else {},
         body_postings=body_postings,
-        title_exact=exact_forms(article.title, title_words) if article.headline else {},
+        title_exact=(
+            exact_forms(article.title, title_words, headline=True) if article.headline else {}
+        ),
         body_exact=exact_forms(article.body, body_words),
         tags=tuple(default_gazetteer().tags_for(text, words)),
         words=frozenset(words.vocabulary()),

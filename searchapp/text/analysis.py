@@ -322,6 +322,15 @@ def vocabulary(text: str) -> set[str]:
     return words(text).vocabulary()
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:\"“”‘(\[]\s*|\n\s*)$")
+
+
+def starts_sentence(text: str, at: int) -> bool:
+    """Whether the word at ``at`` begins a sentence, a quote or a line (where capitals say
+    nothing about names)."""
+    return bool(_SENTENCE_START.search(text[max(0, at - 4) : at]))
+
+
 _METADATA_WORD = re.compile(r"\w+(\.?\w+)*")
 
 

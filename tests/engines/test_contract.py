@@ -358,23 +358,32 @@ def test_phrases_with_slop(built):
     assert set(ids(view, q.Phrase("title", ("raid", "zeppelin")))) == set()
 
 
-def test_exact_forms(built):
-    view = built.view()
+STEELE = Article(
+    "steele", "Hearing with Steele", "The committee heard Christopher Steele on Tuesday. "
+    "Steele said the Steeles of Sheffield made steel. Spies listened.", "d/steele.txt", True,
+)  # fmt: skip
 
-    def exact(field: str, word: str) -> set:
-        return set(ids(view, q.Term(field, word)))
 
-    # The words written capitalised whose stem differs ("engin", "lantern"), folded.
-    assert exact("body_exact", "engineers") == {"airship-hangar"}
-    assert exact("body_exact", "lanterns") == {"tie-a", "tie-z"}
-    assert exact("body_exact", "kettles") == set()  # written in lower case
-    assert exact("body_exact", "zeppelin") == set()  # its own stem
-    assert exact("body_exact", "engin") == set()
-    assert exact("title_exact", "sanctions") == {"sanctions-moscow"}
-    assert exact("title_exact", "engineers") == set()  # in a body only
-    # Scored like any term.
-    assert all(score > 0 for score in scores(view, q.Term("body_exact", "traders")).values())
-    assert exact("body_exact", "traders") == {"kettle-far"}
+def test_exact_forms(fresh):
+    # None in the corpus: no word there is written capitalised mid-sentence unlike its stem.
+    assert ids(fresh.view(), q.Term("body_exact", "lanterns")) == []
+    writer = fresh.writer()
+    writer.add(STEELE)
+    writer.add(DIRIGIBLE)
+    writer.commit(index_version(), full=False)
+    view = fresh.view()
+
+    def exact(field: str, word: str) -> list:
+        return ids(view, q.Term(field, word))
+
+    # Capitalised mid-sentence and unlike the stem ("steel", "christoph"), folded.
+    assert exact("body_exact", "steele") == exact("body_exact", "christopher") == ["steele"]
+    assert exact("body_exact", "steeles") == ["steele"]
+    assert exact("title_exact", "steele") == ["steele"]
+    assert exact("body_exact", "steel") == exact("body_exact", "spies") == []  # a stem; opening
+    assert exact("title_exact", "hearing") == []  # the first word
+    assert all(score > 0 for score in scores(view, q.Term("body_exact", "steele")).values())
+    assert view.search(q.Term("body", "steel"), None, 10).total == 1  # the stems as before
 
 
 def test_patterns_on_metadata_fields(built):

@@ -23,7 +23,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from .. import query as ours
-from ..base import Found, Match, Sort
+from ..base import EXACT_FIELDS, Found, Match, Sort
 from . import arrays, vectorized
 from .query import to_whoosh
 from .schema import SCHEMA
@@ -44,7 +44,8 @@ class WhooshEngine:
         self, index_dir: Path, *, k1: float = 2.0, b: float = 0.75, vectorized: bool = True
     ) -> None:
         self.index_dir = Path(index_dir)
-        self.weighting = scoring.BM25F(B=b, K1=k1)
+        # The exact forms' lengths say nothing (most articles have none): no length norm.
+        self.weighting = scoring.BM25F(B=b, K1=k1, **{f"{f}_B": 0.0 for f in EXACT_FIELDS.values()})
         self.vectorized = vectorized
         self._ix = None
         self._vocabulary_ix = None

@@ -75,6 +75,7 @@ class Evaluator:
         self.reader = segment.reader()
         weighting = top.weighting
         self.B, self.K1 = weighting.B, weighting.K1
+        self.field_B = weighting._field_B  # BM25F's per-field B (``body_exact_B=0``)
         self.deleted = _deleted(self.reader)
 
     def run(self, q: query.Query) -> Matches:
@@ -130,7 +131,7 @@ class Evaluator:
         idf = self.top.idf(fieldname, text)
         avgfl = self.top.avg_field_length(fieldname) or 1
         lengths = _Lengths.get(self.reader, fieldname)[ids]
-        B, K1 = self.B, self.K1
+        B, K1 = self.field_B.get(fieldname, self.B), self.K1
         # scoring.bm25, operation for operation.
         return idf * ((weights * (K1 + 1)) / (weights + K1 * ((1 - B) + B * lengths / avgfl)))
 
