@@ -36,9 +36,10 @@ class Ranking:
     # words at most ``name_slop`` apart (search/names.py; 0: off).
     name_weight: float = 1.0
     name_slop: int = 1
-    # Weight of a query word found as typed, unstemmed, besides through its stem, and of one
-    # typed capitalised (search/exact.py; 0: off).
-    exact_weight: float = 0.5
+    # Weight of a query word typed in lower case, and of one typed capitalised, found as an
+    # exact form (written as a name, unstemmed) besides through its stem (search/exact.py;
+    # 0: off; docs/relevance.md#names-make-eval).
+    exact_weight: float = 0.0
     exact_name_weight: float = 2.0
     # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
     synonym_weight: float = 0.3

@@ -52,7 +52,7 @@ def test_a_name_ranks_above_the_word_its_stem_shares(index, engine_name):
     off = ranked(index, engine_name, "Steele", exact_weight=0, exact_name_weight=0)
     assert off == ["steel-mills", "steele"]
     assert ranked(index, engine_name, "steel") == ["steel-mills", "steele"]
-    # Typed in lower case, the name is still found written capitalised, weighted less.
+    # With exact_weight, a name typed in lower case is found written capitalised too.
     assert ranked(index, engine_name, "steele", exact_weight=2) == ["steele", "steel-mills"]
 
 
@@ -74,13 +74,13 @@ def test_the_bonus_is_a_term_per_word_and_field(index, engine_name):
     try:
         view = engine.view()
         text = "Steele's spies and the steel"  # a stopword, and a word that is its own stem
-        scored = build_query(text, view, Ranking(title_boost=2.0)).scored
+        scored = build_query(text, view, Ranking(title_boost=2.0, exact_weight=0.5)).scored
         exact = {
             (t.fieldname, t.text, t.boost)
             for t in scored.leaves()
             if t.fieldname in ("title_exact", "body_exact")
         }
-        # A word typed capitalised is taken for a name: exact_name_weight (2), else 0.5.
+        # A word typed capitalised is taken for a name: exact_name_weight (2), else exact_weight.
         assert exact == {
             ("title_exact", "steele", 4.0),
             ("body_exact", "steele", 2.0),

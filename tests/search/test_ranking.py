@@ -301,7 +301,10 @@ def test_title_boost_setting_reaches_the_parser(ranking_index: Path):
     with engine_view(ranking_index) as view:
         q = build_query("diplomats", view, Ranking(title_boost=3.0)).scored
         boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
-        assert boosts == {"title": 3.0, "body": 1.0, "title_exact": 1.5, "body_exact": 0.5}
+        assert boosts == {"title": 3.0, "body": 1.0}  # no exact forms for a word typed lower
+        q = build_query("Diplomats", view, Ranking(title_boost=3.0)).scored
+        boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
+        assert boosts == {"title": 3.0, "body": 1.0, "title_exact": 6.0, "body_exact": 2.0}
 
 
 def test_unknown_operator_is_refused() -> None:
