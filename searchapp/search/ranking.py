@@ -40,7 +40,7 @@ class Ranking:
     # exact form (written as a name, unstemmed) besides through its stem (search/exact.py;
     # 0: off; docs/relevance.md#names-make-eval).
     exact_weight: float = 0.0
-    exact_name_weight: float = 2.0
+    exact_name_weight: float = 3.0
     # Weight of a synonym (data/synonyms.toml) against the word typed (0: off).
     synonym_weight: float = 0.3
     # Pseudo-relevance feedback for queries of at most ``feedback_max_words`` words with more

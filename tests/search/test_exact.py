@@ -80,10 +80,10 @@ def test_the_bonus_is_a_term_per_word_and_field(index, engine_name):
             for t in scored.leaves()
             if t.fieldname in ("title_exact", "body_exact")
         }
-        # A word typed capitalised is taken for a name: exact_name_weight (2), else exact_weight.
+        # A word typed capitalised is taken for a name: exact_name_weight (3), else exact_weight.
         assert exact == {
-            ("title_exact", "steele", 4.0),
-            ("body_exact", "steele", 2.0),
+            ("title_exact", "steele", 6.0),
+            ("body_exact", "steele", 3.0),
             ("title_exact", "spies", 1.0),
             ("body_exact", "spies", 0.5),
         }

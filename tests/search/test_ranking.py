@@ -304,7 +304,7 @@ def test_title_boost_setting_reaches_the_parser(ranking_index: Path):
         assert boosts == {"title": 3.0, "body": 1.0}  # no exact forms for a word typed lower
         q = build_query("Diplomats", view, Ranking(title_boost=3.0)).scored
         boosts = {t.fieldname: t.boost for t in q.leaves() if isinstance(t, query.Term)}
-        assert boosts == {"title": 3.0, "body": 1.0, "title_exact": 6.0, "body_exact": 2.0}
+        assert boosts == {"title": 3.0, "body": 1.0, "title_exact": 9.0, "body_exact": 3.0}
 
 
 def test_unknown_operator_is_refused() -> None:
