@@ -93,3 +93,19 @@ def test_the_bonus_is_a_term_per_word_and_field(index, engine_name):
         assert not {t.fieldname for t in off.scored.leaves()} & {"title_exact", "body_exact"}
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("text", ["steel", "embassy steel", "nerve agent", "Embassy"])
+def test_words_without_exact_forms_keep_their_results(index, engine_name, text):
+    # Their own stems ("steel", "embassy"), or typed in lower case: the same hits and scores.
+    engine = SearchEngine(index, ENGINE_RANKINGS[engine_name], config=EngineConfig(engine_name))
+    off = replace(ENGINE_RANKINGS[engine_name], exact_weight=0, exact_name_weight=0)
+    plain = SearchEngine(index, off, config=EngineConfig(engine_name))
+    try:
+        assert [(h.id, h.score) for h in engine.search(text).hits] == [
+            (h.id, h.score) for h in plain.search(text).hits
+        ]
+        assert engine.search(text).total > 0
+    finally:
+        engine.close()
+        plain.close()
