@@ -1,9 +1,10 @@
 """Exact forms count: a word of the query whose stem differs from it also looks for itself as
 typed (case and accents folded, unstemmed) among the title's and body's exact forms, the
-words written capitalised (:func:`searchapp.text.analysed.exact_forms`), so ``Steele`` (or
-``steele``) finds *Steele* above *steel* while still finding both, the way Lucene's
-keyword-repeat analysis does. A word that is its own stem (``steel``) has no exact form: the
-stem's postings hold it and its variants alike."""
+words written capitalised mid-sentence (:func:`searchapp.text.analysed.exact_forms`), so
+``Steele`` finds *Steele* above *steel* while still finding both, the way Lucene's
+keyword-repeat analysis does (``steele`` too when ``exact_weight`` is set; it is off). A
+word that is its own stem (``steel``) has no exact form: the stem's postings hold it and its
+variants alike."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ class AnalysedArticle:
     Stems map to their word positions (a compound join, "cyberattack", shares the position of
     its second half). Only a real headline is searched as the title: a title made from the
     first sentence is still stored and shown, but its words already count once in the body.
-    The exact forms are the words written capitalised whose stem differs from them,
+    The exact forms are the words written capitalised mid-sentence whose stem differs,
     unstemmed (case and accents folded), with their counts (:func:`exact_forms`): a query
     word matching its own form scores above one matching only its stem.
     """
