@@ -256,6 +256,19 @@ def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = 
     documents = read_documents(root / spec.documents)
     queries = read_queries(root / spec.queries, by_position=spec.queries_by_position)
     qrels = spec.read_qrels(root / spec.qrels)
+    return _judged(spec.name, documents, queries, qrels, max_queries)
+
+
+def _judged(
+    name: str,
+    documents: list[Document],
+    queries: list[Query],
+    qrels: Qrels,
+    max_queries: int | None,
+    **extra: Any,
+) -> Collection:
+    """The collection of the queries with judgments (the first ``max_queries``), counting the
+    unjudged ones and the judgments of documents it doesn't have."""
     judged = [q for q in queries if qrels.get(q.id)]
     unjudged = [q for q in queries if not qrels.get(q.id)]
     if max_queries is not None:
@@ -263,7 +276,7 @@ def load_collection(root: Path, spec: CollectionSpec, max_queries: int | None = 
     doc_ids = {d.id for d in documents}
     kept = {q.id: qrels[q.id] for q in judged}
     unknown = sum(1 for docs in kept.values() for doc_id in docs if doc_id not in doc_ids)
-    return Collection(spec.name, documents, judged, kept, unjudged, unknown)
+    return Collection(name, documents, judged, kept, unjudged, unknown, **extra)
 
 
 # -- the news collection and its judged names ------------------------------------------------
@@ -306,15 +319,15 @@ def load_names(news: Path, names: Path = NAMES_TOML, max_queries: int | None = N
     """The news articles and the judged name queries (the first ``max_queries`` of them)."""
     documents, skips = read_news(news)
     queries, qrels = read_names(names)
-    judged = [q for q in queries if qrels.get(q.id)]
-    unjudged = [q for q in queries if not qrels.get(q.id)]
-    if max_queries is not None:
-        judged = judged[:max_queries]
-    doc_ids = {d.id for d in documents}
-    kept = {q.id: qrels[q.id] for q in judged}
-    unknown = sum(1 for docs in kept.values() for doc_id in docs if doc_id not in doc_ids)
-    return Collection(
-        NAMES, documents, judged, kept, unjudged, unknown, news, skips, kinds=NAME_KINDS
+    return _judged(
+        NAMES,
+        documents,
+        queries,
+        qrels,
+        max_queries,
+        source=news,
+        source_skips=skips,
+        kinds=NAME_KINDS,
     )
 
 

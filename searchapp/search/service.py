@@ -12,13 +12,18 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+# The modules rather than names from them, which tests patch (feedback.FEEDBACK_DEPTH,
+# suggestions.suggest); by full name, as `from . import` would name the package, whose
+# __init__ imports this module.
+import searchapp.search.feedback as feedback
+import searchapp.search.suggestions as suggestions
+
 from ..config import EngineConfig
 from ..engines import query
 from ..engines.base import SORTS, Engine, Found, Match, Sort, View
 from ..engines.registry import open_engine
 from ..engines.whoosh.highlight import SNIPPETS, Scan, highlight_whole
 from ..errors import NotFound, QueryError
-from . import feedback, suggestions
 from .filters import Filters
 from .parsing import (
     SearchQuery,

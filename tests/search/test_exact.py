@@ -1,5 +1,5 @@
 """Exact forms count: a query word found as typed scores above one found only through its
-stem, which still finds it (`Steele` before *steel*, `spies` before *spy*)."""
+stem, which still finds it (`Steele` before *steel*)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from searchapp.config import EngineConfig
-from searchapp.reindex import reindex
 from searchapp.search import ENGINE_RANKINGS, Ranking, SearchEngine, build_query
+from tests.search.helpers import index_articles, ranked
 
 pytestmark = pytest.mark.both_engines
 
@@ -29,22 +29,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
-    root = tmp_path_factory.mktemp(f"exact-{engine_name}")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for name, (title, body) in ARTICLES.items():
-        (seeds / f"{name}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
-    reindex(seeds, root / "index", engine=EngineConfig(engine_name))
-    return root / "index"
-
-
-def ranked(index: Path, engine_name: str, text: str, **ranking) -> list[str]:
-    settings = replace(ENGINE_RANKINGS[engine_name], **ranking)
-    engine = SearchEngine(index, settings, config=EngineConfig(engine_name))
-    try:
-        return [hit.id for hit in engine.search(text).hits]
-    finally:
-        engine.close()
+    return index_articles(tmp_path_factory.mktemp(f"exact-{engine_name}"), engine_name, ARTICLES)
 
 
 def test_a_name_ranks_above_the_word_its_stem_shares(index, engine_name):

@@ -3,15 +3,12 @@ above articles holding them apart, or only their stems."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from searchapp.config import EngineConfig
-from searchapp.reindex import reindex
-from searchapp.search import ENGINE_RANKINGS, SearchEngine
 from searchapp.search.names import name_runs
+from tests.search.helpers import index_articles, ranked
 
 pytestmark = pytest.mark.both_engines
 
@@ -58,22 +55,7 @@ ARTICLES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory, engine_name: str) -> Path:
-    root = tmp_path_factory.mktemp(f"names-{engine_name}")
-    seeds = root / "seeds"
-    seeds.mkdir()
-    for name, (title, body) in ARTICLES.items():
-        (seeds / f"{name}.txt").write_text(f"{title}\n\n{body}\n", encoding="utf-8")
-    reindex(seeds, root / "index", engine=EngineConfig(engine_name))
-    return root / "index"
-
-
-def ranked(index: Path, engine_name: str, text: str, **ranking) -> list[str]:
-    settings = replace(ENGINE_RANKINGS[engine_name], **ranking)
-    engine = SearchEngine(index, settings, config=EngineConfig(engine_name))
-    try:
-        return [hit.id for hit in engine.search(text).hits]
-    finally:
-        engine.close()
+    return index_articles(tmp_path_factory.mktemp(f"names-{engine_name}"), engine_name, ARTICLES)
 
 
 # Without the exact forms' bonus (test_exact.py), which also helps here.
