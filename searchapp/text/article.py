@@ -5,6 +5,7 @@ deduplication.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -59,6 +60,55 @@ class Article:
     source: str = ""  # outlet name, or the host of its url
     author: str = ""
     url: str = ""
+    # A paged document's (PDF, scan) page starts: the offset in ``body`` where each page's
+    # text begins, page 1 first; empty for an unpaged article. A blank page starts where the
+    # next one does.
+    pages: tuple[int, ...] = ()
+    # An e-mail attachment's message (its article id), and a message's attachments.
+    parent: str = ""
+    attachments: tuple[str, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding the body's character ``offset``; None if unpaged."""
+        return page_at(self.pages, offset)
+
+
+def page_at(pages: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The 1-based page of ``pages`` (page starts, :attr:`Article.pages`) holding the
+    character ``offset``; None for an unpaged text."""
+    if not pages:
+        return None
+    return max(1, bisect.bisect_right(pages, offset))
+
+
+def join_pages(pages: list[list[str]]) -> tuple[str, tuple[int, ...]]:
+    """A body from each page's paragraphs (paragraphs and pages both separated by a blank
+    line), and where each page starts in it (:attr:`Article.pages`)."""
+    parts: list[str] = []
+    starts: list[int] = []
+    length = 0
+    blank = 0  # blank pages waiting for the start of the next page with text
+    for paragraphs in pages:
+        text = "\n\n".join(paragraphs)
+        if not text:
+            blank += 1
+            continue
+        if parts:
+            length += 2  # the blank line before it
+        starts.extend([length] * (blank + 1))
+        blank = 0
+        parts.append(text)
+        length += len(text)
+    starts.extend([length] * blank)
+    return "\n\n".join(parts), tuple(starts)
+
+
+def split_pages(body: str, pages: tuple[int, ...] | list[int]) -> list[str]:
+    """Each page's text (:func:`join_pages` undone); ``[body]`` for an unpaged text."""
+    if not pages:
+        return [body]
+    ends = [*pages[1:], len(body)]
+    return [body[start:end].strip("\n") for start, end in zip(pages, ends, strict=True)]
 
 
 def is_boilerplate(line: str) -> bool:

@@ -27,13 +27,19 @@ from .dates import _parse_date, _recover_text_metadata
 
 # Longer texts are books or dumps, not news articles, and analysing one takes too much memory.
 MAX_ARTICLE_CHARS = 2_000_000
+# A paged document (a PDF report, a scan) may be longer: a 2,000-page report is searched whole.
+MAX_DOCUMENT_CHARS = 12_000_000
+# Pages read of one document; a longer one is read to this page, with a warning.
+MAX_PAGES = 5_000
 
 
 def _check_length(article: Article) -> None:
-    if len(article.body) > MAX_ARTICLE_CHARS:
+    limit = MAX_DOCUMENT_CHARS if article.pages else MAX_ARTICLE_CHARS
+    if len(article.body) > limit:
+        kind = "a paged document" if article.pages else "an article"
         raise CorpusError(
             f"too long to index: {len(article.body):,} characters of text "
-            f"(an article may have {MAX_ARTICLE_CHARS:,})"
+            f"({kind} may have {limit:,})"
         )
 
 
