@@ -10,7 +10,7 @@ PORT := 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test system browser xapian cluster lint index news run-news eval eval-engines eval-spelling bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-news load clean
+.PHONY: run test system browser xapian ocr cluster lint index news run-news eval eval-engines eval-spelling bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-documents bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,8 +64,20 @@ xapian:
 			apt-get install -y --no-install-recommends xapian-tools; \
 	fi
 
+# Debian's Tesseract with its English data: OCR of scanned pages and images, which the
+# readers use when it is installed (the OCR tests skip without it); installed when missing.
+ocr:
+	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx eng; then \
+		echo "tesseract (eng) is installed"; \
+	else \
+		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+		$$sudo apt-get update && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng; \
+	fi
+
 # Every system package the tests use (CI runs this before `make test`).
-system: browser xapian
+system: browser xapian ocr
 
 # A Xapian cluster of 3 shards on 127.0.0.1 (databases in data/cluster/), in the foreground
 # until Ctrl+C; it prints the settings that point reindex and serve at it.
@@ -118,6 +130,11 @@ bench-profile: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --profile
 
 # Analysis, indexing and search speed on the 3,824 real news articles themselves.
+# PDFs (10,000 text pages, 200 scanned), Word files: extraction and OCR pages/s, a full
+# reindex's time and peak memory, search deep in long documents (docs/documents.md).
+bench-documents: $(STAMP) news ocr
+	$(BIN)/python -m benchmarks.documents --data data --json data/bench/documents.json
+
 bench-news: $(STAMP)
 	$(BIN)/python benchmarks/indexing.py
 

@@ -216,6 +216,7 @@ def search(
     if as_json:
         payload = result.to_dict(
             lambda hit: f"/article/{quote(hit.id)}?{urlencode({'q': result.shown_query})}"
+            + (f"#page-{hit.page}" if hit.page else "")
         )
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -233,7 +234,7 @@ def search(
         click.echo()
         click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")
         about = [hit.published.isoformat() if hit.published else "", hit.source, hit.author]
-        about += [", ".join(hit.tags), hit.id]
+        about += [", ".join(hit.tags), hit.id + (f", p. {hit.page}" if hit.page else "")]
         about += [f"score {hit.score:.2f}"] if hit.score is not None else []
         click.echo(f"   {' · '.join(part for part in about if part)}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")

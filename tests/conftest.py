@@ -65,7 +65,7 @@ SEEDS = Path(__file__).parent.parent / "seeds"
 MALFORMED = {
     "empty.txt": b"",
     "blank.txt": b"  \n\n \n",
-    "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+    "binary.txt": b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00",  # a program, named .txt
     "latin1.txt": "Caf\xe9 au lait and espionage".encode("latin-1"),
     "broken.json": b'{"title": "Half an article", "text": "cut off',
     "binary.csv": b"id,title,text\n1,\x00\x01,\x00\x02\n",

@@ -25,7 +25,7 @@ from . import query
 
 # Bump whenever the fields or the analysis chain change: an index built with another version
 # is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # The fields a query's words search, and the metadata fields a query may restrict
 # (`source:bbc`, `tag:GRU`, `date:2017`): these filter the hits and never add to the score.

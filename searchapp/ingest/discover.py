@@ -26,6 +26,16 @@ SUFFIX_ORDER = (
     ".xml",
     ".rss",
     ".atom",
+    ".pdf",
+    ".docx",
+    ".odt",
+    ".eml",
+    ".mbox",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".tif",
+    ".tiff",
 )
 ARTICLE_SUFFIXES = frozenset(SUFFIX_ORDER)
 _SUFFIX_RANK = {suffix: rank for rank, suffix in enumerate(SUFFIX_ORDER)}

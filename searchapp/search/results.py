@@ -32,6 +32,8 @@ class Hit:
     author: str = ""
     url: str = ""  # the article's own address, where its file gave one
     tags: tuple[str, ...] = ()
+    page: int | None = None  # a paged document's page of the snippet's best fragment
+    parent: str = ""  # an attachment's message
 
     def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
         return {
@@ -40,6 +42,7 @@ class Hit:
             "score": self.score,
             "snippet": self.snippet,
             "url": article_url(self),
+            "page": self.page,
             **_metadata_dict(self),
         }
 
@@ -120,22 +123,51 @@ class SearchPage:
 
 
 @dataclass(frozen=True, slots=True)
+class PageView:
+    """One page of a paged document (``number`` from 1), or the whole of an unpaged one
+    (``number`` None)."""
+
+    number: int | None
+    paragraphs_html: list[str]  # escaped, query words in <mark> when a query was given
+    matches: int = 0  # paragraphs with a marked word
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     id: str
     title: str
     body: str
     path: str
     title_html: str
-    paragraphs_html: list[str]  # escaped, query words in <mark> when a query was given
+    pages: list[PageView]  # one unnumbered page for an unpaged article
     published: date | None = None
     source: str = ""
     author: str = ""
     url: str = ""
     tags: tuple[str, ...] = ()
+    parent: str = ""  # an attachment's message
+    attachments: tuple[str, ...] = ()  # a message's attachments
+
+    @property
+    def paragraphs_html(self) -> list[str]:
+        return [p for page in self.pages for p in page.paragraphs_html]
+
+    @property
+    def page_count(self) -> int | None:
+        """Pages of a paged document; None for an unpaged article."""
+        return len(self.pages) if self.pages and self.pages[0].number is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON API's shape of an article."""
-        return {"id": self.id, "title": self.title, **_metadata_dict(self), "body": self.body}
+        return {
+            "id": self.id,
+            "title": self.title,
+            **_metadata_dict(self),
+            "pages": self.page_count,
+            "parent": self.parent or None,
+            "attachments": list(self.attachments),
+            "body": self.body,
+        }
 
 
 def _metadata_dict(item: Hit | ArticleView) -> dict[str, Any]:
@@ -160,6 +192,7 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
         "author": fields.get("author", ""),
         "url": fields.get("url", ""),
         "tags": tuple(t for t in fields.get("tag", "").split(",") if t),
+        "parent": fields.get("parent", ""),
     }
 
 

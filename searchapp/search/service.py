@@ -24,6 +24,7 @@ from ..engines.base import SORTS, Engine, Found, Match, Sort, View
 from ..engines.registry import open_engine
 from ..engines.whoosh.highlight import SNIPPETS, Scan, highlight_whole
 from ..errors import NotFound, QueryError
+from ..text.article import page_at, split_pages
 from .filters import Filters
 from .parsing import (
     SearchQuery,
@@ -39,6 +40,7 @@ from .results import (
     ArticleView,
     Facets,
     Hit,
+    PageView,
     SearchPage,
     _facets,
     _metadata,
@@ -110,6 +112,14 @@ class SearchEngine:
 
     def document_count(self) -> int:
         return self.view().doc_count()
+
+    def stored(self, article_id: str) -> dict[str, Any]:
+        """The article's stored fields (:func:`searchapp.text.analysed.stored_fields`);
+        :class:`NotFound` when there is no such article."""
+        fields = self.view().document(article_id)
+        if fields is None:
+            raise NotFound(f"No article with id {article_id!r}.")
+        return fields
 
     # -- searching -----------------------------------------------------------------------
 
@@ -266,11 +276,11 @@ class SearchEngine:
         body = fields["body"]
         typed, with_synonyms = body_terms
         scan = Scan(body)
-        snippet = SNIPPETS.snippet(scan, typed) if typed else ""
+        snippet, where = SNIPPETS.snippet_at(scan, typed) if typed else ("", None)
         if not snippet and with_synonyms != typed:
-            snippet = SNIPPETS.snippet(scan, with_synonyms)
+            snippet, where = SNIPPETS.snippet_at(scan, with_synonyms)
         if not snippet:
-            snippet = _opening(body)
+            snippet, where = _opening(body), 0
         return Hit(
             id=fields["id"],
             title=fields["title"],
@@ -278,6 +288,7 @@ class SearchEngine:
             # Sorted by date, an engine's "score" is its sort key.
             score=round(match.score or 0.0, 4) if ranked else None,
             snippet=snippet,
+            page=page_at(fields.get("pages", ()), where or 0),
             **_metadata(fields),
         )
 
@@ -296,13 +307,19 @@ class SearchEngine:
                 pass  # an unusable query just highlights nothing
         title = fields["title"]
         body = fields["body"]
+        pages = fields.get("pages", ())
+        numbers: list[int | None] = list(range(1, len(pages) + 1)) if pages else [None]
         return ArticleView(
             article_id,
             title,
             body,
             fields.get("path", ""),
             highlight_whole(title, terms),
-            [highlight_whole(p, terms) for p in body.split("\n\n") if p],
+            [
+                _page_view(number, text, terms)
+                for number, text in zip(numbers, split_pages(body, pages), strict=True)
+            ],
+            attachments=tuple(fields.get("attachments", ())),
             **_metadata(fields),
         )
 
@@ -312,6 +329,11 @@ class SearchEngine:
         view = self.view()
         key = (view.generation(), article_id, limit)
         return self._related_cache.get(key, lambda: _related(view, article_id, limit))
+
+
+def _page_view(number: int | None, text: str, terms: set[str]) -> PageView:
+    paragraphs = [highlight_whole(p, terms) for p in text.split("\n\n") if p]
+    return PageView(number, paragraphs, sum("<mark>" in p for p in paragraphs))
 
 
 def _related(view: View, article_id: str, limit: int) -> list[Hit]:

@@ -60,7 +60,8 @@ class AnalysedArticle:
 
 def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[str, Any]:
     """What an engine stores of an article and gives back for display: id, title, body,
-    path, url, source, author, tag (comma-separated) and date (a ``date`` or None)."""
+    path, url, source, author, tag (comma-separated), date (a ``date`` or None), pages (the
+    page starts, a list; empty when unpaged), parent and attachments (article ids)."""
     return {
         "id": article.id,
         "title": article.title,
@@ -71,6 +72,9 @@ def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[s
         "author": article.author,
         "tag": ",".join(tags),
         "date": article.published,
+        "pages": list(article.pages),
+        "parent": article.parent,
+        "attachments": list(article.attachments),
     }
 
 

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
+from . import files
 from ..search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _limit_api(app, settings.rate_limit, limit_loopback=settings.limit_loopback)
     app.extensions["searchapp"] = SearchEngine(settings.index_dir, config=settings.engine)
     app.register_blueprint(bp)
+    app.register_blueprint(files.bp)
     app.add_template_global(search_url)
     app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")
     app.register_error_handler(Exception, handle_error)
@@ -275,7 +277,11 @@ def article(article_id: str):
         article=view,
         q=q,
         title_html=Markup(view.title_html),
-        paragraphs=[Markup(p) for p in view.paragraphs_html],
+        pages=[
+            {"number": page.number, "paragraphs": [Markup(p) for p in page.paragraphs_html]}
+            for page in view.pages
+        ],
+        matched_pages=[page.number for page in view.pages if page.number and page.matches],
         related=engine().related(article_id),
         link=_safe_link(view.url),
     )
@@ -293,7 +299,14 @@ def _safe_link(url: str) -> str | None:
 def api_search():
     result = _search()
     return jsonify(
-        result.to_dict(lambda hit: url_for("web.article", article_id=hit.id, q=result.shown_query))
+        result.to_dict(
+            lambda hit: url_for(
+                "web.article",
+                article_id=hit.id,
+                q=result.shown_query,
+                _anchor=f"page-{hit.page}" if hit.page else None,
+            )
+        )
     )
 
 

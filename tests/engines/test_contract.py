@@ -30,7 +30,7 @@ from searchapp.ingest.discover import discover
 from searchapp.ingest.readers import read_source
 from searchapp.reindex import reindex
 from searchapp.text.analysed import AnalysedArticle, analyse
-from searchapp.text.article import Article
+from searchapp.text.article import Article, join_pages, page_at
 from tests.conftest import missing_program
 
 ENGINES = ("whoosh", "xapian", "xapian-shards")
@@ -522,6 +522,9 @@ def test_stored_fields_round_trip(built, analysed):
         "author": "Jane Doe",
         "tag": "",
         "date": date(2017, 3, 5),
+        "pages": [],
+        "parent": "",
+        "attachments": [],
     }
     assert view.document("sanctions-moscow")["tag"] == "Russia,UK,poisoning,sanctions"
     assert view.document("kettle-near") == {
@@ -534,6 +537,9 @@ def test_stored_fields_round_trip(built, analysed):
         "author": "",
         "tag": "",
         "date": date(2018, 6, 1),
+        "pages": [],
+        "parent": "",
+        "attachments": [],
     }
     assert view.document("tie-a")["date"] is None
     for match in view.search(q.Every(), None, 100).matches:
@@ -572,6 +578,26 @@ def test_writer_changes_show_at_the_commit(fresh):
     assert (again.built_by(), again.generation()) == (index_version(), writer.generation())
     assert again.doc_count() == len(ALL) + 1
     again.cancel()
+
+
+def test_paged_documents_keep_their_pages_and_links(fresh):
+    body_text, pages = join_pages([["Page one text."], [], ["The zeppelin on page three."]])
+    report = Article(
+        "report", "Report", body_text, "d/mail.eml", True, pages=pages, parent="mail"
+    )
+    mail = Article("mail", "Mail", "See the report.", "d/mail.eml", True, attachments=("report",))
+    writer = fresh.writer()
+    writer.add(report)
+    writer.add(mail)
+    writer.commit(index_version(), full=False)
+    view = fresh.view()
+    stored = view.document("report")
+    assert stored["pages"] == [0, 16, 16] and stored["parent"] == "mail"
+    assert view.document("mail")["attachments"] == ["report"]
+    assert view.document("mail")["pages"] == [] and view.document("mail")["parent"] == ""
+    [key] = [m.key for m in view.search(body("zeppelin"), None, 100).matches if
+             view.fields(m.key)["id"] == "report"]  # fmt: skip
+    assert page_at(view.fields(key)["pages"], stored["body"].index("zeppelin")) == 3
 
 
 def test_writer_cancel_drops_the_changes(fresh):

@@ -46,7 +46,7 @@ def test_sources_carry_the_files_stat_and_path(tmp_path: Path):
 
 
 def test_hidden_and_unsupported_files_are_ignored_hidden_folders_walked(tmp_path: Path):
-    for relpath in (".hidden.txt", "notes.pdf", "README", "trailing.", ".git/objects/x.txt"):
+    for relpath in (".hidden.txt", "notes.doc", "README", "trailing.", ".git/objects/x.txt"):
         touch(tmp_path, relpath)
     touch(tmp_path, "UPPER.TXT")
     sources, skipped = discover(tmp_path)

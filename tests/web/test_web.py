@@ -55,9 +55,10 @@ def test_api_search_shape(client):
     assert isinstance(data["took_ms"], float)
     first = data["results"][0]
     assert set(first) == {
-        *("id", "title", "score", "snippet", "url"),
+        *("id", "title", "score", "snippet", "url", "page"),
         *("published", "source", "author", "source_url", "tags"),
     }
+    assert first["page"] is None  # no paged documents here
     assert "<mark>" in first["snippet"]
     assert first["url"] == f"/article/{first['id']}?q=poisoned"
     assert first["score"] >= data["results"][1]["score"]

@@ -296,6 +296,9 @@ def _neutral(fields: dict[str, Any]) -> dict[str, Any]:
         "author": fields.get("author", ""),
         "tag": fields.get("tag", ""),
         "date": published.date() if isinstance(published, datetime) else None,
+        "pages": list(fields.get("pages", ())),
+        "parent": fields.get("parent", ""),
+        "attachments": list(fields.get("attachments", ())),
     }
 
 

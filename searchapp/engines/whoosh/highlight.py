@@ -89,14 +89,19 @@ class Snippets(highlight.Highlighter):
     analysed (see :class:`Scan`), with the same fragments as the result."""
 
     def snippet(self, scan: Scan, terms: Iterable[str], top: int = 3) -> str:
+        return self.snippet_at(scan, terms, top)[0]
+
+    def snippet_at(self, scan: Scan, terms: Iterable[str], top: int = 3) -> tuple[str, int | None]:
+        """The snippet, and where its best fragment's first match is in the text (the page a
+        paged document's hit is placed on); None without a match."""
         terms = frozenset(terms)
         tokens = self._merge_matched_tokens(
             highlight.set_matched_filter(scan.tokens_near(terms, self.fragmenter.surround), terms)
         )
         fragments = self.fragmenter.fragment_tokens(scan.text, tokens)
-        return self.formatter.format(
-            highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
-        )
+        best = highlight.top_fragments(fragments, top, self.scorer, self.order, minscore=1)
+        where = best[0].matches[0].startchar if best and best[0].matches else None
+        return self.formatter.format(best), where
 
 
 class Scan:

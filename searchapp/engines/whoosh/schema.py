@@ -169,6 +169,11 @@ def build_schema() -> fields.Schema:
         body_exact=ExactForms(),
         path=fields.STORED(),
         url=fields.STORED(),
+        # A paged document's page starts (a tuple of offsets in the body); an attachment's
+        # message and a message's attachments (article ids).
+        pages=fields.STORED(),
+        parent=fields.STORED(),
+        attachments=fields.STORED(),
         # Outlet and author are matched word by word, unstemmed (`source:jazeera`,
         # `author:"luke harding"`); source_name keeps the exact outlet for facets and their
         # filter links.

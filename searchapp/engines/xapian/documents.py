@@ -175,6 +175,9 @@ def _article(data: bytes) -> Article:
         source=fields["source"],
         author=fields["author"],
         url=fields["url"],
+        pages=tuple(fields.get("pages", ())),
+        parent=fields.get("parent", ""),
+        attachments=tuple(fields.get("attachments", ())),
     )
 
 
