@@ -211,7 +211,9 @@ def main() -> None:
         print(f"full reindex of the folder: {seconds:.1f} s, peak {peak:.0f} MB\n  {summary}")
         latency = _latency(index, [LONG_MARKER, DEEP_MARKER, f"{DEEP_MARKER} cables"])
         results["search"] = latency
-        print(f"search deep in long documents: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms")
+        print(
+            f"search deep in long documents: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms"
+        )
         for q, hits in latency["hits"].items():  # type: ignore[union-attr]
             print(f"  {q!r}: {hits[-1]} hits, first {hits[:-1]}")
 

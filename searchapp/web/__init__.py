@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
-from . import files
 from ..search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
+from . import files
 
 log = logging.getLogger(__name__)
 

@@ -582,9 +582,7 @@ def test_writer_changes_show_at_the_commit(fresh):
 
 def test_paged_documents_keep_their_pages_and_links(fresh):
     body_text, pages = join_pages([["Page one text."], [], ["The zeppelin on page three."]])
-    report = Article(
-        "report", "Report", body_text, "d/mail.eml", True, pages=pages, parent="mail"
-    )
+    report = Article("report", "Report", body_text, "d/mail.eml", True, pages=pages, parent="mail")
     mail = Article("mail", "Mail", "See the report.", "d/mail.eml", True, attachments=("report",))
     writer = fresh.writer()
     writer.add(report)

@@ -39,7 +39,9 @@ def paged_index(tmp_path_factory) -> Path:
     index.mkdir()
     writer = open_writer(EngineConfig.load(), index)
     writer.add(_report(300, {12: "marrowstone", 280: "quillfeather"}))
-    writer.add(Article("plain", "A plain article", "Marrowstone is a plain word here.", "a.txt", True))
+    writer.add(
+        Article("plain", "A plain article", "Marrowstone is a plain word here.", "a.txt", True)
+    )
     writer.commit(index_version(), full=True)
     return index
 

@@ -46,7 +46,11 @@ def read_source(source: SourceFile, unless_digest: str | None = None) -> ParsedF
     """Read and parse one discovered file; None, without parsing, when its bytes still have
     ``unless_digest``. Raises :class:`CorpusError` with the reason."""
     try:
-        limit = MAX_DOCUMENT_BYTES if SUFFIX_FORMATS.get(suffix(source.relpath)) in BINARY_FORMATS else None
+        limit = (
+            MAX_DOCUMENT_BYTES
+            if SUFFIX_FORMATS.get(suffix(source.relpath)) in BINARY_FORMATS
+            else None
+        )
         data = _read_regular_file(source.path, limit)
     except OSError as exc:
         raise CorpusError(f"cannot read: {exc.strerror or exc}") from exc
@@ -113,7 +117,9 @@ def _read(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[
         raise CorpusError(f"unreadable: the {fmt.upper()} parser failed ({exc!r})") from exc
 
 
-def _read_attachment(data: bytes, relpath: str, article_id: str) -> tuple[list[Article], list[Skipped]]:
+def _read_attachment(
+    data: bytes, relpath: str, article_id: str
+) -> tuple[list[Article], list[Skipped]]:
     """An e-mail attachment's articles (``relpath`` is "mail.eml#report.pdf"), each checked."""
     articles, skipped = _read(data, relpath, article_id)
     for article in articles:
