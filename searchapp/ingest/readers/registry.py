@@ -30,6 +30,8 @@ from .text import _read_txt
 # A PDF, Word file or image bigger than this is refused unread (its reader would hold it,
 # and what it decodes to, in memory at once).
 MAX_DOCUMENT_BYTES = 200_000_000
+# Attachments of attached e-mails are read this many levels down.
+MAX_ATTACHMENT_DEPTH = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,12 @@ def _read(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[
 def _read_attachment(
     data: bytes, relpath: str, article_id: str
 ) -> tuple[list[Article], list[Skipped]]:
-    """An e-mail attachment's articles (``relpath`` is "mail.eml#report.pdf"), each checked."""
+    """An e-mail attachment's articles (``relpath`` is "mail.eml#report.pdf"), each checked.
+    An attached e-mail is read with its own attachments, to ``MAX_ATTACHMENT_DEPTH``."""
+    if relpath.count("#") > MAX_ATTACHMENT_DEPTH:
+        raise CorpusError(
+            f"an attachment nested more than {MAX_ATTACHMENT_DEPTH} deep, which is not read"
+        )
     articles, skipped = _read(data, relpath, article_id)
     for article in articles:
         _check_length(article)
