@@ -61,9 +61,7 @@ def _mail(subject: str, body: str, attachment: tuple[str, bytes] | None = None) 
     message.set_content(body)
     if attachment:
         name, data = attachment
-        message.add_attachment(
-            data, maintype="application", subtype="octet-stream", filename=name
-        )
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     return bytes(message)
 
 
@@ -116,7 +114,9 @@ def test_a_folder_of_documents_is_read_and_its_bad_ones_counted(folder: Path, tm
     # The attachment is its own article, on its page, linked to its message.
     attached = [hit for hit in page.hits if hit.parent]
     assert attached and attached[0].page == 12
-    [message] = [hit for hit in _search(index, "convoy leaves").hits if hit.id == attached[0].parent]
+    [message] = [
+        hit for hit in _search(index, "convoy leaves").hits if hit.id == attached[0].parent
+    ]
     assert message.title == "Convoy schedule" and message.author == "Ann Analyst"
     assert _search(index, "zanzibar").hits[0].id == "mislabelled"  # a PDF named .txt
     assert _search(index, "escort").hits[0].title == "Briefing on convoys"

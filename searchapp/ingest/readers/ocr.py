@@ -24,6 +24,8 @@ OCR_DPI = 300
 # One page of dense text takes a few seconds; a page still running after this is stuck.
 PAGE_TIMEOUT_S = 120
 _COMMAND = "tesseract"
+# Tesseract processes reading one document's scanned pages side by side: one per core.
+OCR_WORKERS = max(1, min(4, len(os.sched_getaffinity(0))))
 
 
 @cache

@@ -9,14 +9,16 @@ opens damaged files the others refuse. Pages are opened and closed one at a time
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import median
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from ...errors import CorpusError
 from ...text.article import Article, clean_paragraphs, join_pages, split_title
@@ -164,37 +166,57 @@ def _read_pages(
     document: pdfium.PdfDocument, relpath: str, page_count: int
 ) -> tuple[list[list[str]], list[Skipped], _Facts]:
     """Each page's lines (an empty string between paragraphs), up to ``MAX_PAGES``, and the
-    pages that could not be read."""
+    pages that could not be read. Scanned pages are rendered here, one at a time (PDFium is
+    not thread-safe), and read by Tesseract processes running side by side, a few ahead."""
     limit = common.MAX_PAGES
     can_ocr: bool | None = None  # asked on the first scanned page only
     facts = _Facts()
     pages: list[list[str]] = []
     skipped: list[Skipped] = []
-    for number in range(1, min(page_count, limit) + 1):
-        try:
-            lines, scan = _page_text(document, number - 1)
-        except Exception as exc:  # a broken page costs that page, not the whole file
-            reason = f"text not readable ({exc})"
-            skipped.append(Skipped(f"{relpath}#page {number}", reason))
-            facts.unreadable.append(reason)
-            pages.append([])
-            continue
-        if scan:
-            if can_ocr is None:
-                can_ocr = ocr.tesseract_available()
-            if can_ocr:
-                try:
-                    read = _ocr_page(document, number - 1)
-                    facts.scans_read += 1
-                    if any(line.strip() for line in read):
-                        lines = read  # else the few letters of the text layer, if any
-                except CorpusError as exc:
-                    skipped.append(Skipped(f"{relpath}#page {number}", exc.message))
-            else:
-                facts.scans_unread.append(number)
-        elif not any(lines):
-            facts.blank += 1
-        pages.append(lines)
+    pending: deque[tuple[int, Future[str]]] = deque()  # page number, its OCR
+    with ThreadPoolExecutor(max_workers=ocr.OCR_WORKERS) as pool:
+
+        def settle() -> None:
+            number, future = pending.popleft()
+            try:
+                read = future.result().split("\n")
+            except CorpusError as exc:
+                skipped.append(Skipped(f"{relpath}#page {number}", exc.message))
+                return
+            facts.scans_read += 1
+            if any(line.strip() for line in read):
+                pages[number - 1] = read  # else the few letters of the text layer, if any
+
+        for number in range(1, min(page_count, limit) + 1):
+            try:
+                lines, scan = _page_text(document, number - 1)
+            except Exception as exc:  # a broken page costs that page, not the whole file
+                reason = f"text not readable ({exc})"
+                skipped.append(Skipped(f"{relpath}#page {number}", reason))
+                facts.unreadable.append(reason)
+                pages.append([])
+                continue
+            pages.append(lines)
+            if scan:
+                if can_ocr is None:
+                    can_ocr = ocr.tesseract_available()
+                if can_ocr:
+                    try:
+                        image, dpi = _render(document, number - 1)
+                    except Exception as exc:  # that page only, as a failed text layer
+                        reason = f"not rendered for OCR ({exc})"
+                        skipped.append(Skipped(f"{relpath}#page {number}", reason))
+                        continue
+                    pending.append((number, pool.submit(ocr.ocr_image, image, dpi=dpi)))
+                    # Rendered pages waiting for OCR are held in memory: only a few.
+                    while len(pending) > 2 * ocr.OCR_WORKERS:
+                        settle()
+                else:
+                    facts.scans_unread.append(number)
+            elif not any(lines):
+                facts.blank += 1
+        while pending:
+            settle()
     if facts.scans_unread:
         where = _page_list(facts.scans_unread)
         skipped.append(Skipped(f"{relpath}#{where}", _NO_TEXT_LAYER))
@@ -274,7 +296,8 @@ def _paragraph_break(
     return pitch > _PARAGRAPH_GAP * (usual if usual else 1.2 * size)
 
 
-def _ocr_page(document: pdfium.PdfDocument, index: int) -> list[str]:
+def _render(document: pdfium.PdfDocument, index: int) -> tuple[Image.Image, int]:
+    """The page as a greyscale image for OCR, and its resolution in dpi."""
     page = document[index]
     try:
         width, height = page.get_size()  # in points, 72 to the inch
@@ -286,7 +309,7 @@ def _ocr_page(document: pdfium.PdfDocument, index: int) -> list[str]:
         bitmap.close()
     finally:
         page.close()
-    return ocr.ocr_image(image, dpi=round(72 * scale)).split("\n")
+    return image, round(72 * scale)
 
 
 def _page_list(numbers: list[int]) -> str:

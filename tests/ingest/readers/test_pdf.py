@@ -354,3 +354,17 @@ def test_a_page_whose_text_fails_is_skipped(monkeypatch):
     assert "Two" not in article.body and "Three" in article.body
     assert [s.path for s in skipped] == ["reports/r.pdf#page 2"]
     assert "text not readable" in skipped[0].reason
+
+
+@needs_tesseract
+def test_scanned_pages_read_side_by_side_stay_on_their_pages(monkeypatch):
+    monkeypatch.setattr(ocr, "OCR_WORKERS", 2)
+    pdf = FPDF()
+    words = ["Harbour", "Lighthouse", "Customs", "Warehouse", "Ferry"]
+    for word in words:
+        pdf.add_page()
+        pdf.image(io.BytesIO(scan_png(f"{word} report\nfiled today")), x=10, w=180)
+    article, skipped = read(bytes(pdf.output()))
+    assert skipped == []
+    for number, word in enumerate(words, 1):
+        assert article.page_at(article.body.index(word)) == number
