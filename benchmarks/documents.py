@@ -70,11 +70,11 @@ def _pdf(path: Path, pages: int, paragraphs: list[str], start: int, markers: dic
     for number in range(1, pages + 1):
         pdf.add_page()
         pdf.set_xy(15, 15)
-        text = "\n\n".join(paragraphs[(at + i) % len(paragraphs)] for i in range(3))
+        text = "\n\n".join(paragraphs[(at + i) % len(paragraphs)] for i in range(3))[:2500]
         at += 3
         if number in markers:
             text += f"\n\nThe {markers[number]} annex lists the intercepted cables."
-        pdf.multi_cell(180, 4.5, text[:2600])
+        pdf.multi_cell(180, 4.5, text)
     pdf.output(str(path))
     return at
 

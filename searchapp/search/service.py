@@ -275,7 +275,7 @@ class SearchEngine:
         fields = view.fields(match.key)
         body = fields["body"]
         typed, with_synonyms = body_terms
-        scan = Scan(body)
+        scan = Scan(body, near=with_synonyms)
         snippet, where = SNIPPETS.snippet_at(scan, typed) if typed else ("", None)
         if not snippet and with_synonyms != typed:
             snippet, where = SNIPPETS.snippet_at(scan, with_synonyms)

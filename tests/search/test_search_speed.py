@@ -11,6 +11,7 @@ from whoosh import classify, highlight, query
 
 from searchapp import search
 from searchapp.engines.whoosh import engine as whoosh_engine
+from searchapp.engines.whoosh import highlight as highlight_module
 from searchapp.engines.whoosh import vectorized
 from searchapp.engines.whoosh.highlight import SNIPPETS, Scan
 from searchapp.engines.whoosh.query import to_whoosh
@@ -100,6 +101,30 @@ def test_snippets_are_those_of_the_whole_text():
             assert SNIPPETS.snippet(scan, terms) == _whole_text_snippet(text, terms), terms
             checked += 1
     assert checked > 100
+
+
+def test_long_texts_scanned_around_their_matches_give_the_whole_texts_snippets(monkeypatch):
+    monkeypatch.setattr(highlight_module, "LONG_TEXT_CHARS", 2_000)
+    texts = _texts(FIXTURES) + _texts(SEEDS) + AWKWARD
+    # A long report: the texts one after another, and words only deep in it.
+    report = "\n\n".join(texts * 3) + "\n\nThe Quillfeather annex on Navaļny's dying spies."
+    checked = windowed = 0
+    for text in [*texts, report]:
+        words = [t.text for t in analysis.analyze(text, remove_stops=False)]
+        term_sets = [frozenset(words[i : i + size]) for size in (1, 2, 5) for i in (0, 7, 40)]
+        term_sets += [
+            frozenset({"russia", "kremlin", "cyberattack", "attack", "us", "spi", "zzz"}),
+            frozenset({"quillfeath"}),
+            frozenset({"navaļni", "navalni", "die"}),  # an accent, and a stem of another start
+            frozenset({"cyberattack"}),  # found only hyphenated: everything is scanned
+            frozenset(),
+        ]
+        for terms in term_sets:
+            scan = Scan(text, near=terms)
+            windowed += len(scan._tokens) < len(Scan(text)._tokens)
+            assert SNIPPETS.snippet_at(scan, terms) == SNIPPETS.snippet_at(Scan(text), terms)
+            checked += 1
+    assert checked > 100 and windowed > 10
 
 
 def test_feedback_rescoring_on_posting_blocks_matches_whoosh(engine: SearchEngine):

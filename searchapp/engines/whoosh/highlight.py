@@ -118,10 +118,20 @@ class Scan:
 
     __slots__ = ("text", "_tokens", "_starts", "_forms", "_hyphens")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, near: Iterable[str] | None = None) -> None:
+        """``near``: the terms the snippets will look for. In a text longer than
+        :data:`LONG_TEXT_CHARS` (a long report), only the stretches around words that may
+        match them are tokenized (see :func:`_windows`); the whole text when none does."""
         self.text = text
+        windows = _windows(text, frozenset(near)) if near is not None else None
         # The analyser's tokens and spans (analysis.tokenize, from the match objects).
-        self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self._tokens = [
+            (m.group(), m.start(), m.end())
+            for start, end in windows or [(0, len(text))]
+            for m in _TOKEN.finditer(text, start, end)
+        ]
+        if windows and not any(_forms(token)[1] in near for token, _s, _e in self._tokens):
+            self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         self._starts = [start for _token, start, _end in self._tokens]
         # Each distinct token's normalised form, and the form the analyser emits for it.
         self._forms = {token: _forms(token) for token in {t for t, _s, _e in self._tokens}}
@@ -188,6 +198,43 @@ class Scan:
                 removestops=False,
                 start_char=start,
             )
+
+
+# Texts longer than this are tokenized only around the words that may match (Scan).
+LONG_TEXT_CHARS = 200_000
+# Characters tokenized on each side of such a word: more than a fragment's reach (2 x 45).
+_WINDOW_CHARS = 250
+
+
+def _windows(text: str, terms: frozenset[str]) -> list[tuple[int, int]] | None:
+    """In a long text, the stretches around the words that start like one of ``terms``
+    (each stem but its last letter, case-insensitively: a stem is its word's start, give or
+    take a final letter, as *spi* of *spy*), merged, cut at whitespace so no token is split;
+    None for a short text or when nothing starts like them. A superset of the real matches but
+    for a few words (an accent inside the start, a hyphenated compound); when it finds none of
+    them, the caller tokenizes everything."""
+    if len(text) <= LONG_TEXT_CHARS or not terms:
+        return None
+    starts = sorted({term[: max(2, len(term) - 1)] for term in terms}, key=len, reverse=True)
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, starts)) + ")", re.IGNORECASE)
+    windows: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        start = max(0, match.start() - _WINDOW_CHARS)
+        end = min(len(text), match.end() + _WINDOW_CHARS)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    if not windows:
+        return None
+    return [(_to_space(text, start, -1), _to_space(text, end, 1)) for start, end in windows]
+
+
+def _to_space(text: str, at: int, step: int) -> int:
+    """``at`` moved to the nearest whitespace (or the text's end) in direction ``step``."""
+    while 0 < at < len(text) and not text[at].isspace():
+        at += step
+    return max(0, at)
 
 
 # The analyser's tokens, and its hyphen tokens, which join the words around them into a
