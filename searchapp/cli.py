@@ -215,8 +215,10 @@ def search(
         engine.close()
     if as_json:
         payload = result.to_dict(
-            lambda hit: f"/article/{quote(hit.id)}?{urlencode({'q': result.shown_query})}"
-            + (f"#page-{hit.page}" if hit.page else "")
+            lambda hit: (
+                f"/article/{quote(hit.id)}?{urlencode({'q': result.shown_query})}"
+                + (f"#page-{hit.page}" if hit.page else "")
+            )
         )
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return

@@ -3,6 +3,7 @@ a download and never rendered here, from inside the articles folder only."""
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from pathlib import Path, PurePosixPath
@@ -11,6 +12,7 @@ from flask import Blueprint, current_app, send_file
 
 from ..errors import NotFound
 from ..ingest.discover import ARTICLE_SUFFIXES
+from ..ingest.readers.email import attachment_file
 from ..ingest.readers.sniff import media_type, suffix
 from ..search import SearchEngine
 
@@ -20,15 +22,26 @@ bp = Blueprint("files", __name__)
 @bp.get("/file/<article_id>")
 def original(article_id: str):
     engine: SearchEngine = current_app.extensions["searchapp"]
-    relpath = engine.stored(article_id).get("path", "")
+    fields = engine.stored(article_id)
+    relpath = fields.get("path", "")
     file = open_source(Path(current_app.config["SEEDS_DIR"]), relpath)
+    name = PurePosixPath(relpath).name
+    if fields.get("parent") and suffix(relpath) in (".eml", ".mbox"):
+        # An attachment's original is the attached file, taken out of its message again.
+        with file:
+            data = file.read()
+        found = _attachment(data, relpath, article_id)
+        if found:
+            name, data = found
+            relpath = name
+        file = io.BytesIO(data)
     head = file.read(1024)
     file.seek(0)
     response = send_file(
         file,
         mimetype=media_type(head, relpath),
         as_attachment=True,
-        download_name=PurePosixPath(relpath).name,
+        download_name=name,
         conditional=True,
         max_age=0,
     )
@@ -38,6 +51,17 @@ def original(article_id: str):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _attachment(data: bytes, relpath: str, article_id: str) -> tuple[str, bytes] | None:
+    """The attachment that became ``article_id``, by the container's id as discovery names it
+    (its stem, or stem-suffix when another format shares the stem)."""
+    stem = PurePosixPath(relpath).stem
+    for file_id in (stem, f"{stem}-{suffix(relpath).lstrip('.')}"):
+        found = attachment_file(data, relpath, file_id, article_id)
+        if found:
+            return found
+    return None
 
 
 def open_source(root: Path, relpath: str):

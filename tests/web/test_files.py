@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from searchapp.config import EngineConfig
 from searchapp.engines.base import index_version
 from searchapp.engines.registry import open_writer
+from searchapp.reindex import reindex
 from searchapp.text.article import Article
 from searchapp.web import create_app
+from tests.ingest.readers.test_pdf import make_pdf, prose
 
 PDF = b"%PDF-1.4\n% a document\n"
 
@@ -132,3 +135,33 @@ def test_unknown_ids_and_paths_as_ids_are_not_found(files_client, url):
 def test_the_article_page_links_its_original_file(files_client):
     page = files_client.get("/article/report").get_data(as_text=True)
     assert 'href="/file/report"' in page
+
+
+def test_an_attachments_original_is_the_attached_file(tmp_path: Path):
+    seeds = tmp_path / "mail"
+    seeds.mkdir()
+    pdf = make_pdf([prose(3) + " Quillfeather."], title="Attached report")
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Ann <ann@example.org>", "The report"
+    message.set_content("Attached, the report.")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="report.pdf")
+    (seeds / "mail.eml").write_bytes(bytes(message))
+    reindex(seeds, tmp_path / "mail-index")
+    app = create_app(
+        {"TESTING": True, "INDEX_DIR": tmp_path / "mail-index", "SEEDS_DIR": seeds,
+         "RATE_LIMIT": "off"}
+    )  # fmt: skip
+    client = app.test_client()
+    try:
+        attachment = client.get("/file/mail-report.pdf")
+        assert attachment.data == pdf and attachment.mimetype == "application/pdf"
+        assert attachment.headers["Content-Disposition"] == "attachment; filename=report.pdf"
+        mail = client.get("/file/mail")
+        assert mail.data == bytes(message) and mail.mimetype == "message/rfc822"
+        page = client.get("/article/mail-report.pdf").get_data(as_text=True)
+        assert 'href="/article/mail"' in page  # attached to its message
+        assert 'href="/article/mail-report.pdf"' in client.get("/article/mail").get_data(
+            as_text=True
+        )
+    finally:
+        app.extensions["searchapp"].close()

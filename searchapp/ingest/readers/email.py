@@ -101,6 +101,32 @@ def read_mbox(
     return batch.result("the mailbox has no messages")
 
 
+class _Found(BaseException):
+    """Carries a sought attachment out of the reader (past its per-attachment handlers)."""
+
+
+def attachment_file(
+    data: bytes, relpath: str, file_id: str, article_id: str
+) -> tuple[str, bytes] | None:
+    """The file name and bytes of the attachment that the reader made article ``article_id``
+    of (``data`` is the .eml or .mbox file ``relpath``, whose id is ``file_id``); None when
+    none did."""
+
+    def capture(part: bytes, where: str, attachment_id: str) -> tuple[list[Article], list]:
+        if attachment_id == article_id:
+            raise _Found(where.split("#", 1)[-1].rsplit("/", 1)[-1], part)
+        return [], []
+
+    reader = read_mbox if relpath.lower().endswith(".mbox") else read_eml
+    try:
+        reader(data, relpath, file_id, read_attachment=capture)
+    except _Found as found:
+        return found.args[0], found.args[1]
+    except CorpusError:
+        return None
+    return None
+
+
 def _mbox_messages(data: bytes) -> list[bytes]:
     starts = [match.end() for match in _MBOX_SEPARATOR.finditer(data)]
     separators = [match.start() for match in _MBOX_SEPARATOR.finditer(data)]
