@@ -8,10 +8,14 @@ import warnings
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+# The modules, which tests patch (common.MAX_PAGES, ocr.tesseract_available), by full name:
+# `from . import` would name the package, whose __init__ imports this module.
+import searchapp.ingest.readers.common as common
+import searchapp.ingest.readers.ocr as ocr
+
 from ...errors import CorpusError
 from ...text.article import Article, join_pages, split_title
 from ..discover import Skipped
-from . import common, ocr
 from .common import _cap_title
 from .pdf import clean_pages
 

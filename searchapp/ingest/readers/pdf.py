@@ -20,10 +20,14 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+# The modules, which tests patch (common.MAX_PAGES, ocr.tesseract_available), by full name:
+# `from . import` would name the package, whose __init__ imports this module.
+import searchapp.ingest.readers.common as common
+import searchapp.ingest.readers.ocr as ocr
+
 from ...errors import CorpusError
 from ...text.article import Article, clean_paragraphs, join_pages, split_title
 from ..discover import Skipped
-from . import common, ocr
 from .common import _authors, _cap_title, _one_line, _same_text
 from .dates import _parse_date
 
