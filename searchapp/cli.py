@@ -117,6 +117,8 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
             )
     except SearchAppError as exc:
         _fail(exc)
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     done = "Rebuilt" if report.full else "Reindexed"
     click.echo(f"{done} {_described(index_dir, engine)} from {seeds_dir}: {report.summary()}")
 

@@ -28,6 +28,12 @@ class QueryError(BadRequest):
     """The query text cannot be searched as written."""
 
 
+class Forbidden(SearchAppError):
+    """A write the server refuses: from another site, without its form's token."""
+
+    status = 403
+
+
 class NotFound(SearchAppError):
     status = 404
 

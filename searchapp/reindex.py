@@ -20,13 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import EngineConfig
+from .engines import query
 from .engines.base import Writer, index_version
-from .engines.registry import open_writer
-from .errors import ConfigError, CorpusError
+from .engines.registry import open_engine, open_writer
+from .errors import ConfigError, CorpusError, IndexMissing
 from .ingest.catalog import ArticleRecord, Catalog, FileRecord
 from .ingest.discover import Skipped, SourceFile, discover
 from .ingest.readers import ParsedFile, read_source
+from .text import analysis
 from .text.article import Article, url_key
+from .text.corrections import APPLIED, FILENAME, Corrections, CorrectionsError, changed_names
+from .text.entities import ENTITY_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,10 @@ class ReindexReport:
     # skipped whole: each of the others gave its articles (counted above) or was unchanged.
     files: int = 0
     files_skipped: int = 0
+    # Articles analysed again because entities.toml changed what their entities are; and
+    # what was wrong with entities.toml (the last good one then stays in force).
+    reanalysed: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -64,8 +72,9 @@ class ReindexReport:
             f"skipped {len(self.skipped)}; "
             f"{self.documents} document{'' if self.documents == 1 else 's'} in the index; "
             f"{self.files} file{'' if self.files == 1 else 's'} found, "
-            f"{self.files_skipped} of them skipped "
-            f"({self.seconds:.2f} s)"
+            f"{self.files_skipped} of them skipped"
+            + (f"; {self.reanalysed} re-analysed for entities.toml" if self.reanalysed else "")
+            + f" ({self.seconds:.2f} s)"
         )
 
 
@@ -106,6 +115,7 @@ class _Run:
     report: ReindexReport
     full: bool
     rereading: set[str]  # files whose articles are being replaced in this run
+    forced: set[str] = field(default_factory=set)  # files re-read for their entities
     racy_since: int = 0  # files modified since (ns) have their time recorded as unknown
     writes: int = 0
 
@@ -161,14 +171,17 @@ class _Run:
             before = previous.get(article.id)
             was_indexed = before is not None and before.duplicate_of is None
             same = was_indexed and before.digest == digest
-            if same and not self.full:
+            forced = same and source.relpath in self.forced  # only its entities may change
+            if same and not forced and not self.full:
                 self.report.unchanged += 1
                 continue
             if was_indexed and not self.full:  # a full commit drops every other document
                 self.writer.delete(article.id)
             self.writer.add(article)
             self.writes += 1
-            if same:
+            if forced:
+                self.report.reanalysed += 1
+            elif same:
                 self.report.unchanged += 1
             elif was_indexed:
                 self.report.updated += 1
@@ -239,7 +252,8 @@ def reindex(
 
     index_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or EngineConfig.load()
-    writer = open_writer(engine, index_dir)
+    applied, corrections, corrections_text = _corrections(seeds_dir, index_dir, report)
+    writer = open_writer(engine, index_dir, corrections)
     catalog = None
     try:
         catalog = Catalog(index_dir)
@@ -260,6 +274,12 @@ def reindex(
             log.warning("the reindex catalog is out of step with the index; rebuilding")
             full = report.full = True
         run = _Run(writer, catalog, report, full, rereading=set(), racy_since=racy_since)
+        if not full and corrections.digest != applied.digest:
+            touched = _files_naming(engine, index_dir, catalog, changed_names(applied, corrections))
+            if touched is None:  # a name no search can find: every article is analysed again
+                full = run.full = report.full = True
+            else:
+                run.forced = touched
         _update(run, sources, skipped, skip, progress)
         del sources  # a big folder's file list, freed while workers finish
         if run.writes or full:
@@ -267,6 +287,8 @@ def reindex(
         else:
             writer.cancel()
         catalog.commit(writer.generation(), described)
+        if corrections_text is not None:
+            _write_applied(index_dir, corrections_text)
     except BaseException:
         writer.cancel()  # also after a failed commit: lets go of the write lock
         raise
@@ -276,6 +298,72 @@ def reindex(
     report.documents = writer.doc_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _corrections(
+    seeds_dir: Path, index_dir: Path, report: ReindexReport
+) -> tuple[Corrections, Corrections, str | None]:
+    """The corrections the index was built with, those to build it with now, and the text
+    to record as applied after the commit (None: keep the record as it is). A mistake in
+    entities.toml is reported, and the last good corrections stay in force."""
+    try:
+        applied = Corrections.load(index_dir / APPLIED)
+    except CorrectionsError:
+        applied = Corrections()  # damaged: what it held is re-applied from entities.toml
+    path = seeds_dir / FILENAME
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return applied, Corrections(), ""
+    except (OSError, UnicodeDecodeError) as error:
+        text, problem = None, CorrectionsError(str(path), 0, f"cannot be read: {error}")
+    else:
+        try:
+            return applied, Corrections.loads(text, str(path)), text
+        except CorrectionsError as error:
+            problem = error
+    report.warnings.append(f"{problem}; the last good corrections stay in force")
+    log.warning("%s", report.warnings[-1])
+    return applied, applied, None
+
+
+def _write_applied(index_dir: Path, text: str) -> None:
+    temporary = index_dir / f".{APPLIED}.tmp"
+    temporary.write_text(text, "utf-8")
+    temporary.replace(index_dir / APPLIED)
+
+
+def _files_naming(
+    engine: EngineConfig, index_dir: Path, catalog: Catalog, names: set[str]
+) -> set[str] | None:
+    """The files of the indexed articles that mention any of ``names`` (folded) or have an
+    entity so named: those whose entities a change of corrections may change. None when a
+    name cannot be searched for (only very common words)."""
+    if not names:
+        return set()
+    clauses: list[query.Query] = []
+    for name in names:
+        stems = [t.text for t in analysis.analyze(name, compounds=False)]
+        if not stems:
+            return None
+        for fieldname in ("title", "body"):
+            if len(stems) == 1:
+                clauses.append(query.Term(fieldname, stems[0]))
+            else:
+                clauses.append(query.Phrase(fieldname, stems))
+        for kind in ENTITY_TYPES:
+            for spelling in {name, name.title(), name.upper()}:
+                clauses.append(query.Term("entity", f"{kind}:{spelling}"))
+    searcher = open_engine(engine, index_dir, k1=1.2, b=0.75)
+    try:
+        view = searcher.view()
+        found = view.search(query.Or(clauses), None, max(view.doc_count(), 1))
+        ids = [view.fields(match.key)["id"] for match in found.matches]
+    except IndexMissing:
+        return set()
+    finally:
+        searcher.close()
+    return {path for path in map(catalog.file_of, ids) if path is not None}
 
 
 def _relpath(source: SourceFile) -> str:
@@ -317,6 +405,7 @@ def _update(
             for path in known
             if path not in on_disk and path not in cannot_list and not path.startswith(folders)
         ]
+        changed |= {path for path in run.forced if path in on_disk}
         # Duplicates of articles that change or go may have to be indexed in their place.
         rereading = changed.union(gone)
         frontier = set(rereading)
@@ -346,7 +435,10 @@ def _update(
         # Touched but identical: nothing to parse, unless a duplicate's original changed.
         unchanged_bytes = (
             known_file.digest
-            if known_file and not run.full and source.relpath not in repeating
+            if known_file
+            and not run.full
+            and source.relpath not in repeating
+            and source.relpath not in run.forced
             else None
         )
         try:

@@ -17,20 +17,25 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal, Protocol
 
 from ..text.article import Article
+from ..text.entities import group_of
 from ..text.tags import default_gazetteer
 from . import query
 
 # Bump whenever the fields or the analysis chain change: an index built with another version
 # is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # The fields a query's words search, and the metadata fields a query may restrict
 # (`source:bbc`, `tag:GRU`, `date:2017`): these filter the hits and never add to the score.
 SEARCH_FIELDS = ("title", "body")
-FILTER_FIELDS = ("source", "author", "tag", "date", "year")
+FILTER_FIELDS = ("source", "author", "tag", "date", "year", "entity")
+# Facets of the entity field give each group's (searchapp.text.entities.GROUPS) most
+# frequent values: ENTITY_FACET_TOP of them, by count then value (the same in every engine).
+ENTITY_FACET_TOP = 50
 # Each search field's exact forms (the words unstemmed, with counts, no positions): Term
 # queries only, never named in the query text.
 EXACT_FIELDS = {"title": "title_exact", "body": "body_exact"}
@@ -59,7 +64,9 @@ class Found:
 
     total: int
     matches: list[Match]
-    facets: dict[str, dict[Any, int]] | None = None  # "source", "year", "tag" -> value -> count
+    # "source", "year", "tag", "entity", "month" -> value -> count (entity: see
+    # ENTITY_FACET_TOP; month: "YYYY-MM", "" for the undated, see months_of)
+    facets: dict[str, dict[Any, int]] | None = None
     timed_out: bool = False
 
 
@@ -153,6 +160,11 @@ class View(Protocol):
         """The vocabulary's words starting with ``prefix``, in order."""
         ...
 
+    def entity_values(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        """The ``entity`` field's values starting with ``prefix`` ("person:"), in order, each
+        with the number of documents that have it."""
+        ...
+
     def words_within(self, word: str, maxdist: int, prefix: int) -> Iterator[str]:
         """The vocabulary's words within ``maxdist`` edits of ``word`` that share its first
         ``prefix`` characters (Levenshtein edits: what Whoosh's ``terms_within`` matches)."""
@@ -192,8 +204,8 @@ class Writer(Protocol):
         ...
 
     def add(self, article: Article) -> None:
-        """Index ``article``. (The caller deletes an earlier version first, unless the run is
-        full.)"""
+        """Index ``article``, its entities with the corrections the writer was opened with.
+        (The caller deletes an earlier version first, unless the run is full.)"""
         ...
 
     def delete(self, article_id: str) -> None: ...
@@ -206,6 +218,29 @@ class Writer(Protocol):
     def cancel(self) -> None:
         """Drop the changes and release the index (also after a failed commit)."""
         ...
+
+
+def months_of(day_counts: dict[int, int]) -> dict[str, int]:
+    """Counts per day number (``date.toordinal``, 0 when undated) as counts per month,
+    "YYYY-MM" ("" for the undated)."""
+    months: dict[str, int] = {}
+    for day, count in day_counts.items():
+        month = date.fromordinal(day).strftime("%Y-%m") if day > 0 else ""
+        months[month] = months.get(month, 0) + count
+    return months
+
+
+def top_entities(counts: dict[str, int]) -> dict[str, int]:
+    """The entity facet's values to report: each group's ENTITY_FACET_TOP most frequent
+    (ties by value), from the counts of every value."""
+    by_group: dict[str, list[tuple[int, str]]] = {}
+    for value, count in counts.items():
+        by_group.setdefault(group_of(value.partition(":")[0]), []).append((-count, value))
+    top: dict[str, int] = {}
+    for pairs in by_group.values():
+        pairs.sort()
+        top.update((value, -negative) for negative, value in pairs[:ENTITY_FACET_TOP])
+    return top
 
 
 def index_version() -> str:

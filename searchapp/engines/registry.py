@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import EngineConfig
+from ..text.corrections import Corrections
 from .base import Engine, Writer
 
 
@@ -25,13 +26,16 @@ def open_engine(
     return WhooshEngine(Path(index_dir), k1=k1, b=b, **options)
 
 
-def open_writer(config: EngineConfig, index_dir: Path) -> Writer:
-    """A writer of the index ``config`` names, created empty when there is none yet;
-    :class:`~searchapp.errors.IndexLocked` while another reindex writes it."""
+def open_writer(
+    config: EngineConfig, index_dir: Path, corrections: Corrections | None = None
+) -> Writer:
+    """A writer of the index ``config`` names, created empty when there is none yet, whose
+    articles' entities get ``corrections``; :class:`~searchapp.errors.IndexLocked` while
+    another reindex writes it."""
     if config.name == "xapian":
         from .xapian.writer import XapianWriter
 
-        return XapianWriter(config, Path(index_dir))
+        return XapianWriter(config, Path(index_dir), corrections)
     from .whoosh.writer import WhooshWriter
 
-    return WhooshWriter(Path(index_dir))
+    return WhooshWriter(Path(index_dir), corrections)

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from ..engines import query
 from ..errors import QueryError
 from ..text import analysis
+from ..text.entities import ENTITY_TYPES
 from ..text.tags import default_gazetteer
 
 _DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -28,12 +29,22 @@ class Filters:
     authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
+    # Entity values ("person:Christine Lee", "cve:CVE-2021-44228"): all of them, like tags.
+    entities: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
 
     def __bool__(self) -> bool:
         return any(
-            (self.sources, self.authors, self.tags, self.years, self.date_from, self.date_to)
+            (
+                self.sources,
+                self.authors,
+                self.tags,
+                self.years,
+                self.entities,
+                self.date_from,
+                self.date_to,
+            )
         )
 
     def to_query(self) -> query.Query | None:
@@ -44,6 +55,8 @@ class Filters:
             clauses.append(query.Or([_phrase("author", a) for a in self.authors]))
         for tag in self.tags:
             clauses.append(query.Term("tag", _canonical_tag(tag)))
+        for value in self.entities:
+            clauses.append(query.Term("entity", _entity_value(value)))
         if self.years:
             clauses.append(query.Or([query.Term("year", y) for y in self.years]))
         if self.date_from and self.date_to and self.date_from > self.date_to:
@@ -85,6 +98,16 @@ def _phrase(fieldname: str, text: str) -> query.Query:
     if len(words) == 1:
         return query.Term(fieldname, words[0])
     return query.Phrase(fieldname, words) if words else query.NullQuery
+
+
+def _entity_value(value: str) -> str:
+    kind, _, name = value.partition(":")
+    if kind not in ENTITY_TYPES or not name.strip():
+        raise QueryError(
+            f"Not an entity: {value!r}; write it type:name, the type one of "
+            f"{', '.join(ENTITY_TYPES)} (e.g. person:Christine Lee)."
+        )
+    return f"{kind}:{name.strip()}"
 
 
 def _canonical_tag(value: str) -> str:

@@ -13,7 +13,9 @@ from ..engines.base import FILTER_FIELDS, SEARCH_FIELDS, View
 from ..engines.whoosh.parser import parse_query
 from ..errors import QueryError
 from ..text import analysis
+from ..text.entities import ENTITY_TYPES
 from ..text.tags import Gazetteer, default_synonyms
+from .entities import Entities
 from .exact import exact_forms
 from .expansion import _Expander
 from .filters import Filters
@@ -24,8 +26,13 @@ from .words import _OPERATORS, _QUERY_WORD, _QUOTED
 
 # Long enough for a pasted paragraph.
 MAX_QUERY_LENGTH = 2500
-# Fields a user may name in the query as `field:`.
-QUERY_FIELDS = frozenset(SEARCH_FIELDS) | {"id"} | frozenset(FILTER_FIELDS)
+# Fields a user may name in the query as `field:` (`entity` only through the entity types).
+QUERY_FIELDS = (
+    frozenset(SEARCH_FIELDS)
+    | {"id"}
+    | (frozenset(FILTER_FIELDS) - {"entity"})
+    | frozenset(ENTITY_TYPES)
+)
 _FIELD_PREFIX = re.compile(r"(?<![\w\\])([^\W\d]\w*):(?=[^\s/])")
 # "who poisoned Skripal?" asks a question; a ? inside a word (n?vichok) is a wildcard.
 _QUESTION_MARK = re.compile(r"(?<=[^\s*?])\?(?=\s|$)")
@@ -174,6 +181,7 @@ def build_query(
     ranking: Ranking = DEFAULT_RANKING,
     filters: Filters | None = None,
     synonyms: Gazetteer | None = None,
+    entities: Entities | None = None,
 ) -> SearchQuery:
     """Parse user query text into the Whoosh queries that are run, whatever the engine.
 
@@ -182,7 +190,8 @@ def build_query(
     Plain words are combined as ``ranking`` says (see :class:`Ranking`); ``synonyms`` default
     to the packaged groups. Metadata clauses in the text and ``filters`` go to the filter,
     which restricts the hits without changing their scores. Empty text with filters matches
-    every document that passes them.
+    every document that passes them. Entity clauses (`person:…`, `cve:…`) are resolved by
+    ``entities`` (the index's, or one without corrections) to the entity field's values.
     """
     extra = filters.to_query() if filters else None
     if extra is not None and not text.strip():
@@ -190,6 +199,8 @@ def build_query(
     text = _QUESTION_MARK.sub("", text)
     text = _normalize_fields(text)
     parsed = parse_query(text, ranking.title_boost)
+    if any(getattr(leaf, "fieldname", None) in ENTITY_TYPES for leaf in parsed.leaves()):
+        parsed = (entities or Entities()).resolve(view, parsed)
     q = _fix_negations(_Expander(view).rewrite(parsed))
     if isinstance(q, query.Not):  # "NOT b" alone: everything except b
         q = query.AndNot(query.Every(), q.query)

@@ -11,6 +11,7 @@ from typing import Any
 from ..engines.base import Sort
 from ..engines.whoosh.highlight import SNIPPET_CHARS
 from ..text.article import shorten
+from ..text.entities import GROUPS, TYPES, group_of, grouped, split_value
 from .filters import Filters, _canonical_tag
 from .synonyms import Synonym
 
@@ -34,6 +35,11 @@ class Hit:
     tags: tuple[str, ...] = ()
     page: int | None = None  # a paged document's page of the snippet's best fragment
     parent: str = ""  # an attachment's message
+    entities: tuple[str, ...] = ()  # entity values (searchapp.text.entities)
+
+    @property
+    def entity_groups(self) -> dict[str, list[str]]:
+        return grouped(self.entities)
 
     def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
         return {
@@ -44,6 +50,7 @@ class Hit:
             "url": article_url(self),
             "page": self.page,
             **_metadata_dict(self),
+            "entities": self.entity_groups,
         }
 
 
@@ -53,12 +60,23 @@ class FacetValue:
     count: int
     selected: bool = False
 
+    @property
+    def label(self) -> str:
+        """What the value shows as: an entity's name, an indicator as the query writes it."""
+        kind, name = split_value(self.value)
+        return name if kind in TYPES and name else self.value
+
 
 @dataclass(frozen=True, slots=True)
 class Facets:
     source: list[FacetValue] = field(default_factory=list)
     year: list[FacetValue] = field(default_factory=list)
     tag: list[FacetValue] = field(default_factory=list)
+    # Entity facets: values "type:name" (FacetValue.label shows the name).
+    person: list[FacetValue] = field(default_factory=list)
+    org: list[FacetValue] = field(default_factory=list)
+    place: list[FacetValue] = field(default_factory=list)
+    indicator: list[FacetValue] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, list[dict[str, Any]]]:
         return {
@@ -66,7 +84,7 @@ class Facets:
                 {"value": v.value, "count": v.count, "selected": v.selected}
                 for v in getattr(self, name)
             ]
-            for name in ("source", "year", "tag")
+            for name in ("source", "year", "tag", *GROUPS)
         }
 
 
@@ -147,6 +165,11 @@ class ArticleView:
     tags: tuple[str, ...] = ()
     parent: str = ""  # an attachment's message
     attachments: tuple[str, ...] = ()  # a message's attachments
+    entities: tuple[str, ...] = ()
+
+    @property
+    def entity_groups(self) -> dict[str, list[str]]:
+        return grouped(self.entities)
 
     @property
     def paragraphs_html(self) -> list[str]:
@@ -166,6 +189,7 @@ class ArticleView:
             "pages": self.page_count,
             "parent": self.parent or None,
             "attachments": list(self.attachments),
+            "entities": self.entity_groups,
             "body": self.body,
         }
 
@@ -193,6 +217,7 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
         "url": fields.get("url", ""),
         "tags": tuple(t for t in fields.get("tag", "").split(",") if t),
         "parent": fields.get("parent", ""),
+        "entities": tuple(fields.get("entities", ())),
     }
 
 
@@ -207,10 +232,22 @@ def _facets(groups: dict[str, dict[Any, int]], filters: Filters) -> Facets:
         shown = ordered[:FACET_SIZE] + [v for v in ordered[FACET_SIZE:] if v in chosen]
         return [FacetValue(v, counts[v], v in chosen) for v in shown]
 
+    entity_counts: dict[str, dict[str, int]] = {group: {} for group in GROUPS}
+    for value, count in groups.get("entity", {}).items():
+        entity_counts[group_of(split_value(value)[0])][value] = count
+    chosen = set(filters.entities)
+    entity_facets = {
+        group: [
+            FacetValue(v, counts[v], v in chosen)
+            for v in sorted(counts, key=lambda v: (-counts[v], v.casefold()))[:FACET_SIZE]
+        ]
+        for group, counts in entity_counts.items()
+    }
     return Facets(
         source=values("source", filters.sources),
         year=values("year", (str(y) for y in filters.years)),
         tag=values("tag", (_canonical_tag(t) for t in filters.tags)),
+        **entity_facets,
     )
 
 

@@ -25,6 +25,7 @@ from ..engines.registry import open_engine
 from ..engines.whoosh.highlight import SNIPPETS, Scan, highlight_whole
 from ..errors import NotFound, QueryError
 from ..text.article import page_at, split_pages
+from .entities import Entities, EntityPage, entity_page
 from .filters import Filters
 from .parsing import (
     SearchQuery,
@@ -85,6 +86,8 @@ class SearchEngine:
         self._suggestion_cache: _LRU[suggestions.Suggestion | None] = _LRU(QUERY_CACHE_SIZE)
         # (index generation, article id, limit) -> related articles.
         self._related_cache: _LRU[list[Hit]] = _LRU(QUERY_CACHE_SIZE)
+        # The index's corrections and entity directory.
+        self.entities = Entities(self.index_dir)
 
     def view(self) -> View:
         """This thread's view of the newest generation of the index."""
@@ -157,7 +160,7 @@ class SearchEngine:
             if text
             else None
         )
-        q = build_query(text, view, self.ranking, filters)
+        q = build_query(text, view, self.ranking, filters, entities=self.entities)
         options: dict[str, Any] = {
             "sort": sort,
             "facets": facets,
@@ -173,7 +176,9 @@ class SearchEngine:
             and suggestion.sure(view)
         ):
             try:
-                suggested_q = build_query(suggestion.text, view, self.ranking, filters)
+                suggested_q = build_query(
+                    suggestion.text, view, self.ranking, filters, entities=self.entities
+                )
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
@@ -208,7 +213,7 @@ class SearchEngine:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
         view = self.view()
-        q = build_query(check_query_text(text), view, self.ranking)
+        q = build_query(check_query_text(text), view, self.ranking, entities=self.entities)
         found = self._run(view, q, 1, limit)
         return [(view.fields(match.key)["id"], match.score) for match in found.matches]
 
@@ -302,7 +307,8 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                terms = _query_terms(build_query(check_query_text(text), view, self.ranking).scored)
+                q = build_query(check_query_text(text), view, self.ranking, entities=self.entities)
+                terms = _query_terms(q.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
         title = fields["title"]
@@ -322,6 +328,22 @@ class SearchEngine:
             attachments=tuple(fields.get("attachments", ())),
             **_metadata(fields),
         )
+
+    # -- entities ------------------------------------------------------------------------
+
+    def entity(self, kind: str, name: str, page: int = 1, per_page: int = 20) -> EntityPage:
+        """The page of an entity (see :func:`searchapp.search.entities.entity_page`)."""
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}.")
+        if page < 1 or (page - 1) * per_page >= MAX_RESULT_WINDOW:
+            raise QueryError(f"page must be between 1 and {MAX_RESULT_WINDOW // per_page}.")
+        return entity_page(self.entities, self.view(), kind, name, page, per_page)
+
+    def complete_entities(self, kind: str, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Entities of a type whose name has a word starting with ``prefix``."""
+        if not 1 <= limit <= MAX_PER_PAGE:
+            raise QueryError(f"limit must be between 1 and {MAX_PER_PAGE}.")
+        return self.entities.complete(self.view(), kind, prefix, limit)
 
     def related(self, article_id: str, limit: int = RELATED_COUNT) -> list[Hit]:
         """The articles most like this one (key terms of its body), itself excluded;

@@ -9,6 +9,8 @@ from typing import Any
 
 from . import analysis
 from .article import Article
+from .corrections import Corrections
+from .entities import entity_values, find_entities
 from .tags import default_gazetteer
 
 
@@ -30,6 +32,7 @@ class AnalysedArticle:
     title_exact: dict[str, int]  # empty unless the title is a real headline
     body_exact: dict[str, int]
     tags: tuple[str, ...]  # gazetteer tags by canonical name
+    entities: tuple[str, ...]  # "type:name" values (text.entities), corrections applied
     words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
 
     @property
@@ -55,13 +58,18 @@ class AnalysedArticle:
 
     def stored(self) -> dict[str, Any]:
         """The stored fields, as :meth:`searchapp.engines.base.View.fields` returns them."""
-        return stored_fields(self.article, self.tags)
+        return stored_fields(self.article, self.tags, self.entities)
 
 
-def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[str, Any]:
+def stored_fields(
+    article: Article,
+    tags: tuple[str, ...] | list[str],
+    entities: tuple[str, ...] | list[str] = (),
+) -> dict[str, Any]:
     """What an engine stores of an article and gives back for display: id, title, body,
     path, url, source, author, tag (comma-separated), date (a ``date`` or None), pages (the
-    page starts, a list; empty when unpaged), parent and attachments (article ids)."""
+    page starts, a list; empty when unpaged), parent and attachments (article ids), and
+    entities (their values, a list)."""
     return {
         "id": article.id,
         "title": article.title,
@@ -75,6 +83,7 @@ def stored_fields(article: Article, tags: tuple[str, ...] | list[str]) -> dict[s
         "pages": list(article.pages),
         "parent": article.parent,
         "attachments": list(article.attachments),
+        "entities": list(entities),
     }
 
 
@@ -102,13 +111,16 @@ def _title_case(text: str, table: analysis.Words) -> bool:
     return len(later) >= 2 and sum(text[start].isupper() for start in later) * 2 > len(later)
 
 
-def analyse(article: Article) -> AnalysedArticle:
+def analyse(article: Article, corrections: Corrections | None = None) -> AnalysedArticle:
     """Everything an engine indexes of ``article``, from one pass of the analysis over the
-    title and one over the body."""
+    title and one over the body; its entities with ``corrections`` applied."""
     title_postings, title_words = analysis.positions_and_words(article.title)
     body_postings, body_words = analysis.positions_and_words(article.body)
     text = f"{article.title}\n{article.body}"
     words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
+    # A Title Case headline's capitals say nothing about names.
+    names_from = len(article.title) + 1 if _title_case(article.title, title_words) else 0
+    mentions = find_entities(text, corrections, table=words, names_from=names_from)
     return AnalysedArticle(
         article=article,
         title_postings=title_postings if article.headline else {},
@@ -118,5 +130,6 @@ def analyse(article: Article) -> AnalysedArticle:
         ),
         body_exact=exact_forms(article.body, body_words),
         tags=tuple(default_gazetteer().tags_for(text, words)),
+        entities=entity_values(mentions),
         words=frozenset(words.vocabulary()),
     )

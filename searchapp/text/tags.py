@@ -283,9 +283,12 @@ class Gazetteer:
         found = {index for index, _, _ in self._scan(text, table)}
         return [self._tags[index].name for index in sorted(found)]
 
-    def mentions(self, text: str) -> list[Mention]:
-        """Every alias occurrence in ``text``, in text order: why an article has its tags."""
-        return [Mention(self._tags[i].name, start, end) for i, start, end in self._scan(text)]
+    def mentions(self, text: str, table: Words | None = None) -> list[Mention]:
+        """Every alias occurrence in ``text``, in text order: why an article has its tags.
+        ``table``: ``words(text)``, when the caller has it already."""
+        return [
+            Mention(self._tags[i].name, start, end) for i, start, end in self._scan(text, table)
+        ]
 
     def _scan(self, text: str, table: Words | None = None) -> Iterator[tuple[int, int, int]]:
         """Yield ``(tag index, start, end)`` for each alias match: one pass, longest first."""

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
 from ..search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
-from . import files
+from . import entities, files
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["searchapp"] = SearchEngine(settings.index_dir, config=settings.engine)
     app.register_blueprint(bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(entities.bp)
     app.add_template_global(search_url)
     app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")
     app.register_error_handler(Exception, handle_error)
@@ -163,7 +164,7 @@ def _int_arg(name: str, default: int) -> int:
 
 
 # Parameters that narrow a search; each may be repeated (?tag=GRU&tag=poisoning).
-FILTER_PARAMS = ("source", "author", "tag", "year", "from", "to")
+FILTER_PARAMS = ("source", "author", "tag", "year", "entity", "from", "to")
 
 
 def _values(name: str, *, blanks: bool = False) -> tuple[str, ...]:
@@ -190,6 +191,7 @@ def _filters() -> Filters:
         authors=_values("author"),
         tags=_values("tag"),
         years=tuple(years),
+        entities=_values("entity"),
         date_from=parse_day(date_from) if date_from else None,
         date_to=parse_day(date_to, end=True) if date_to else None,
     )
@@ -261,7 +263,7 @@ def search():
 def _active_filters() -> list[tuple[str, str, str]]:
     """(parameter, value, label) of each filter parameter in the request."""
     return [
-        (name, value, f"{name}: {value}")
+        (name, value, value if name == "entity" else f"{name}: {value}")
         for name in FILTER_PARAMS
         for value in request.args.getlist(name)
         if value.strip()

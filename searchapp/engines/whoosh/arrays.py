@@ -331,6 +331,30 @@ class _FacetColumns:
             CACHE.put(reader, key, cached, size)
         return cached
 
+    @staticmethod
+    def lists(reader: IndexReader, fieldname: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """A many-valued field as each document's value codes (CSR: the codes of document
+        ``d`` are ``codes[indptr[d]:indptr[d + 1]]``), and the values by code."""
+        key = ("facet lists", fieldname)
+        cached = CACHE.get(reader, key)
+        if cached is None:
+            postings = _value_postings(reader, fieldname)
+            values = list(postings)
+            size = reader.doc_count_all()
+            if values:
+                docs = np.concatenate([postings[value] for value in values])
+                lengths = [len(postings[value]) for value in values]
+                codes = np.repeat(np.arange(len(values), dtype=np.int32), lengths)
+                order = np.argsort(docs, kind="stable")
+                docs, codes = docs[order], codes[order]
+            else:
+                docs, codes = np.zeros(0, np.int64), np.zeros(0, np.int32)
+            indptr = np.searchsorted(docs, np.arange(size + 1))
+            cached = (indptr, codes, values)
+            nbytes = indptr.nbytes + codes.nbytes + sum(60 + len(v) for v in values)
+            CACHE.put(reader, key, cached, nbytes)
+        return cached
+
 
 def _value_postings(reader: IndexReader, fieldname: str) -> dict[str, np.ndarray]:
     """Each value of a many-valued field and its documents (deleted ones included: they

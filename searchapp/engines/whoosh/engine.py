@@ -23,7 +23,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from .. import query as ours
-from ..base import EXACT_FIELDS, Found, Match, Sort
+from ..base import EXACT_FIELDS, Found, Match, Sort, months_of, top_entities
 from . import arrays, vectorized
 from .query import to_whoosh
 from .schema import SCHEMA
@@ -171,6 +171,8 @@ class WhooshView:
         groups = None
         if "groupedby" in options:
             groups = {name: dict(results.groups(name)) for name in FACET_FIELDS}
+            groups["entity"] = top_entities(groups["entity"])
+            groups["month"] = months_of(groups.pop("day"))
         matches = [Match(hit.docnum, hit.score or 0.0) for hit in results]
         return Found(len(results), matches, groups, timed_out)
 
@@ -188,11 +190,15 @@ class WhooshView:
         best = vectorized.top(ids, scores, limit)
         groups = None
         if facets:
-            counted = vectorized.facet_counts(self.searcher, ids, ("source_name", "year"), ("tag",))
+            counted = vectorized.facet_counts(
+                self.searcher, ids, ("source_name", "year", "day"), ("tag",), ("entity",)
+            )
             groups = {
                 "source": counted["source_name"],
                 "year": counted["year"],
                 "tag": counted["tag"],
+                "entity": top_entities(counted["entity"]),
+                "month": months_of(counted["day"]),
             }
         matches = [Match(docnum, score) for score, docnum in best]
         return Found(len(ids), matches, groups, timed_out)
@@ -274,6 +280,19 @@ class WhooshView:
         for btext in self.vocabulary.expand_prefix("vocab", prefix):
             yield _text(btext)
 
+    def entity_values(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        reader = self.reader
+        deletions = reader.has_deletions()
+        for btext in reader.expand_prefix("entity", prefix):
+            value = _text(btext)
+            if deletions:  # a term's frequency counts deleted documents until a merge
+                ids = reader.postings("entity", value).all_ids()
+                count = sum(1 for doc in ids if not reader.is_deleted(doc))
+            else:
+                count = reader.doc_frequency("entity", value)
+            if count:
+                yield value, count
+
     def words_within(self, word: str, maxdist: int, prefix: int) -> Iterator[str]:
         for found in self.vocabulary.terms_within("vocab", word, maxdist, prefix=prefix):
             yield _text(found)
@@ -299,6 +318,7 @@ def _neutral(fields: dict[str, Any]) -> dict[str, Any]:
         "pages": list(fields.get("pages", ())),
         "parent": fields.get("parent", ""),
         "attachments": list(fields.get("attachments", ())),
+        "entities": list(fields.get("entities", ())),
     }
 
 
@@ -324,14 +344,18 @@ class _TagLists(sorting.OverlappingCategorizer):
     lists built once per segment reader: Whoosh rebuilds them from the postings on every
     search, which cost more than the search itself at 10,000 articles."""
 
-    _lists_of: weakref.WeakKeyDictionary[IndexReader, list[list[str]]] = weakref.WeakKeyDictionary()
+    # Per segment reader, per field (tag, entity).
+    _lists_of: weakref.WeakKeyDictionary[IndexReader, dict[str, list[list[str]]]] = (
+        weakref.WeakKeyDictionary()
+    )
 
     def set_searcher(self, segment_searcher: Searcher, docoffset: int) -> None:
         reader = segment_searcher.reader()
-        lists = self._lists_of.get(reader)
+        fields = self._lists_of.setdefault(reader, {})
+        lists = fields.get(self._fieldname)
         if lists is None:
             super().set_searcher(segment_searcher, docoffset)
-            self._lists_of[reader] = self._lists
+            fields[self._fieldname] = self._lists
         else:
             self._segment_searcher = segment_searcher
             self._lists = lists
@@ -350,6 +374,8 @@ FACET_FIELDS = {
     "source": sorting.FieldFacet("source_name"),
     "year": sorting.FieldFacet("year"),
     "tag": _TagFacet("tag"),
+    "entity": _TagFacet("entity"),
+    "day": sorting.FieldFacet("day"),
 }
 
 

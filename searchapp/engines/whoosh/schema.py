@@ -182,6 +182,10 @@ def build_schema() -> fields.Schema:
         author=fields.TEXT(analyzer=SimpleAnalyzer(), stored=True, multitoken_query="phrase"),
         # Gazetteer tags by canonical name ("GRU", "cyber attack"), comma-separated.
         tag=fields.KEYWORD(stored=True, commas=True, scorable=False),
+        # Entities as "type:name" ("person:Christine Lee", "cve:CVE-2021-44228"),
+        # comma-separated for indexing (names have no commas), and stored as a tuple.
+        entity=fields.KEYWORD(commas=True, scorable=False),
+        entities=fields.STORED(),
         date=fields.DATETIME(stored=True),
         year=fields.NUMERIC(int, bits=32, sortable=True),
         # Date as a day number, 0 when unknown: Whoosh gives missing column values the

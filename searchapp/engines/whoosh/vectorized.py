@@ -349,11 +349,16 @@ def top(ids: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[float, in
 
 
 def facet_counts(
-    searcher: Searcher, ids: np.ndarray, columns: tuple[str, ...], keywords: tuple[str, ...]
+    searcher: Searcher,
+    ids: np.ndarray,
+    columns: tuple[str, ...],
+    keywords: tuple[str, ...],
+    lists: tuple[str, ...] = (),
 ) -> dict[str, dict[Any, int]]:
     """How many of the documents ``ids`` (global, sorted) have each value of each field:
-    ``columns`` are one-valued sortable fields, ``keywords`` many-valued indexed ones."""
-    counts: dict[str, dict[Any, int]] = {name: {} for name in (*columns, *keywords)}
+    ``columns`` are one-valued sortable fields, ``keywords`` many-valued indexed ones with
+    few values, ``lists`` many-valued ones with many (counted from per-document lists)."""
+    counts: dict[str, dict[Any, int]] = {name: {} for name in (*columns, *keywords, *lists)}
     for segment, offset in searcher.leaf_searchers():
         reader = segment.reader()
         size = reader.doc_count_all()
@@ -366,6 +371,21 @@ def facet_counts(
             found = np.bincount(codes[local], minlength=len(values))
             into = counts[name]
             for code in np.flatnonzero(found):
+                into[values[code]] = into.get(values[code], 0) + int(found[code])
+        for name in lists:
+            indptr, codes, values = _FacetColumns.lists(reader, name)
+            if not values:
+                continue
+            starts, ends = indptr[local], indptr[local + 1]
+            lengths = ends - starts
+            total = int(lengths.sum())
+            if not total:
+                continue
+            # The entries of every matched document: each run start repeated, plus 0, 1, …
+            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+            found = np.bincount(codes[shift + np.arange(total)], minlength=len(values))
+            into = counts[name]
+            for code in np.flatnonzero(found).tolist():
                 into[values[code]] = into.get(values[code], 0) + int(found[code])
         if keywords:
             matched = np.zeros(size, dtype=bool)

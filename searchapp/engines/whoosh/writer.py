@@ -23,6 +23,7 @@ from whoosh.writing import CLEAR, IndexWriter, SegmentWriter
 from ...errors import IndexingFailed, IndexLocked
 from ...text.analysed import analyse
 from ...text.article import Article
+from ...text.corrections import Corrections
 from ..base import index_version
 from ..workers import exit_with_parent, worker_count
 from .postings import SegmentBuilder
@@ -37,9 +38,11 @@ WORKER_MEMORY_MB = 64
 WORKER_BATCH = 50  # articles per message to a worker
 
 
-def _document(article: Article) -> tuple[dict[str, object], frozenset[str]]:
+def _document(
+    article: Article, corrections: Corrections | None
+) -> tuple[dict[str, object], frozenset[str]]:
     """The Whoosh fields of an article, and its vocabulary."""
-    analysed = analyse(article)
+    analysed = analyse(article, corrections)
     document: dict[str, object] = {
         "id": article.id,
         # The title is searched only when it is a real headline (AnalysedArticle).
@@ -57,6 +60,8 @@ def _document(article: Article) -> tuple[dict[str, object], frozenset[str]]:
         "source": article.source,
         "author": article.author,
         "tag": ",".join(analysed.tags),
+        "entity": ",".join(analysed.entities),
+        "entities": analysed.entities,
         "day": analysed.day,
     }
     if article.source:
@@ -70,12 +75,13 @@ def _document(article: Article) -> tuple[dict[str, object], frozenset[str]]:
 class _InProcess:
     """Writes new documents with the run's own writer."""
 
-    def __init__(self, writer: IndexWriter) -> None:
+    def __init__(self, writer: IndexWriter, corrections: Corrections | None) -> None:
         self.writer = writer
+        self.corrections = corrections
         self.vocabulary: set[str] = set()
 
     def add(self, article: Article) -> None:
-        document, words = _document(article)
+        document, words = _document(article, self.corrections)
         self.writer.add_document(**document)
         self.vocabulary |= words
 
@@ -86,7 +92,9 @@ class _InProcess:
         pass
 
 
-def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
+def _segment_worker(
+    index_dir: str, jobs: Queue, results: Queue, corrections: Corrections | None
+) -> None:
     """A worker process: writes the articles it is sent into a segment of its own, then
     sends back the segment and the segment's vocabulary (or the error that stopped it)."""
     threading.Thread(target=exit_with_parent, daemon=True).start()
@@ -97,7 +105,7 @@ def _segment_worker(index_dir: str, jobs: Queue, results: Queue) -> None:
         vocabulary: set[str] = set()
         while (batch := jobs.get()) is not None:
             for article in batch:
-                document, words = _document(article)
+                document, words = _document(article, corrections)
                 writer.add_document(**document)
                 vocabulary |= words
         if writer.docnum == 0:
@@ -115,7 +123,7 @@ class _Workers:
     analysis and Whoosh's posting writing, which are most of a big reindex's time, run on
     every core while the parent reads files and keeps the catalog."""
 
-    def __init__(self, index_dir: Path, procs: int) -> None:
+    def __init__(self, index_dir: Path, procs: int, corrections: Corrections | None) -> None:
         # Started by a fork server, not forked from this process: a forked worker would keep
         # every page of the parent's heap that it shares (such as the file list of a big folder)
         # alive until it exits, even after the parent lets go of it. Workers started so share
@@ -127,7 +135,10 @@ class _Workers:
         self.results: Queue = context.Queue()
         self.batch: list[Article] = []
         self.processes = [
-            context.Process(target=_segment_worker, args=(str(index_dir), self.jobs, self.results))
+            context.Process(
+                target=_segment_worker,
+                args=(str(index_dir), self.jobs, self.results, corrections),
+            )
             for _ in range(procs)
         ]
         for process in self.processes:
@@ -187,8 +198,9 @@ class WhooshWriter:
     """The :class:`~searchapp.engines.base.Writer` of the Whoosh index in ``index_dir`` (created
     empty when there is none), holding its write lock until committed or cancelled."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, corrections: Corrections | None = None) -> None:
         self.index_dir = index_dir = Path(index_dir)
+        self.corrections = corrections
         if not index_exists(index_dir):
             self.ix = whoosh_index.create_in(str(index_dir), SCHEMA)
             add_vocabulary(index_dir, [], full=True)
@@ -201,7 +213,8 @@ class WhooshWriter:
             raise IndexLocked(
                 f"Another reindex is writing {index_dir}; wait for it to finish and try again."
             ) from exc
-        self.sink: _InProcess | _Workers = _InProcess(self.writer)  # writes new documents
+        # Writes new documents.
+        self.sink: _InProcess | _Workers = _InProcess(self.writer, corrections)
 
     def built_by(self) -> str | None:
         return built_by(self.index_dir)
@@ -217,7 +230,7 @@ class WhooshWriter:
     def expect(self, nbytes: int) -> None:
         procs = worker_count(nbytes)
         if procs:
-            self.sink = _Workers(self.index_dir, procs)
+            self.sink = _Workers(self.index_dir, procs, self.corrections)
 
     def add(self, article: Article) -> None:
         self.sink.add(article)

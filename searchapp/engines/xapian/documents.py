@@ -7,6 +7,7 @@ body               the bare stem (our stems are lower case: no clash with the pr
 source / author    ``XSRC``/``A`` + word at its position, wdf 0: phrase-searchable, unscored
 source_name        boolean ``XSN`` + outlet, and slot 2 (facet)
 tag                boolean ``K`` + tag; slots 7+: one bit per gazetteer tag, 8 to a slot (facet)
+entity             boolean ``XN`` + ``type:name``; slot 1000: the values, newline-separated (facet)
 year / day         boolean ``Y`` + year; slots 1 and 0 ``sortable_serialise`` (ranges, facet)
 id                 boolean ``Q`` + id (replace and delete by it), slot 3 (ties)
 sort keys          slots 4 and 5: day number then id, for newest/oldest (undated last in both)
@@ -45,6 +46,7 @@ STATE_KEY = "searchapp"  # each shard's metadata entry holding its _State
 # Term prefixes (upper case, so never confused with a body stem).
 TITLE, SOURCE, AUTHOR = "S", "XSRC", "A"
 SOURCE_NAME, TAG, YEAR, ID, WORD, PRESENT = "XSN", "K", "Y", "Q", "W", "XF"
+ENTITY = "XN"
 TITLE_EXACT, BODY_EXACT = "XT", "XE"
 FIELD_PREFIXES = {"title": TITLE, "body": "", "source": SOURCE, "author": AUTHOR}
 EXACT_PREFIXES = {"title_exact": TITLE_EXACT, "body_exact": BODY_EXACT}
@@ -56,6 +58,8 @@ SLOT_DAY, SLOT_YEAR, SLOT_SOURCE, SLOT_ID, SLOT_NEWEST, SLOT_OLDEST, SLOT_LENGTH
 # counts at most 2**TAG_BITS values, split into tags here (few spies, few values each).
 SLOT_TAGS = 7
 TAG_BITS = 8
+# A document's entity values: a match spy counts each set of them, split into values here.
+SLOT_ENTITIES = 1000
 
 # Sort keys: a 7-digit day number then the id, so the key's order is the date's, ties by id.
 _LAST_DAY = date.max.toordinal()  # 3652059: "newest" counts days back from it
@@ -121,6 +125,10 @@ def _document(analysed: AnalysedArticle) -> tuple[xapian.Document, _Lengths]:
         masks[group] = masks.get(group, 0) | 1 << bit
     for group, mask in masks.items():
         doc.add_value(SLOT_TAGS + group, bytes([mask]))
+    for value in analysed.entities:
+        doc.add_boolean_term(_term(ENTITY, value))
+    if analysed.entities:
+        doc.add_value(SLOT_ENTITIES, "\n".join(analysed.entities))
     day = analysed.day
     if analysed.year is not None:
         doc.add_boolean_term(f"{YEAR}{analysed.year}")

@@ -22,11 +22,14 @@ from ...config import EngineConfig, Shard
 from ...errors import EngineUnavailable, IndexMissing, IndexOutdated
 from ...text.tags import default_gazetteer
 from .. import query
-from ..base import Found, Match, Sort, index_version
+from ..base import Found, Match, Sort, index_version, months_of, top_entities
 from .documents import (
     DATABASE_DIR,
+    ENTITY,
     FIELD_PREFIXES,
     ID,
+    SLOT_DAY,
+    SLOT_ENTITIES,
     SLOT_ID,
     SLOT_NEWEST,
     SLOT_OLDEST,
@@ -354,6 +357,8 @@ class XapianView:
                 }
                 for group in range(_tag_slots()):
                     spies[f"tag {group}"] = xapian.ValueCountMatchSpy(SLOT_TAGS + group)
+                spies["entity"] = xapian.ValueCountMatchSpy(SLOT_ENTITIES)
+                spies["day"] = xapian.ValueCountMatchSpy(SLOT_DAY)
                 for spy in spies.values():
                     enquire.add_matchspy(spy)
             if deadline is not None:
@@ -473,6 +478,14 @@ class XapianView:
     def words_within(self, word: str, maxdist: int, prefix: int) -> Iterator[str]:
         return self._iterate(lambda db: _terms_within(db, WORD, word, maxdist, prefix))
 
+    def entity_values(self, prefix: str = "") -> Iterator[tuple[str, int]]:
+        def values(db: xapian.Database) -> Iterator[tuple[str, int]]:
+            cut = len(ENTITY.encode("utf-8"))
+            for item in db.allterms(ENTITY + prefix):
+                yield item.term[cut:].decode("utf-8"), item.termfreq
+
+        return self._iterate(values)
+
 
 def _docid(db: xapian.Database, article_id: str) -> int | None:
     for item in db.postlist(_term(ID, article_id)):
@@ -482,14 +495,22 @@ def _docid(db: xapian.Database, article_id: str) -> int | None:
 
 def _facet_counts(spies: dict[str, xapian.ValueCountMatchSpy]) -> dict[str, dict[Any, int]]:
     """Value -> count per facet; a tag slot's count of a set of bits goes to each tag."""
-    groups: dict[str, dict[Any, int]] = {"source": {}, "year": {}, "tag": {}}
+    groups: dict[str, dict[Any, int]] = {
+        "source": {},
+        "year": {},
+        "tag": {},
+        "entity": {},
+        "day": {},
+    }
     names = default_gazetteer().names
     for name, spy in spies.items():
         for item in spy.values():
-            if name == "year":
+            if name in ("year", "day"):
                 values: list[Any] = [int(xapian.sortable_unserialise(item.term))]
             elif name == "source":
                 values = [item.term.decode("utf-8")]
+            elif name == "entity":
+                values = item.term.decode("utf-8").split("\n")
             else:  # "tag <group>"
                 first = int(name.split()[1]) * TAG_BITS
                 mask = item.term[0]
@@ -497,4 +518,11 @@ def _facet_counts(spies: dict[str, xapian.ValueCountMatchSpy]) -> dict[str, dict
             counts = groups[name.split()[0]]
             for value in values:
                 counts[value] = counts.get(value, 0) + item.termfreq
+    groups["entity"] = top_entities(groups["entity"])
+    # Undated documents have no day value: what the spies saw less the dated ones.
+    day_counts = groups.pop("day")
+    undated = spies["day"].get_total() - sum(day_counts.values())
+    if undated:
+        day_counts[0] = undated
+    groups["month"] = months_of(day_counts)
     return groups

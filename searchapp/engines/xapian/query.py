@@ -16,6 +16,7 @@ import xapian
 from ...errors import QueryError
 from .. import query
 from .documents import (
+    ENTITY,
     EXACT_PREFIXES,
     FIELD_PREFIXES,
     ID,
@@ -95,6 +96,8 @@ def _term_query(fieldname: str, text: Any) -> xapian.Query:
         return _boolean(xapian.Query(_term(SOURCE_NAME, text)))
     if fieldname == "tag":
         return _boolean(xapian.Query(_term(TAG, text)))
+    if fieldname == "entity":
+        return _boolean(xapian.Query(_term(ENTITY, text)))
     if fieldname == "id":
         return _boolean(xapian.Query(_term(ID, text)))
     if fieldname == "year":

@@ -9,6 +9,7 @@ import xapian
 
 from ...config import EngineConfig
 from ...errors import ConfigError, EngineUnavailable
+from ...text.corrections import APPLIED, Corrections
 from .documents import _article
 from .engine import XapianEngine
 from .writer import XapianWriter
@@ -43,7 +44,9 @@ def reshard(old: EngineConfig, new: EngineConfig, index_dir: Path) -> int:
                 "The index's shards disagree (a reindex died between their commits); run a "
                 "full reindex instead."
             )
-        writer = XapianWriter(new, index_dir)
+        # The entities as the index has them: the corrections it was last built with.
+        corrections = Corrections.load(Path(index_dir) / APPLIED)
+        writer = XapianWriter(new, index_dir, corrections)
         try:
             db = view._connection.db
             enquire = xapian.Enquire(db)

@@ -25,6 +25,7 @@ from ...config import EngineConfig, Shard
 from ...errors import ConfigError, IndexLocked
 from ...text.analysed import analyse
 from ...text.article import Article
+from ...text.corrections import Corrections
 from ..workers import exit_with_parent, worker_count
 from .documents import (
     DATABASE_DIR,
@@ -56,15 +57,19 @@ def shard_of(article_id: str, count: int) -> int:
     return int.from_bytes(hashlib.sha1(article_id.encode("utf-8")).digest()[:8], "big") % count
 
 
-def _analysed_document(article: Article) -> tuple[str, xapian.Document, _Lengths]:
-    return (article.id, *_document(analyse(article)))
+def _analysed_document(
+    article: Article, corrections: Corrections | None
+) -> tuple[str, xapian.Document, _Lengths]:
+    return (article.id, *_document(analyse(article, corrections)))
 
 
-def _analysed_documents(batch: list[Article]) -> list[tuple[str, bytes, _Lengths]]:
+def _analysed_documents(
+    batch: list[Article], corrections: Corrections | None
+) -> list[tuple[str, bytes, _Lengths]]:
     """An analysis worker's job: each article's document, serialised to cross processes."""
     found = []
     for article in batch:
-        article_id, doc, lengths = _analysed_document(article)
+        article_id, doc, lengths = _analysed_document(article, corrections)
         found.append((article_id, doc.serialise(), lengths))
     return found
 
@@ -91,7 +96,10 @@ class XapianWriter:
     build of any size fits in the servers' memory.
     """
 
-    def __init__(self, config: EngineConfig, index_dir: Path) -> None:
+    def __init__(
+        self, config: EngineConfig, index_dir: Path, corrections: Corrections | None = None
+    ) -> None:
+        self._corrections = corrections
         self._workers: ProcessPoolExecutor | None = None  # analysis workers of a big run
         self._batch: list[Article] = []
         self._pending: deque[Future] = deque()
@@ -165,11 +173,12 @@ class XapianWriter:
 
     def add(self, article: Article) -> None:
         if self._workers is None:
-            self._write(_analysed_document(article))
+            self._write(_analysed_document(article, self._corrections))
             return
         self._batch.append(article)
         if len(self._batch) >= ANALYSIS_BATCH:
-            self._pending.append(self._workers.submit(_analysed_documents, self._batch))
+            job = self._workers.submit(_analysed_documents, self._batch, self._corrections)
+            self._pending.append(job)
             self._batch = []
             while len(self._pending) > self._in_flight:  # bounded: the reader streams
                 self._write_all(self._pending.popleft().result())
@@ -177,7 +186,7 @@ class XapianWriter:
     def _drain(self) -> None:
         """Write every document the workers have been sent, in the order they were added."""
         if self._batch:
-            self._write_all(_analysed_documents(self._batch))
+            self._write_all(_analysed_documents(self._batch, self._corrections))
             self._batch = []
         while self._pending:
             self._write_all(self._pending.popleft().result())
