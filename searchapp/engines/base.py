@@ -235,6 +235,8 @@ def top_entities(counts: dict[str, int]) -> dict[str, int]:
     (ties by value), from the counts of every value."""
     by_group: dict[str, list[tuple[int, str]]] = {}
     for value, count in counts.items():
+        if not value:  # Whoosh counts the documents without one under None
+            continue
         by_group.setdefault(group_of(value.partition(":")[0]), []).append((-count, value))
     top: dict[str, int] = {}
     for pairs in by_group.values():

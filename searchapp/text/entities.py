@@ -77,7 +77,8 @@ def find_entities(
             if written != mention.name:
                 why = f"{written!r}, an alias of {mention.name} in the gazetteer ({kind})"
             taken.append(Mention("org", mention.name, mention.start, mention.end, why))
-    for name in find_names(text[names_from:] if names_from else text):
+    names = find_names(text[names_from:], None) if names_from else find_names(text, table)
+    for name in names:
         start, end = name.start + names_from, name.end + names_from
         taken.append(Mention(name.type, name.name, start, end, name.why))
     for found in indicators.find_indicators(text):

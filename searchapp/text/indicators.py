@@ -60,11 +60,10 @@ _REFANGED = {".": ".", "dot": ".", ":": ":", "@": "@", "at": "@"}
 _DOTTED = re.compile(rf"(?<![\w\-])(?<!\w\.){_HOST}")
 _HOST_AT = re.compile(_HOST)
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*+")
-_URL = re.compile(
-    r"(h[tx]{2}ps?|f[tx]p)(://|\[:\]//|\[://\]|\[:/\]/|:\[//\])"
-    r"([^\s<>\"'`|\u201c\u201d\u2018\u2019]++)",
-    re.IGNORECASE,
-)
+# A URL's scheme and separator, as written or defanged ("hxxps[://]"); what follows is parsed
+# by _AUTHORITY and _URL_BODY.
+_URL = re.compile(r"(h[tx]{2}ps?|f[tx]p)(?:://|\[:\]//|\[://\]|\[:/\]/|:\[//\])", re.IGNORECASE)
+_URL_BODY = re.compile(r"[^\s<>\"'`|\u201c\u201d\u2018\u2019]*+")
 _CVE = re.compile(
     r"[Cc][Vv][Ee][-\u2010-\u2013](1999|20\d\d)[-\u2010-\u2013](\d{4,7})(?![0-9A-Za-z])"
 )
@@ -106,11 +105,11 @@ _URL_TRAILING = frozenset(".,;:!?\"'*")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _SCHEMES = {"http": "http", "https": "https", "ftp": "ftp"}
-# A URL's start after the scheme: user info (to its last "@"), then the host, bracketed IPv6
-# or a run of anything but a port, path, query or fragment.
+# A URL's user info (to an "@") and host: a bracketed IPv6 address or a run up to a port, path,
+# query or fragment. Neither runs past the next URL's separator, which has a colon or a slash.
 _AUTHORITY = re.compile(
-    r"((?:[^/?#\\@\[]|\[(?!@\]|at\]))*+(?:@|\[@\]|\[at\]))?"
-    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]|(?:[^/?#\\:\[]|\[(?!:\]))*+)",
+    r"((?:[^/?#\\@\[\s<>\"'`|\u201c\u201d\u2018\u2019]|\[(?!@\]|at\]))*+(?:@|\[@\]|\[at\]))?"
+    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]|(?:[^/?#\\:\[\s<>\"'`|\u201c\u201d\u2018\u2019]|\[(?!:\]))*+)",
     re.IGNORECASE,
 )
 
@@ -273,41 +272,57 @@ def _crypto(token: str) -> str | None:
 _Found = tuple[int, int, str, str, int, int]
 
 
-def _parse_url(text: str, match: re.Match[str]) -> tuple[_Found, _Found] | None:
-    """The URL of ``match`` with trailing punctuation cut, and its host, both with span; None
-    when the host is no valid domain or IP address."""
-    scheme = _SCHEMES.get(match.group(1).lower().replace("x", "t"))
-    rest = match.group(3)
-    while rest:
-        last = rest[-1]
+def _url_host(written: str) -> tuple[str, str, str] | None:
+    """A URL's host as written: (kind, value, as shown in the URL's value), or None."""
+    if written.startswith("["):
+        value = _ipv6(written[1:-1])
+        return ("ip", value, f"[{value}]") if value else None
+    plain = _refang(written).rstrip(".")
+    value = _ipv4(plain)
+    if value:
+        return "ip", value, value
+    value = _domain(plain, certain=True)
+    return ("domain", value, value) if value else None
+
+
+def _strip_trailing(text: str, start: int, end: int) -> int:
+    """``end`` moved back over sentence punctuation and closing brackets left unopened."""
+    counts = {c: text.count(c, start, end) for c in "()[]{}"}
+    while end > start:
+        last = text[end - 1]
         opener = _CLOSERS.get(last)
-        if last in _URL_TRAILING or (opener and rest.count(opener) < rest.count(last)):
-            rest = rest[:-1]
-        else:
+        if opener and counts[opener] < counts[last]:
+            counts[last] -= 1
+        elif last not in _URL_TRAILING:
             break
-    if scheme is None or not rest:
-        return None
-    authority = _AUTHORITY.match(rest)
+        end -= 1
+    return end
+
+
+def _parse_url(text: str, match: re.Match[str]) -> tuple[_Found, _Found] | None:
+    """The URL whose scheme ``match`` found, trailing punctuation cut, and its host, both with
+    spans; None when the host is no valid domain or IP address."""
+    scheme = _SCHEMES.get(match.group(1).lower().replace("x", "t"))
+    authority = _AUTHORITY.match(text, match.end())
     assert authority is not None  # the pattern matches the empty string
-    userinfo = authority.group(1) or ""
-    host = authority.group(2)
-    if host.startswith("["):  # [2001:db8::1]
-        host_value, kind = _ipv6(host[1:-1]), "ip"
-        shown = f"[{host_value}]"
-        host_start, host_end = authority.start(2) + 1, authority.end(2) - 1
-    else:
-        plain = _refang(host).rstrip(".")
-        host_value, kind = _ipv4(plain), "ip"
-        if host_value is None:
-            host_value, kind = _domain(plain, certain=True), "domain"
-        shown = host_value
-        host_start, host_end = authority.start(2), authority.end(2)
-    if not host_value:
+    host_start, host_end = authority.span(2)
+    # The host alone first: the rest of the URL is scanned only for a valid one.
+    if scheme is None or not _url_host(text[host_start:host_end].rstrip(".,;:!?\"')]}*")):
         return None
-    base = match.start(3)
-    value = f"{scheme}://{_refang(userinfo)}{shown}{_refang(rest[authority.end(2) :])}"
-    url = (match.start(), base + len(rest), "url", value, match.start(), -1)
-    return url, (base + host_start, base + host_end, kind, host_value, -1, match.start())
+    end = _strip_trailing(text, match.start(), _URL_BODY.match(text, host_end).end())
+    host_end = min(host_end, end)
+    host = _url_host(text[host_start:host_end])
+    if host is None:
+        return None
+    kind, value, shown = host
+    userinfo = _refang(authority.group(1) or "")
+    url = f"{scheme}://{userinfo}{shown}{_refang(text[host_end:end])}"
+    if shown.startswith("["):
+        host_start, host_end = host_start + 1, host_end - 1
+    return (
+        (match.start(), end, "url", url, match.start(), -1),
+        (host_start, host_end, kind, value, -1, match.start()),
+    )
 
 
 def _urls(text: str, found: list[_Found]) -> None:
@@ -320,10 +335,10 @@ def _urls(text: str, found: list[_Found]) -> None:
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
         match = _URL.match(text, start)
-        parsed = _parse_url(text, match) if match and match.start(2) == sep.start() else None
+        parsed = _parse_url(text, match) if match and match.end() >= sep.end() else None
         if parsed:
             found.extend(parsed)
-            pos = parsed[0][1]
+            pos = max(pos, parsed[0][1])
 
 
 def _emails(text: str, found: list[_Found]) -> None:
@@ -531,7 +546,5 @@ def normalise(kind: str, value: str) -> str | None:
         domain = normalise("domain", host)
         return f"{local.lower()}@{domain}" if domain else None
     match = _URL.match(value)  # url
-    if not match or match.end() != len(value):
-        return None
-    parsed = _parse_url(value, match)
-    return parsed[0][3] if parsed else None
+    parsed = _parse_url(value, match) if match else None
+    return parsed[0][3] if parsed and parsed[0][1] == len(value) else None

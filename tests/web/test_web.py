@@ -56,7 +56,7 @@ def test_api_search_shape(client):
     first = data["results"][0]
     assert set(first) == {
         *("id", "title", "score", "snippet", "url", "page"),
-        *("published", "source", "author", "source_url", "tags"),
+        *("published", "source", "author", "source_url", "tags", "entities"),
     }
     assert first["page"] is None  # no paged documents here
     assert "<mark>" in first["snippet"]
@@ -264,7 +264,7 @@ def test_pages_load_nothing_from_other_hosts_and_need_no_javascript(client):
 
 def test_api_search_returns_facets_over_all_hits(client):
     data = client.get("/api/search?q=hackers&per_page=1").get_json()
-    assert set(data["facets"]) == {"source", "year", "tag"}
+    assert set(data["facets"]) == {"source", "year", "tag", "person", "org", "place", "indicator"}
     tags = {v["value"]: v["count"] for v in data["facets"]["tag"]}
     assert tags["cyber attack"] == data["total"] > 1  # counted over every hit, not the page
     assert all(set(v) == {"value", "count", "selected"} for v in data["facets"]["source"])

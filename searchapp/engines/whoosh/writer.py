@@ -39,7 +39,7 @@ WORKER_BATCH = 50  # articles per message to a worker
 
 
 def _document(
-    article: Article, corrections: Corrections | None
+    article: Article, corrections: Corrections | None = None
 ) -> tuple[dict[str, object], frozenset[str]]:
     """The Whoosh fields of an article, and its vocabulary."""
     analysed = analyse(article, corrections)
@@ -93,7 +93,7 @@ class _InProcess:
 
 
 def _segment_worker(
-    index_dir: str, jobs: Queue, results: Queue, corrections: Corrections | None
+    index_dir: str, jobs: Queue, results: Queue, corrections: Corrections | None = None
 ) -> None:
     """A worker process: writes the articles it is sent into a segment of its own, then
     sends back the segment and the segment's vocabulary (or the error that stopped it)."""
@@ -123,7 +123,9 @@ class _Workers:
     analysis and Whoosh's posting writing, which are most of a big reindex's time, run on
     every core while the parent reads files and keeps the catalog."""
 
-    def __init__(self, index_dir: Path, procs: int, corrections: Corrections | None) -> None:
+    def __init__(
+        self, index_dir: Path, procs: int, corrections: Corrections | None = None
+    ) -> None:
         # Started by a fork server, not forked from this process: a forked worker would keep
         # every page of the parent's heap that it shares (such as the file list of a big folder)
         # alive until it exits, even after the parent lets go of it. Workers started so share

@@ -187,7 +187,7 @@ def test_a_failing_worker_leaves_the_last_index_serving(tmp_path, corpus_dir, mo
     assert snapshot(tmp_path / "ix") == before
 
 
-def _report_resident_mb(index_dir: str, jobs, results) -> None:
+def _report_resident_mb(index_dir: str, jobs, results, corrections=None) -> None:
     with open("/proc/self/status") as status:
         [resident_kb] = [line.split()[1] for line in status if line.startswith("VmRSS:")]
     results.put(int(resident_kb) / 1024)
@@ -208,8 +208,8 @@ def test_workers_do_not_carry_the_parents_heap(tmp_path, monkeypatch):
 
 def _workers_of_nowhere(workers: type) -> type:
     class Broken(workers):
-        def __init__(self, index_dir: Path, procs: int) -> None:
-            super().__init__(index_dir / "missing", procs)
+        def __init__(self, index_dir: Path, procs: int, corrections=None) -> None:
+            super().__init__(index_dir / "missing", procs, corrections)
 
     return Broken
 

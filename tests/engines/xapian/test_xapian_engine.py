@@ -359,7 +359,17 @@ def test_total_and_facets_count_every_match(view, analysed):
         sources = Counter(a.article.source for a in chosen if a.article.source)
         years = Counter(a.year for a in chosen if a.year)
         tags = Counter(tag for a in chosen for tag in a.tags)
-        assert found.facets == {"source": sources, "year": years, "tag": tags}
+        entities = Counter(value for a in chosen for value in a.entities)
+        months = Counter(
+            a.article.published.strftime("%Y-%m") if a.article.published else "" for a in chosen
+        )
+        assert found.facets == {
+            "source": sources,
+            "year": years,
+            "tag": tags,
+            "entity": entities,
+            "month": months,
+        }
         assert not found.timed_out
     assert view.search(query.Every(), None, 5).facets is None
 
