@@ -10,7 +10,7 @@ PORT := 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test system browser xapian ocr cluster lint index news run-news eval eval-engines eval-spelling bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-documents bench-news load clean
+.PHONY: run test system browser xapian ocr cluster lint index news run-news eval eval-engines eval-spelling eval-entities bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-documents bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -102,13 +102,22 @@ eval-engines: $(STAMP) news
 eval-spelling: $(STAMP)
 	$(BIN)/python -m benchmarks.spelling --data data --json data/bench/spelling.json
 
+# Entities against the hand-labelled gold sets of benchmarks/entities/ (the seeds, 50 news
+# articles, threat-report passages): precision and recall per type (docs/entities.md).
+SEEDS_DIR ?= ../shared/seeds
+eval-entities: $(STAMP) news
+	$(BIN)/python -m benchmarks.entities --seeds $(SEEDS_DIR) --news $(NEWS_CSV)
+
 # Speed at scale on generated corpora of real news sentences, next to plain Whoosh (corpora
 # cached in data/bench/; figures also written there as JSON). 100k and 1M take much longer.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 10000 --json data/bench/speed-10000.json
+	$(BIN)/python -m benchmarks.entities_speed --size 10000 --json data/bench/entities-10000.json
 
 bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 100000 --json data/bench/speed-100000.json
+	$(BIN)/python -m benchmarks.entities_speed --size 100000 --facets-only \
+		--json data/bench/entities-100000.json
 
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)

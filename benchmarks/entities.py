@@ -73,7 +73,9 @@ def evaluate_names(gold: list[dict], articles: list, errors: bool) -> dict[str, 
             gold_all[kind] += len(labels)
             if errors:
                 wrong = sorted(predicted[kind] - right)
-                missed = [label for label in item.get(kind, []) if label not in _hit(hit, item, kind)]
+                missed = [
+                    label for label in item.get(kind, []) if label not in _hit(hit, item, kind)
+                ]
                 for name in wrong:
                     print(f"  FP {kind:6} {item['key']:>24}  {name}")
                 for label in missed:
@@ -179,8 +181,10 @@ def main() -> None:
         f = names[kind]
         low_p, low_r = TARGETS[kind]
         target = f"P >= {low_p}, R >= {low_r}" if low_p else "-"
-        ok = "" if not low_p else (
-            "  met" if f["precision"] >= low_p and f["recall"] >= low_r else "  MISSED"
+        ok = (
+            ""
+            if not low_p
+            else ("  met" if f["precision"] >= low_p and f["recall"] >= low_r else "  MISSED")
         )
         print(
             f"  {kind:8} {f['precision']:>9.3f} {f['recall']:>7.3f} {f['found']:>6} "
@@ -188,8 +192,10 @@ def main() -> None:
         )
     ms = 1000 * names["_seconds_per_article"]
     print(f"  whole analysis (stems, tags, entities): {ms:.2f} ms per article")
-    print(f"Indicators on {len(passages)} hand-labelled passages (benchmarks/entities/indicators.toml):")
-    print(f"  {'extractor':10} {'precision':>9} {'recall':>7} {'found':>6} {'labelled':>8} {'ms/passage':>10}")
+    where = "benchmarks/entities/indicators.toml"
+    print(f"Indicators on {len(passages)} hand-labelled passages ({where}):")
+    header = f"{'extractor':10} {'precision':>9} {'recall':>7} {'found':>6} {'labelled':>8}"
+    print(f"  {header} {'ms/passage':>10}")
     for name, f in indicators.items():
         mark = ""
         if name == "searchapp":

@@ -275,7 +275,8 @@ def reindex(
             full = report.full = True
         run = _Run(writer, catalog, report, full, rereading=set(), racy_since=racy_since)
         if not full and corrections.digest != applied.digest:
-            touched = _files_naming(engine, index_dir, catalog, changed_names(applied, corrections))
+            names = changed_names(applied, corrections)
+            touched = None if names is None else _files_naming(engine, index_dir, catalog, names)
             if touched is None:  # a name no search can find: every article is analysed again
                 full = run.full = report.full = True
             else:

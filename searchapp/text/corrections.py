@@ -4,6 +4,7 @@
 
     # Never take these names for entities (any type), or only as one type.
     never = ["Will", "person:May"]
+    # extract = false turns extraction off (a faster reindex, no entities).
 
     # An entity, its type and the other names it goes by: every alias found in a text is
     # this entity, an alias found as another type is this type, and each name is also
@@ -70,12 +71,15 @@ class Corrections:
 
     never: tuple[str, ...] = ()  # as written: "Will" or "person:May"
     declared: tuple[Declared, ...] = ()
+    extract: bool = True  # False: no entities at all
     _never: frozenset[tuple[str, str]] = field(default=frozenset(), repr=False)
     _lookup: dict[str, Declared] = field(default_factory=dict, repr=False)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, never: Iterable[str], declared: Iterable[Declared]) -> Corrections:
+    def build(
+        cls, never: Iterable[str], declared: Iterable[Declared], extract: bool = True
+    ) -> Corrections:
         never, declared = tuple(never), tuple(declared)
         refused = set()
         for item in never:
@@ -96,7 +100,7 @@ class Corrections:
             alternatives = sorted({re.escape(s.strip()) for s in spellings}, key=len, reverse=True)
             body = "|".join(a.replace(r"\ ", r"\s+") for a in alternatives)
             pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
-        return cls(never, declared, frozenset(refused), lookup, pattern)
+        return cls(never, declared, extract, frozenset(refused), lookup, pattern)
 
     @classmethod
     def loads(cls, text: str, source: str = FILENAME) -> Corrections:
@@ -109,14 +113,18 @@ class Corrections:
                 source, int(match.group(1)) if match else 0, f"invalid TOML: {error}"
             ) from None
         lines = text.splitlines()
-        unknown = set(data) - {"never", *TYPES}
+        unknown = set(data) - {"never", "extract", *TYPES}
         if unknown:
             name = sorted(unknown)[0]
             raise CorrectionsError(
                 source,
                 _line_of(lines, name),
-                f"unknown key {name!r}: expected never, {', '.join(TYPES)}",
+                f"unknown key {name!r}: expected never, extract, {', '.join(TYPES)}",
             )
+        extract = data.get("extract", True)
+        if not isinstance(extract, bool):
+            line = _line_of(lines, "extract")
+            raise CorrectionsError(source, line, "extract must be true or false")
         never = data.get("never", [])
         if not isinstance(never, list) or not all(isinstance(n, str) for n in never):
             raise CorrectionsError(
@@ -154,7 +162,7 @@ class Corrections:
                             f"{spelling!r} is a name of both {other} and {kind} {name!r}",
                         )
                 declared.append(Declared(kind, name.strip(), tuple(a.strip() for a in aliases)))
-        return cls.build(never, declared)
+        return cls.build(never, declared, extract)
 
     @classmethod
     def load(cls, path: Path) -> Corrections:
@@ -170,7 +178,8 @@ class Corrections:
     @property
     def digest(self) -> str:
         """Identifies what the corrections say (not how the file is laid out)."""
-        return hashlib.sha256(repr((self.never, self.declared)).encode("utf-8")).hexdigest()
+        said = (self.never, self.declared, self.extract)
+        return hashlib.sha256(repr(said).encode("utf-8")).hexdigest()
 
     def refused(self, kind: str, name: str) -> bool:
         """Whether ``never`` refuses this name (of this type)."""
@@ -203,9 +212,12 @@ class Corrections:
         return found
 
 
-def changed_names(old: Corrections, new: Corrections) -> set[str]:
+def changed_names(old: Corrections, new: Corrections) -> set[str] | None:
     """The names (folded) whose rules differ between ``old`` and ``new``: the articles that
-    mention one must be analysed again."""
+    mention one must be analysed again; None when every article must (extraction turned on
+    or off)."""
+    if old.extract != new.extract:
+        return None
     before, after = old.names(), new.names()
     return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
 

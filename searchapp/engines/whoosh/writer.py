@@ -123,9 +123,7 @@ class _Workers:
     analysis and Whoosh's posting writing, which are most of a big reindex's time, run on
     every core while the parent reads files and keeps the catalog."""
 
-    def __init__(
-        self, index_dir: Path, procs: int, corrections: Corrections | None = None
-    ) -> None:
+    def __init__(self, index_dir: Path, procs: int, corrections: Corrections | None = None) -> None:
         # Started by a fork server, not forked from this process: a forked worker would keep
         # every page of the parent's heap that it shares (such as the file list of a big folder)
         # alive until it exits, even after the parent lets go of it. Workers started so share
