@@ -179,6 +179,9 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 @click.option("--source", multiple=True, help="Only this outlet (repeatable: any of them).")
 @click.option("--author", multiple=True, help="Only this author (repeatable: any of them).")
 @click.option("--tag", multiple=True, help="Only articles with this tag (repeatable: all).")
+@click.option(
+    "--entity", multiple=True, help="Only articles with this type:name (repeatable: all)."
+)
 @click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
 @click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
 @index_option
@@ -191,6 +194,7 @@ def search(
     source: tuple[str, ...],
     author: tuple[str, ...],
     tag: tuple[str, ...],
+    entity: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
     index_dir: Path,
@@ -207,6 +211,7 @@ def search(
             sources=source,
             authors=author,
             tags=tag,
+            entities=entity,
             date_from=parse_day(date_from) if date_from else None,
             date_to=parse_day(date_to, end=True) if date_to else None,
         )
@@ -243,10 +248,63 @@ def search(
         click.echo(f"   {' · '.join(part for part in about if part)}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
     facets = result.facets.to_dict()
-    for name in ("tag", "source", "year"):
+    for name in ("tag", "source", "year", "person", "org", "place", "indicator"):
         if facets[name]:
-            counts = ", ".join(f"{v['value']} ({v['count']})" for v in facets[name])
+            counts = ", ".join(
+                f"{_facet_label(name, v['value'])} ({v['count']})" for v in facets[name]
+            )
             click.echo(f"\n{name}: {counts}" if name == "tag" else f"{name}: {counts}")
+
+
+def _facet_label(name: str, value: str) -> str:
+    """An entity facet's value without its type ("Christine Lee"); indicators keep theirs."""
+    return value.partition(":")[2] if name in ("person", "org", "place") else str(value)
+
+
+@main.command()
+@click.argument("kind", metavar="TYPE")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@index_option
+def entity(kind: str, name: str, as_json: bool, limit: int, index_dir: Path) -> None:
+    """An entity's page: TYPE is person, org, place or an indicator kind (cve, ip, domain,
+    url, email, hash, technique, crypto); NAME any of its names."""
+    from .search import SearchEngine
+
+    try:
+        engine = SearchEngine(index_dir, config=EngineConfig.load())
+        page = engine.entity(kind, name, per_page=limit)
+    except SearchAppError as exc:
+        _fail(exc)
+    finally:
+        if "engine" in locals():
+            engine.close()
+    if as_json:
+        data = page.to_dict(lambda article_id: f"/article/{quote(article_id)}")
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    color = sys.stdout.isatty()
+    click.echo(f"{page.name} ({page.type}): {page.total} article{'s' if page.total != 1 else ''}")
+    if page.why:
+        click.echo("found as: " + "; ".join(f"{reason} ({n})" for reason, n in page.why))
+    if page.aliases:
+        click.echo("also: " + "; ".join(f"{a.name} ({a.source})" for a in page.aliases))
+    months = ", ".join(f"{month or 'no date'} ({n})" for month, n in page.months)
+    click.echo(f"per month: {months}")
+    for group, values in page.related.items():
+        if values:
+            shown = ", ".join(
+                f"{v if group == 'indicator' else v.partition(':')[2]} ({n})" for v, n in values
+            )
+            click.echo(f"with {group}: {shown}")
+    for item in page.articles:
+        click.echo()
+        when = f"{item.published.isoformat()} · " if item.published else ""
+        click.echo(
+            f"{when}{click.style(item.title, bold=True) if color else item.title} · {item.id}"
+        )
+        click.echo(f"   {_terminal_snippet(item.context_html, color)}")
 
 
 @main.command()

@@ -258,3 +258,29 @@ def test_search_takes_no_seeds_folder(runner, fixture_index):
     # Searching reads the index only; an option it would ignore is refused, not accepted.
     result = runner.invoke(main, ["search", "spy", "--index", str(fixture_index), "--seeds", "x"])
     assert result.exit_code == 2 and "No such option '--seeds'" in result.output
+
+
+def test_entity_prints_its_page(runner, fixture_index: Path, client):
+    args = ("--index", str(fixture_index))
+    result = invoke(runner, "entity", "person", "sergei skripal", *args)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Sergei Skripal (person): ")
+    assert "found as: " in result.stdout and "[Sergei Skripal]" in result.stdout
+    data = json.loads(
+        invoke(
+            runner, "entity", "person", "Sergei Skripal", "--json", "--limit", "20", *args
+        ).stdout
+    )
+    assert data == client.get("/api/entity/person/Sergei%20Skripal").get_json()
+    missing = invoke(runner, "entity", "person", "Nobody Atall", *args)
+    assert missing.exit_code == 1 and "No article mentions the person" in missing.stderr
+    assert invoke(runner, "entity", "bogus", "x", *args).exit_code == 1
+
+
+def test_search_by_entity_and_its_facets(runner, fixture_index: Path):
+    args = ("--index", str(fixture_index))
+    result = invoke(runner, "search", "", "--entity", "org:GRU", *args)
+    assert result.exit_code == 0 and "\norg: GRU (" in result.stdout
+    assert "person: " in result.stdout
+    bad = invoke(runner, "search", "", "--entity", "GRU", *args)
+    assert bad.exit_code == 1 and "Not an entity" in bad.stderr

@@ -83,18 +83,19 @@ _URL_AT = re.compile(r":(?://|\[//\])|\[:(?:\]//|//\]|/\]/)")
 _LONG_RUN = re.compile(r" [^ ]{26,}+")
 _TOKEN = re.compile(r"[^0-9A-Za-z]([0-9A-Za-z]{26,}+)")
 
-# Words after which a dotted quad is a version or a section number, not an address.
-_VERSION_BEFORE = re.compile(
-    r"(?:\b(?:versions?|ver|v|builds?|releases?|released|rel|firmware|fw|updates?|updated"
-    r"|upgraded?|fixed|patch(?:es|ed)?|rev"
-    r"|revisions?|sections?|clauses?|paragraphs?|para|chapters?|articles?|art|figures?|fig"
-    r"|tables?|steps?|items?|rules?|no|nos|number"
+# Words after which a dotted quad is a version or a section number, not an address, with the
+# links that may come between ("patched in 8.1.0.2").
+_VERSION_WORDS = frozenset(
+    "version versions ver v build builds release releases released rel firmware fw update"
+    " updates updated upgrade upgraded fixed patch patches patched rev revision revisions"
+    " section sections clause clauses paragraph paragraphs para chapter chapters article"
+    " articles art figure figures fig table tables step steps item items rule rules no nos"
+    " number §"
     # products whose versions may have four parts ("Java 1.8.0.201")
-    r"|java|jdk|jre|python|php|chrome|chromium|firefox|android|ios|macos|windows)"
-    r"\.?(?:\s+(?:in|to|is|was))?"
-    r"|§)\s*[:#]?\s*$",
-    re.IGNORECASE,
+    " java jdk jre python php chrome chromium firefox android ios macos windows".split()
 )
+_VERSION_LINKS = frozenset({"in", "to", "is", "was"})
+_WORD_PUNCTUATION = ".,;:#()[]{}\"'"
 # What may join the items of a list of versions ("versions 1.2.3.4, 1.2.3.5 and 1.2.3.6").
 _LIST_JOIN = re.compile(r"\s*(?:,|and|or|to|through|thru|-|\u2013|/)?\s*(?:and|or)?\s*")
 
@@ -172,8 +173,8 @@ def _domain(text: str, *, certain: bool) -> str | None:
         return None
     labels = text.split(".")
     tld = labels[-1]
-    if len(labels) < 2 or not tld.isascii() or tld.isdigit():
-        return None
+    if len(labels) < 2 or len(tld) < 2 or not tld.isascii() or tld.isdigit():
+        return None  # no TLD has one letter: "U.S", "e.g"
     if any(len(label) > 63 for label in labels):
         return None
     if not certain and not (tld.islower() or tld.isupper()):
@@ -395,8 +396,13 @@ def _after_word(text: str, start: int) -> bool:
 
 def _version_context(text: str, start: int, previous: tuple[int, int] | None) -> bool:
     """Whether a dotted quad at ``start`` is a version or section number by its context."""
-    if _VERSION_BEFORE.search(text, max(0, start - 24), start):
+    words = text[max(0, start - 32) : start].split()
+    last = words[-1].strip(_WORD_PUNCTUATION).lower() if words else ""
+    if last in _VERSION_WORDS or last.endswith("§"):
         return True
+    if last in _VERSION_LINKS and len(words) > 1:
+        if words[-2].strip(_WORD_PUNCTUATION).lower() in _VERSION_WORDS:
+            return True
     if previous is not None and start - previous[1] < 16:
         return _LIST_JOIN.fullmatch(text, previous[1], start) is not None
     return False
@@ -413,27 +419,43 @@ def _dotted(text: str, found: list[_Found]) -> None:
         match = _DOTTED.match(text, start) if start < dot.start() else None
         if match is None or match.end() <= dot.start():
             continue
-        pos = end = match.end()
-        if _glued(text, end):
-            continue
-        call = end < len(text) and text[end] == "("  # requests.post(url): code, not a host
-        written = match.group()
-        defanged = "[" in written or "(" in written or "{" in written
-        plain = _refang(written) if defanged else written
-        if plain.replace(".", "").isdigit():
-            if _ipv4(plain) is None:
-                continue
-            if not defanged and _version_context(text, start, versions):
-                versions = (start, end)
-                continue
-            found.append((start, end, "ip", plain, -1, -1))
-        elif not defanged and _DIGITS.issuperset(plain.replace(".", "").replace("-", "")):
-            if not _version_context(text, start, versions):
-                _range(start, plain, found)  # 10.0.0.1-10.0.0.9
-        elif not call or defanged:
-            value = _domain(plain, certain=defanged)
-            if value:
-                found.append((start, end, "domain", value, -1, -1))
+        pos = match.end()
+        if not _glued(text, pos):
+            versions = _dotted_run(text, start, match.group(), versions, found)
+
+
+def _dotted_run(
+    text: str,
+    start: int,
+    written: str,
+    versions: tuple[int, int] | None,
+    found: list[_Found],
+    glued: bool = True,
+) -> tuple[int, int] | None:
+    """An IPv4 address, a range of two or a domain from the dotted run ``written`` at ``start``
+    (or, if ``glued``, from the run less a sentence glued on); returns the span of the run if
+    it was taken for a version, else ``versions``."""
+    end = start + len(written)
+    defanged = "[" in written or "(" in written or "{" in written
+    plain = _refang(written) if defanged else written
+    if plain.replace(".", "").isdigit():
+        if _ipv4(plain) is None:
+            return versions
+        if not defanged and _version_context(text, start, versions):
+            return (start, end)
+        found.append((start, end, "ip", plain, -1, -1))
+    elif not defanged and _DIGITS.issuperset(plain.replace(".", "").replace("-", "")):
+        if not _version_context(text, start, versions):
+            _range(start, plain, found)  # 10.0.0.1-10.0.0.9
+    elif defanged or end == len(text) or text[end] != "(":  # requests.post(url) is code
+        value = _domain(plain, certain=defanged)
+        if value:
+            found.append((start, end, "domain", value, -1, -1))
+        elif glued and not defanged and plain.count(".") >= 2:
+            cut = plain.rfind(".")
+            if plain[cut + 1].isupper():  # "evil.com.The"
+                return _dotted_run(text, start, plain[:cut], versions, found, glued=False)
+    return versions
 
 
 def _range(start: int, written: str, found: list[_Found]) -> None:
@@ -551,11 +573,7 @@ def normalise(kind: str, value: str) -> str | None:
         return _ipv4(plain) or _ipv6(plain)
     if kind == "domain":
         plain = plain.rstrip(".")
-        if not re.fullmatch(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", plain):
-            return None
-        if any(label.startswith("-") or label.endswith("-") for label in plain.split(".")):
-            return None
-        return _domain(plain, certain=True)
+        return _domain(plain, certain=True) if _HOSTNAME.fullmatch(plain) else None
     if kind == "email":
         local, at, host = plain.rpartition("@")
         if not at or not local or len(local) > 64 or not _EMAIL_LOCAL.issuperset(local):

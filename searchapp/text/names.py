@@ -248,7 +248,13 @@ class _Finder:
         if words[0].start in self.openers and (
             not self._name_word(first)
             if len(words) == 1
-            else first.lower() in STOPWORDS or first.lower() in self.lower_words
+            else first.lower() in STOPWORDS
+            or first.lower() in self.lower_words
+            or (
+                first not in self.lists.dates
+                and not self._name_word(first)
+                and self._starts_name(words[1:])
+            )
         ):
             words = words[1:]
             after_the = False
@@ -343,6 +349,16 @@ class _Finder:
             and not any(self._known_word(w.text) for w in words)
         ):
             self._add("person", words, f"{words[-1].text!r} also alone, as a surname")
+
+    def _starts_name(self, words: list[_Word]) -> bool:
+        """Whether these words open with a name of their own ("Yesterday Alice Arnott")."""
+        lists, first = self.lists, words[0].text
+        return (
+            first in lists.first_names
+            or first in lists.title_words
+            or first in lists.places
+            or first in lists.orgs
+        )
 
     def _one_word(self, word: _Word, after_the: bool) -> None:
         lists, text = self.lists, word.text

@@ -182,6 +182,17 @@ def test_versions_long_dotted_numbers_and_bad_octets_are_no_ipv4(text: str):
     assert of_kind(text, "ip") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("hosted at evil.com.The group", ("domain", "evil.com")),
+        ("from 185.220.101.4.Then it", ("ip", "185.220.101.4")),
+    ],
+)
+def test_an_indicator_is_found_before_a_sentence_glued_on(text: str, indicator: tuple[str, str]):
+    assert found(text) == [indicator]
+
+
 def test_a_range_of_addresses_is_two():
     assert found("internal range 10.10.0.1-10.10.0.254 only") == [
         ("ip", "10.10.0.1"),
@@ -714,6 +725,8 @@ MEGABYTE = 1_000_000
         ("http://evil.com/" + ")" * MEGABYTE, 2),
         ("https://" + "a" * MEGABYTE, 0),
         ("CVE-2021-" * (MEGABYTE // 9), 0),
+        ("a" + ".B" * (MEGABYTE // 2), 0),
+        ("T1234." * (MEGABYTE // 6), 1),
     ],
     ids=lambda value: value[:12] if isinstance(value, str) else str(value),
 )

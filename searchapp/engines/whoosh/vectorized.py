@@ -396,44 +396,41 @@ def _list_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[st
     if not merged.values:
         return {}
     total = np.zeros(len(merged.values), dtype=np.int64)
-    for (segment, offset), to_global in zip(
-        searcher.leaf_searchers(), merged.mappings, strict=True
-    ):
-        reader = segment.reader()
-        start, end = np.searchsorted(ids, [offset, offset + reader.doc_count_all()])
+    leaves = searcher.leaf_searchers()
+    for (_segment, offset), (indptr, codes) in zip(leaves, merged.segments, strict=True):
+        start, end = np.searchsorted(ids, [offset, offset + len(indptr) - 1])
         local = ids[start:end] - offset
-        if not len(local) or not len(to_global):
+        if not len(local) or not len(codes):
             continue
-        indptr, codes, _values = _FacetColumns.lists(reader, fieldname)
         starts, lengths = indptr[local], indptr[local + 1] - indptr[local]
         entries = int(lengths.sum())
         if not entries:
             continue
         # The entries of every matched document: each run's start repeated, plus 0, 1, …
         shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        found = to_global[codes[shift + np.arange(entries)]]
-        total += np.bincount(found, minlength=len(merged.values))
+        total += np.bincount(codes[shift + np.arange(entries)], minlength=len(total))
     top: dict[str, int] = {}
-    for members in merged.groups:
-        counted = total[members]
+    for low, high in merged.groups:
+        counted = total[low:high]
         chosen = np.flatnonzero(counted)
         if len(chosen) > ENTITY_FACET_TOP:
             # At or above the top-th count, then by count and value (codes are in value order).
-            cut = np.partition(counted[chosen], len(chosen) - ENTITY_FACET_TOP)[
-                len(chosen) - ENTITY_FACET_TOP
-            ]
-            chosen = chosen[counted[chosen] >= cut]
+            cut = len(chosen) - ENTITY_FACET_TOP
+            threshold = np.partition(counted[chosen], cut)[cut]
+            chosen = chosen[counted[chosen] >= threshold]
             chosen = chosen[np.lexsort((chosen, -counted[chosen]))][:ENTITY_FACET_TOP]
-        for code in members[chosen].tolist():
+        for code in (chosen + low).tolist():
             top[merged.values[code]] = int(total[code])
     return top
 
 
 @dataclass(frozen=True, slots=True)
 class _MergedLists:
-    values: list[str]  # every segment's values, sorted: a code is a place in this list
-    mappings: list[np.ndarray]  # per segment: its codes to these
-    groups: list[np.ndarray]  # the codes of each group's values (searchapp.text.entities)
+    # Every segment's values, by group (searchapp.text.entities) then value: a code is a place
+    # in this list, and each group's codes are one range.
+    values: list[str]
+    groups: list[tuple[int, int]]
+    segments: list[tuple[np.ndarray, np.ndarray]]  # each segment's CSR, in these codes
 
 
 def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
@@ -443,18 +440,24 @@ def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
     merged = cache.get(fieldname)
     if merged is None:
         per_segment = [
-            _FacetColumns.lists(segment.reader(), fieldname)[2]
+            _FacetColumns.lists(segment.reader(), fieldname)
             for segment, _offset in searcher.leaf_searchers()
         ]
-        values = sorted(set().union(*per_segment))
+        distinct = set().union(*(values for _indptr, _codes, values in per_segment))
+        values = sorted(distinct, key=lambda v: (group_of(v.partition(":")[0]), v))
         index = {value: code for code, value in enumerate(values)}
-        mappings = [
-            np.fromiter((index[v] for v in segment), dtype=np.int64, count=len(segment))
-            for segment in per_segment
-        ]
-        by_group: dict[str, list[int]] = {}
+        groups: list[tuple[int, int]] = []
         for code, value in enumerate(values):
-            by_group.setdefault(group_of(value.partition(":")[0]), []).append(code)
-        groups = [np.asarray(codes, dtype=np.int64) for codes in by_group.values()]
-        merged = cache[fieldname] = _MergedLists(values, mappings, groups)
+            group = group_of(value.partition(":")[0])
+            if not groups or group != group_of(values[groups[-1][0]].partition(":")[0]):
+                groups.append((code, code + 1))
+            else:
+                groups[-1] = (groups[-1][0], code + 1)
+        segments = []
+        for indptr, codes, segment_values in per_segment:
+            to_global = np.fromiter(
+                (index[v] for v in segment_values), dtype=np.int32, count=len(segment_values)
+            )
+            segments.append((indptr, to_global[codes] if len(codes) else codes))
+        merged = cache[fieldname] = _MergedLists(values, groups, segments)
     return merged
