@@ -31,7 +31,10 @@ def _write(folder: Path, numbers: range) -> None:
     for number in numbers:
         people = _people(number)
         text = " ".join(f"Yesterday {name} met officials in Paris." for name in people)
-        (folder / f"a{number:03d}.txt").write_text(f"Meeting {number}\n\nThe spies met. {text}\n")
+        harbour = " They sailed from the harbour." if number % 4 == 0 else ""
+        (folder / f"a{number:03d}.txt").write_text(
+            f"Meeting {number}\n\nThe spies met. {text}{harbour}\n"
+        )
 
 
 def _facet(index: Path, scored: query.Query) -> dict:
@@ -62,3 +65,15 @@ def test_the_entity_facet_is_each_groups_top_over_every_hit(tmp_path: Path):
     assert len(people) == ENTITY_FACET_TOP < 72  # ties at the cut broken by name
     spies = _facet(tmp_path / "index", query.Term("body", "spi"))
     assert spies == expected
+    # A quarter of them: counted from the hits, not from the documents that don't match.
+    harbour = _facet(tmp_path / "index", query.Term("body", "harbour"))
+    assert harbour == _expected(range(0, 120, 4))
+    # Deleted documents never count, whichever way the hits are counted.
+    for number in range(0, 120, 3):
+        (seeds / f"a{number:03d}.txt").unlink()
+    reindex(seeds, tmp_path / "index")
+    kept = [n for n in range(120) if n % 3]
+    assert _facet(tmp_path / "index", query.Every()) == _expected(kept)
+    assert _facet(tmp_path / "index", query.Term("body", "harbour")) == _expected(
+        [n for n in kept if n % 4 == 0]
+    )

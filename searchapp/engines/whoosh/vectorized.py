@@ -397,18 +397,20 @@ def _list_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[st
         return {}
     total = np.zeros(len(merged.values), dtype=np.int64)
     leaves = searcher.leaf_searchers()
-    for (_segment, offset), (indptr, codes) in zip(leaves, merged.segments, strict=True):
-        start, end = np.searchsorted(ids, [offset, offset + len(indptr) - 1])
+    for (_segment, offset), part in zip(leaves, merged.segments, strict=True):
+        start, end = np.searchsorted(ids, [offset, offset + len(part.indptr) - 1])
         local = ids[start:end] - offset
-        if not len(local) or not len(codes):
+        if not len(local) or not len(part.codes):
             continue
-        starts, lengths = indptr[local], indptr[local + 1] - indptr[local]
-        entries = int(lengths.sum())
-        if not entries:
-            continue
-        # The entries of every matched document: each run's start repeated, plus 0, 1, …
-        shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-        total += np.bincount(codes[shift + np.arange(entries)], minlength=len(total))
+        if len(local) * 2 > part.live_count:
+            # Most documents match (a broad query): every live document's counts, less
+            # those of the few that don't.
+            unmatched = part.live.copy()
+            unmatched[local] = False
+            total += part.counts
+            total -= _code_counts(part, np.flatnonzero(unmatched), len(total))
+        else:
+            total += _code_counts(part, local, len(total))
     top: dict[str, int] = {}
     for low, high in merged.groups:
         counted = total[low:high]
@@ -424,13 +426,34 @@ def _list_counts(searcher: Searcher, ids: np.ndarray, fieldname: str) -> dict[st
     return top
 
 
+def _code_counts(part: _SegmentLists, docs: np.ndarray, size: int) -> np.ndarray:
+    """How many of the documents ``docs`` (segment numbers) have each code."""
+    starts = part.indptr[docs]
+    lengths = part.indptr[docs + 1] - starts
+    entries = int(lengths.sum())
+    if not entries:
+        return np.zeros(size, dtype=np.int64)
+    # The entries of every document: each run's start repeated, plus 0, 1, …
+    shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return np.bincount(part.codes[shift + np.arange(entries)], minlength=size)
+
+
+@dataclass(frozen=True, slots=True)
+class _SegmentLists:
+    indptr: np.ndarray  # CSR of the segment's documents
+    codes: np.ndarray  # in the merged code space
+    live: np.ndarray  # per document: not deleted
+    live_count: int
+    counts: np.ndarray  # each code's live documents
+
+
 @dataclass(frozen=True, slots=True)
 class _MergedLists:
     # Every segment's values, by group (searchapp.text.entities) then value: a code is a place
     # in this list, and each group's codes are one range.
     values: list[str]
     groups: list[tuple[int, int]]
-    segments: list[tuple[np.ndarray, np.ndarray]]  # each segment's CSR, in these codes
+    segments: list[_SegmentLists]
 
 
 def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
@@ -439,10 +462,8 @@ def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
     cache = searcher.__dict__.setdefault("_searchapp_merged_lists", {})
     merged = cache.get(fieldname)
     if merged is None:
-        per_segment = [
-            _FacetColumns.lists(segment.reader(), fieldname)
-            for segment, _offset in searcher.leaf_searchers()
-        ]
+        readers = [segment.reader() for segment, _offset in searcher.leaf_searchers()]
+        per_segment = [_FacetColumns.lists(reader, fieldname) for reader in readers]
         distinct = set().union(*(values for _indptr, _codes, values in per_segment))
         values = sorted(distinct, key=lambda v: (group_of(v.partition(":")[0]), v))
         index = {value: code for code, value in enumerate(values)}
@@ -454,10 +475,18 @@ def _merged_lists(searcher: Searcher, fieldname: str) -> _MergedLists:
             else:
                 groups[-1] = (groups[-1][0], code + 1)
         segments = []
-        for indptr, codes, segment_values in per_segment:
+        for reader, (indptr, codes, segment_values) in zip(readers, per_segment, strict=True):
             to_global = np.fromiter(
                 (index[v] for v in segment_values), dtype=np.int32, count=len(segment_values)
             )
-            segments.append((indptr, to_global[codes] if len(codes) else codes))
+            live = np.ones(len(indptr) - 1, dtype=bool)
+            deleted = _deleted(reader)
+            if deleted is not None:
+                live[deleted] = False
+            part = _SegmentLists(
+                indptr, to_global[codes] if len(codes) else codes, live, int(live.sum()), _EMPTY_IDS
+            )
+            counts = _code_counts(part, np.flatnonzero(live), len(values))
+            segments.append(_SegmentLists(part.indptr, part.codes, live, part.live_count, counts))
         merged = cache[fieldname] = _MergedLists(values, groups, segments)
     return merged
