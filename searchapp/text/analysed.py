@@ -120,7 +120,9 @@ def analyse(article: Article, corrections: Corrections | None = None) -> Analyse
     words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
     # A Title Case headline's capitals say nothing about names.
     names_from = len(article.title) + 1 if _title_case(article.title, title_words) else 0
-    mentions = find_entities(text, corrections, table=words, names_from=names_from)
+    gazetteer = default_gazetteer()
+    tagged = gazetteer.mentions(text, words)  # the tags, and the agencies and groups
+    mentions = find_entities(text, corrections, table=words, names_from=names_from, tagged=tagged)
     return AnalysedArticle(
         article=article,
         title_postings=title_postings if article.headline else {},
@@ -129,7 +131,7 @@ def analyse(article: Article, corrections: Corrections | None = None) -> Analyse
             exact_forms(article.title, title_words, headline=True) if article.headline else {}
         ),
         body_exact=exact_forms(article.body, body_words),
-        tags=tuple(default_gazetteer().tags_for(text, words)),
+        tags=tuple(gazetteer.tags_of(tagged)),
         entities=entity_values(mentions),
         words=frozenset(words.vocabulary()),
     )

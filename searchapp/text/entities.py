@@ -13,6 +13,7 @@ from .analysis import Words
 from .corrections import Corrections
 from .names import TYPES, find_names
 from .tags import Gazetteer, default_gazetteer
+from .tags import Mention as TagMention
 
 INDICATOR_KINDS = indicators.KINDS
 # Every entity type, as the query language names them (`person:`, `cve:`).
@@ -57,10 +58,12 @@ def find_entities(
     table: Words | None = None,
     names_from: int = 0,
     gazetteer: Gazetteer | None = None,
+    tagged: list[TagMention] | None = None,
 ) -> list[Mention]:
     """Every entity mention of ``text``, in text order. ``table``: ``words(text)`` when the
     caller has it (the gazetteer's matching uses it); ``names_from``: where names may start
-    (after a Title Case headline, whose capitals say nothing)."""
+    (after a Title Case headline, whose capitals say nothing); ``tagged``: the gazetteer's
+    mentions of ``text``, when the caller has them."""
     corrections = corrections or Corrections()
     if not corrections.extract:
         return []
@@ -71,7 +74,7 @@ def find_entities(
         if written.casefold() != entity.name.casefold():
             why = f"{written!r}, an alias of {entity.name} in entities.toml"
         taken.append(Mention(entity.type, entity.name, start, end, why))
-    for mention in gazetteer.mentions(text, table):
+    for mention in gazetteer.mentions(text, table) if tagged is None else tagged:
         kind = gazetteer.kind(mention.name)
         if kind in _ORG_KINDS:
             why = f"the gazetteer ({kind})"
@@ -112,6 +115,8 @@ def _without_overlaps(mentions: list[Mention], size: int) -> list[Mention]:
 
 
 def _corrected(mentions: list[Mention], corrections: Corrections) -> list[Mention]:
+    if not corrections.never and not corrections.declared:
+        return mentions
     found = []
     for mention in mentions:
         if mention.type in TYPES:

@@ -166,10 +166,10 @@ def _runs(text: str) -> Iterator[list[_Word]]:
             continue
         run: list[_Word] = []
         for part in whole.split(" "):
-            word = _Word(part, offset, offset + len(part))
-            offset += len(part) + 1
-            run.append(word)
-            if part.endswith(_POSSESSIVES[:2]) and len(part) > 2:
+            end = offset + len(part)
+            run.append(_Word(part, offset, end))
+            offset = end + 1
+            if part[-1] == "s" and part[-2:-1] in ("'", "\u2019"):
                 yield run
                 run = []
         if run:

@@ -283,6 +283,11 @@ class Gazetteer:
         found = {index for index, _, _ in self._scan(text, table)}
         return [self._tags[index].name for index in sorted(found)]
 
+    def tags_of(self, mentions: Iterable[Mention]) -> list[str]:
+        """:meth:`tags_for` from the text's :meth:`mentions`, when the caller has them."""
+        found = {self._index[mention.name] for mention in mentions}
+        return [self._tags[index].name for index in sorted(found)]
+
     def mentions(self, text: str, table: Words | None = None) -> list[Mention]:
         """Every alias occurrence in ``text``, in text order: why an article has its tags.
         ``table``: ``words(text)``, when the caller has it already."""
