@@ -60,7 +60,7 @@ def _document(
         "source": article.source,
         "author": article.author,
         "tag": ",".join(analysed.tags),
-        "entity": ",".join(analysed.entities),
+        "entity": analysed.entities,
         "entities": analysed.entities,
         "day": analysed.day,
     }
