@@ -98,6 +98,10 @@ def test_the_wheel_serves_the_pages_and_the_api(installed: Path, tmp_path: Path)
         assert get(f"{base}/static/style.css")[0] == 200
         status, api = get(f"{base}/api/search?q=spy")
         assert status == 200 and '"total"' in api
+        # The entity pages: their template, and the name and place lists the wheel ships.
+        status, page = get(f"{base}/entity/person/Christine%20Lee")
+        assert status == 200 and "<h1>Christine Lee</h1>" in page
+        assert "gender-guesser" in page and 'href="/entity/place/Beijing"' in page
     finally:
         server.terminate()
         server.wait(timeout=30)
