@@ -5,6 +5,7 @@ and its aliases with where they come from."""
 
 from __future__ import annotations
 
+import bisect
 import html
 import threading
 from collections import Counter
@@ -42,6 +43,8 @@ class EntityDirectory:
     counts: dict[str, int]
     by_folded: dict[str, list[str]] = field(default_factory=dict)
     by_word: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # Per type, every (word, value) of its values, sorted: completion bisects it.
+    words: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, view: View) -> EntityDirectory:
@@ -49,9 +52,12 @@ class EntityDirectory:
         for value in directory.counts:
             kind, name = split_value(value)
             directory.by_folded.setdefault(f"{kind}:{fold(name)}", []).append(value)
-            if kind in TYPES:
-                for word in set(fold(name).split()):
+            for word in set(fold(name).split()):
+                directory.words.setdefault(kind, []).append((word, value))
+                if kind in TYPES:
                     directory.by_word.setdefault((kind, word), []).append(value)
+        for pairs in directory.words.values():
+            pairs.sort()
         return directory
 
     def matching(self, kind: str, name: str) -> list[str]:
@@ -69,16 +75,19 @@ class EntityDirectory:
         return sorted(found, key=lambda v: (-self.counts[v], v))[:MAX_ALTERNATIVES]
 
     def starting(self, kind: str, prefix: str) -> list[str]:
-        """The values of ``kind`` with a word starting with ``prefix`` (ignoring case)."""
+        """The values of ``kind`` (a type, or "indicator" for all of them) with a word
+        starting with ``prefix`` (ignoring case; words after its first must follow)."""
         folded = fold(prefix)
-        found = []
-        for value in self.counts:
-            value_kind, name = split_value(value)
-            if value_kind != kind and (kind != "indicator" or value_kind in TYPES):
-                continue
-            name = fold(name)
-            if name.startswith(folded) or f" {folded}" in f" {name}":
-                found.append(value)
+        first = folded.split(" ", 1)[0]
+        found: set[str] = set()
+        for each in INDICATOR_KINDS if kind == "indicator" else (kind,):
+            pairs = self.words.get(each, [])
+            at = bisect.bisect_left(pairs, (first, ""))
+            while at < len(pairs) and pairs[at][0].startswith(first):
+                found.add(pairs[at][1])
+                at += 1
+        if " " in folded:  # the rest of the prefix after that word
+            found = {v for v in found if f" {folded}" in f" {fold(split_value(v)[1])}"}
         return sorted(found, key=lambda v: (-self.counts[v], v))
 
 

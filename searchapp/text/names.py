@@ -45,7 +45,6 @@ _PARTICLES = frozenset(
     "de del della di da do dos das du van von der den ten ter bin ibn al el la le".split()
 )
 _POSSESSIVES = ("'s", "\u2019s", "'", "\u2019")
-_APOSTROPHES = "'\u2019"
 
 
 @dataclass(frozen=True, slots=True)
