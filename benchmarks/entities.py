@@ -198,7 +198,8 @@ def main() -> None:
     sets = {}
     for name in GOLD_SETS:
         gold = tomllib.loads((HERE / name).read_text("utf-8"))["article"]
-        sets[name] = (gold, evaluate_names(gold, _articles(gold, args.seeds, args.news), args.errors))
+        articles = _articles(gold, args.seeds, args.news)
+        sets[name] = (gold, evaluate_names(gold, articles, args.errors))
     passages = tomllib.loads((HERE / "indicators.toml").read_text("utf-8"))["passage"]
     indicators = evaluate_indicators(passages, args.errors)
     for name, (gold, names) in sets.items():
