@@ -64,6 +64,9 @@ class ReindexReport:
     # what was wrong with entities.toml (the last good one then stays in force).
     reanalysed: int = 0
     warnings: list[str] = field(default_factory=list)
+    # With ``reindex(changes=True)``: the ids of the articles added or changed, in the order
+    # they were written (what saved searches check for new matches).
+    changed: list[str] | None = None
 
     def summary(self) -> str:
         return (
@@ -187,6 +190,8 @@ class _Run:
                 self.report.updated += 1
             else:
                 self.report.added += 1
+            if self.report.changed is not None and not same:
+                self.report.changed.append(article.id)
         now_indexed = {r.id for r in records if r.duplicate_of is None}
         for old in previous.values():
             if old.duplicate_of is None and old.id not in now_indexed:
@@ -216,6 +221,7 @@ def reindex(
     on_skip: Callable[[Skipped], None] | None = None,
     progress: Progress | None = None,
     engine: EngineConfig | None = None,
+    changes: bool = False,
 ) -> ReindexReport:
     """Bring the index in step with the files under ``seeds_dir``: the index of ``engine``
     (else the configured one, see :meth:`EngineConfig.load`), its catalog in ``index_dir``.
@@ -224,6 +230,7 @@ def reindex(
     read at all; changed ones are re-read and their articles updated; missing ones are
     deleted. ``full`` rebuilds every document and drops everything else in one commit. Each
     skipped file or entry is passed to ``on_skip``, or logged as a warning without one.
+    ``changes``: list the ids of the articles added or changed in the report (``changed``).
     """
     started = time.perf_counter()
     racy_since = time.time_ns() - RACY_NS
@@ -235,7 +242,7 @@ def reindex(
     except OSError as exc:  # never taken for an empty folder, whose articles would all go
         reason = exc.strerror or exc
         raise ConfigError(f"Seeds folder {seeds_dir} cannot be listed: {reason}.") from exc
-    report = ReindexReport(full=full, files=len(sources))
+    report = ReindexReport(full=full, files=len(sources), changed=[] if changes else None)
 
     def skip(item: Skipped) -> None:
         report.skipped.append(item)

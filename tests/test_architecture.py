@@ -25,8 +25,9 @@ STAGES = {
     "searchapp.engines": 3,
     "searchapp.reindex": 4,
     "searchapp.search": 4,
-    "searchapp.web": 5,
-    "searchapp.cli": 6,
+    "searchapp.watch": 5,
+    "searchapp.web": 6,
+    "searchapp.cli": 7,
 }
 # Third-party imports allowed only inside one folder.
 OWNERS = {
@@ -35,6 +36,8 @@ OWNERS = {
     "nltk": "searchapp.text",
     "flask": "searchapp.web",
     "flask_limiter": "searchapp.web",
+    "feedgen": "searchapp.watch",
+    "watchdog": "searchapp.watch",
 }
 # What search may use of the engines: the protocols, the query tree, the registry, and two
 # pieces of Whoosh's library code that work on any engine's text (the query language's parser

@@ -5,11 +5,7 @@ site only; applied by the next reindex)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
@@ -18,6 +14,7 @@ from ..errors import BadRequest, Forbidden
 from ..search import SearchEngine
 from ..text.corrections import FILENAME, add_alias, add_never
 from ..text.entities import ENTITY_TYPES, TYPES
+from .forms import check_form, csrf_token
 
 bp = Blueprint("entities", __name__)
 MAX_NAME_CHARS = 200
@@ -52,7 +49,6 @@ def entity(kind: str, name: str):
         "entity.html",
         entity=page,
         contexts=[Markup(a.context_html) for a in page.articles],
-        biggest=max((n for _m, n in page.months), default=0),
         token=csrf_token(),
         editable=page.type in TYPES,
         saved=request.args.get("saved"),
@@ -88,9 +84,7 @@ def correct(kind: str, name: str):
     kind, name = _checked(kind, name)
     if kind not in TYPES:
         raise BadRequest("Indicators are found by their form; only names can be corrected.")
-    _same_origin()
-    if not hmac.compare_digest(request.form.get("token", ""), csrf_token()):
-        raise Forbidden("The form has expired or came from another site; reload the page.")
+    check_form()
     path = Path(current_app.config["SEEDS_DIR"]) / FILENAME
     action = request.form.get("action")
     try:
@@ -112,21 +106,3 @@ def correct(kind: str, name: str):
     except OSError as error:
         raise Forbidden(f"{FILENAME} cannot be written: {error.strerror or error}.") from None
     return redirect(url_for("entities.entity", kind=kind, name=name, saved=action), 303)
-
-
-def csrf_token() -> str:
-    """A token only this server's pages carry (a per-process secret unless one is set)."""
-    secret = current_app.config.get("SECRET_KEY")
-    if not secret:
-        secret = current_app.config.setdefault("SEARCHAPP_CSRF_SECRET", secrets.token_hex(32))
-    return hmac.new(str(secret).encode(), b"entities.toml", hashlib.sha256).hexdigest()
-
-
-def _same_origin() -> None:
-    """Writes come only from this site's own pages."""
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if origin is None:
-        return  # a form posted by a browser that sends neither: the token still guards it
-    parts = urlsplit(origin)
-    if parts.netloc != request.host:
-        raise Forbidden("Changes come only from this site's own pages.")
