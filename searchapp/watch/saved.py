@@ -126,11 +126,15 @@ def filters_from_dict(data: dict[str, Any]) -> Filters:
 
 class SavedSearches:
     """The saved searches of the index in ``index_dir``. One per thread (SQLite connections
-    are), or opened and closed per request; writers of several processes take turns."""
+    are), or opened and closed per request; writers of several processes take turns. Without
+    ``create``, a folder with none saved yet is read as empty and left as it is."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, *, create: bool = True) -> None:
         path = Path(index_dir) / SAVED_FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.is_file():
+            path = Path(":memory:")  # none saved yet: read as empty, write nothing to disk
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA foreign_keys=ON")

@@ -35,9 +35,11 @@ def _engine() -> SearchEngine:
 
 
 def store() -> SavedSearches:
-    """This request's saved searches (opened once per request, closed at its end)."""
+    """This request's saved searches (opened once per request, closed at its end; created on
+    disk by the first write only)."""
     if "saved_searches" not in g:
-        g.saved_searches = SavedSearches(current_app.config["INDEX_DIR"])
+        create = request.method == "POST"
+        g.saved_searches = SavedSearches(current_app.config["INDEX_DIR"], create=create)
     return g.saved_searches
 
 

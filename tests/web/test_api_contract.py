@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import (
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.utils import cached_property
 
-from searchapp.search import SearchEngine
+from searchapp.search import Filters, SearchEngine
+from searchapp.watch import SavedSearches
 from searchapp.web import create_app, openapi_description
 
 # Every check but positive_data_acceptance: a query valid by the schema may still be refused
@@ -43,8 +44,13 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 
 
 @pytest.fixture(scope="module", autouse=True)
-def contract_app(fixture_index: Path) -> Iterator[Flask]:
+def contract_app(fixture_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     APP.extensions["searchapp"] = SearchEngine(fixture_index)
+    # Saved searches live beside the index; this folder holds one to read.
+    saved_dir = tmp_path_factory.mktemp("saved")
+    with SavedSearches(saved_dir) as store:
+        store.add("gru", "GRU", Filters())
+    APP.config["INDEX_DIR"] = saved_dir
     yield APP
     APP.extensions["searchapp"].close()
 
@@ -116,7 +122,8 @@ def test_description_lists_exactly_the_parameters_the_code_reads(contract_app: F
     for path, item in openapi_description()["paths"].items():
         _ArgsRecorder.read = set()
         url = path.replace("{article_id}", article_id)
-        url = url.replace("{kind}", "org").replace("{name}", "GRU")
+        name = "gru" if path.startswith("/api/saved/") else "GRU"
+        url = url.replace("{kind}", "org").replace("{name}", name)
         query = {"q": "spy", "type": "org"} if path == "/api/entities" else {"q": "spy"}
         response = contract_app.test_client().get(url, query_string=query)
         assert response.status_code == 200, path
