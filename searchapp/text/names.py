@@ -419,7 +419,7 @@ class _Finder:
                 while tail < n and words[tail].text not in _CONNECTORS:
                     tail += 1
                 part = words[end + 1 : tail]
-                if self._is_name(part) or part[0].text in lists.org_leads:
+                if not part or self._is_name(part) or part[0].text in lists.org_leads:
                     break
                 end = tail
             return start, end

@@ -1,6 +1,8 @@
 """People, organisations and places found from a text's own evidence (searchapp.text.names)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from searchapp.text.names import find_names
 
@@ -112,6 +114,12 @@ def test_every_name_says_why():
             {("org", "Ministry of Defence"), ("org", "MI5")},
             {("org", "Ministry of Defence and MI5")},
         ),
+        # "and" then a connector: the institution ends before "and".
+        (
+            "run by the Office for Security and the Home Office",
+            {("org", "Office for Security"), ("org", "Home Office")},
+            set(),
+        ),
         # A describing first word is no part of the name.
         (
             "At Toronto-based Ruby Corporation, the owner said so.",
@@ -145,3 +153,19 @@ def test_organisation_rules(text, expected, not_expected):
     found = names(text)
     assert expected <= found
     assert not (not_expected & found)
+
+
+WORDS = [
+    "Office", "for", "and", "the", "of", "Security", "MI5", "Mr", "Lee", "Christine", "The",
+    "Department", "Facebook", "Twitter", "Toronto-based", "Al", "Jazeera", "-", ":-", ".", ",",
+    "Sea", "President", "Paris", "Warren", "Elizabeth", "de", "von", "'s", "Ltd", "ABC", "said",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=30))
+def test_any_run_of_name_words_is_read_without_error(words):
+    text = " ".join(words)
+    for name in find_names(text):
+        assert name.name and name.type in ("person", "org", "place")
+        assert 0 <= name.start < name.end <= len(text)

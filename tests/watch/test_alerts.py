@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import searchapp.reindex
+from searchapp.config import EngineConfig
 from searchapp.errors import IndexingFailed
 from searchapp.search import Filters
 from searchapp.watch import SavedSearches, update
@@ -124,3 +125,19 @@ def test_a_failed_reindex_records_nothing_and_keeps_the_searches(
     with SavedSearches(index) as store:
         assert [s.name for s in store.all()] == ["novichok"]
     assert update(folder, index).alerts.new == {"novichok": 1}  # still new the next time
+
+
+def test_saved_searches_outlive_rebuilds_and_a_change_of_engines(folder: Path, tmp_path: Path):
+    index = tmp_path / "index"
+    whoosh, xapian = EngineConfig(name="whoosh"), EngineConfig(name="xapian")
+    update(folder, index, engine=whoosh)
+    saved(index, "novichok", "novichok")
+    (folder / "new.txt").write_text("Novichok again\n\nA second novichok attack.")
+    update(folder, index, engine=whoosh)
+    update(folder, index, engine=whoosh, full=True)
+    moved = update(folder, index, engine=xapian)  # the other engine's first build
+    assert moved.reindex.full
+    assert matched(index, "novichok") == ["new"]  # kept, and not found again
+    (folder / "later.txt").write_text("Novichok later\n\nA third novichok attack.")
+    assert update(folder, index, engine=xapian).alerts.new == {"novichok": 1}
+    assert matched(index, "novichok") == ["later", "new"]
