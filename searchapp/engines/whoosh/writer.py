@@ -160,6 +160,12 @@ class _Workers:
 
     def _check_alive(self) -> None:
         if not all(process.is_alive() for process in self.processes):
+            try:  # a worker that stopped on an error has sent it
+                result = self.results.get(timeout=0.1)
+            except queue.Empty:
+                result = None
+            if isinstance(result, BaseException):
+                raise IndexingFailed(f"an indexing worker failed: {result!r}") from result
             raise IndexingFailed("an indexing worker process died; the index is unchanged")
 
     def finish(self) -> tuple[list[Segment], list[set[str]]]:
@@ -187,6 +193,9 @@ class _Workers:
         return segments, vocabularies
 
     def cancel(self) -> None:
+        # Jobs still queued for workers that stopped are dropped: waiting at exit to send
+        # them would hang the process for good.
+        self.jobs.cancel_join_thread()
         for process in self.processes:
             if process.is_alive():
                 process.terminate()

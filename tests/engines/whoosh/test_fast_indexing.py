@@ -4,6 +4,8 @@ the tagger's word table, parallel segment workers and the vocabulary index."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -247,3 +249,33 @@ def test_vocabulary_keeps_unstemmed_words_and_a_full_reindex_drops_gone_ones(tmp
 def test_vocabulary_is_the_unstemmed_analysis(text: str):
     expected = {t.text for t in analysis.analyze(text, stemming=False, spans=False)}
     assert analysis.vocabulary(text) == expected
+
+
+_FAILING_RUN = """
+import sys
+from pathlib import Path
+from searchapp.engines.whoosh import writer
+from searchapp.errors import IndexingFailed
+from searchapp.text.article import Article
+
+workers = writer._Workers(Path(sys.argv[1]) / "missing", 2)
+try:
+    for number in range(100_000):  # far more than the job queue holds
+        workers.add(Article(str(number), "t", "word " * 200, f"{number}.txt", True))
+except IndexingFailed as error:
+    print(error)
+finally:
+    workers.cancel()
+"""
+
+
+def test_a_process_whose_workers_failed_exits_and_says_why(tmp_path):
+    """The worker's own error is reported, and jobs queued for it are not waited for at exit."""
+    run = subprocess.run(
+        [sys.executable, "-c", _FAILING_RUN, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "an indexing worker failed" in run.stdout and "missing" in run.stdout
