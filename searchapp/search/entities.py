@@ -30,6 +30,7 @@ from ..text.entities import (
     split_value,
 )
 from ..text.tags import default_gazetteer
+from .timeline import Histogram, histogram
 
 COMPLETIONS = 10
 CONTEXT_CHARS = 120
@@ -223,6 +224,11 @@ class EntityPage:
     @property
     def value(self) -> str:
         return f"{self.type}:{self.name}"
+
+    @property
+    def histogram(self) -> Histogram:
+        """The months as a timeline (the months between without mentions counted 0)."""
+        return histogram(self.months)
 
     def to_dict(self, article_url: Any) -> dict[str, Any]:
         return {

@@ -14,6 +14,7 @@ from ..text.article import shorten
 from ..text.entities import GROUPS, TYPES, group_of, grouped, split_value
 from .filters import Filters, _canonical_tag
 from .synonyms import Synonym
+from .timeline import Histogram
 
 # Deepest result a client may page to; deeper pages cost a full top-N sort per request.
 MAX_RESULT_WINDOW = 10_000
@@ -106,6 +107,8 @@ class SearchPage:
     timed_out: bool = False
     # The shards left out because they were down: the hits are those of the others.
     partial: tuple[str, ...] = ()
+    # Hits per month over all of them (searchapp.search.timeline), like the facets.
+    histogram: Histogram = field(default_factory=Histogram)
 
     @property
     def shown_query(self) -> str:
@@ -129,6 +132,7 @@ class SearchPage:
             "exact_query": self.exact_query,
             "timed_out": self.timed_out,
             "partial": list(self.partial),
+            "histogram": self.histogram.to_dict(),
         }
 
     @property

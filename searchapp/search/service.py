@@ -25,6 +25,7 @@ from ..engines.registry import open_engine
 from ..engines.whoosh.highlight import SNIPPETS, Scan, highlight_whole
 from ..errors import NotFound, QueryError
 from ..text.article import page_at, split_pages
+from .among import Among, articles_among, matching
 from .entities import Entities, EntityPage, entity_page
 from .filters import Filters
 from .parsing import (
@@ -47,6 +48,7 @@ from .results import (
     _metadata,
     _opening,
 )
+from .timeline import Histogram, histogram
 
 MAX_PER_PAGE = 100
 # Seconds a search may run before it stops and answers with what it found by then
@@ -190,7 +192,9 @@ class SearchEngine:
         ranked = sort == "relevance" and _scores_words(q.scored)
         # A page past the end is empty (_run slices the hits itself).
         hits = [self._hit(view, match, terms, body_terms, ranked) for match in results.matches]
-        counted = _facets(results.facets, filters) if facets and results.facets else Facets()
+        groups = results.facets if facets else None
+        counted = _facets(groups, filters) if groups else Facets()
+        months = histogram(groups.get("month", {})) if groups else Histogram()
         took_ms = (time.perf_counter() - started) * 1000
         return SearchPage(
             text,
@@ -207,7 +211,40 @@ class SearchEngine:
             q.exact_text,
             results.timed_out,
             view.partial,
+            months,
         )
+
+    def hits_among(self, text: str, filters: Filters | None, ids: list[str]) -> list[Hit]:
+        """The articles of ``ids`` the search matches, ranked, with snippets (a saved
+        search's feed): matched as :meth:`matching` does."""
+        filters = filters or Filters()
+        text = "" if filters and not text.strip() else check_query_text(text)
+        if not ids:
+            return []
+        view = self.view()
+        q = build_query(text, view, self.ranking, filters, entities=self.entities)
+        among = query.Or([query.Term("id", article_id) for article_id in ids])
+        restrict = among if q.filter is None else query.And([q.filter, among])
+        sort: Sort = "relevance" if _scores_words(q.scored) else "newest"
+        found = view.search(q.scored, restrict, len(ids), sort=sort)
+        terms = _query_terms(q.scored)
+        body_terms = (q.typed, frozenset(_query_terms(q.scored, ["body"])))
+        ranked = sort == "relevance"
+        return [self._hit(view, match, terms, body_terms, ranked) for match in found.matches]
+
+    def among(self, ids: list[str]) -> Among:
+        """The articles ``ids`` of the newest generation, read once for :meth:`matching`."""
+        return articles_among(self.view(), ids)
+
+    def matching(self, among: Among, text: str, filters: Filters | None = None) -> list[str]:
+        """The ids of the articles of ``among`` the search matches, in ``among``'s order:
+        the results page's matching, without its spelling correction or its fallback to
+        any of the words (taken when the whole collection has no article with all of them,
+        which says nothing of these articles)."""
+        filters = filters or Filters()
+        text = "" if filters and not text.strip() else check_query_text(text)
+        q = build_query(text, among.view, self.ranking, filters, entities=self.entities)
+        return [among.fields[key]["id"] for key in matching(among, q)]
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from ..config import EngineConfig
@@ -20,7 +20,7 @@ from .saved import SavedMatch, SavedSearches
 
 log = logging.getLogger(__name__)
 
-# Ids per search: an id clause per article, in chunks a search scores quickly.
+# Articles looked up at once (an id clause each).
 CHUNK = 1000
 
 
@@ -59,30 +59,39 @@ def check(
         report.seconds = time.perf_counter() - started
         return report
     found = (now or datetime.now(UTC)).replace(microsecond=0)
+    matches: dict[str, list[SavedMatch]] = {search.name: [] for search in saved}
+    for at in range(0, len(ids), CHUNK):
+        among = engine.among(ids[at : at + CHUNK])
+        for search in saved:
+            if search.name in report.failed:
+                continue
+            try:
+                matched = engine.matching(among, search.query, search.filters)
+            except SearchAppError as error:
+                report.failed[search.name] = error.message
+                log.warning("saved search %s failed: %s", search.name, error.message)
+                continue
+            fields = {among.fields[key]["id"]: among.fields[key] for key in among.keys}
+            matches[search.name] += [_match(search.name, fields[i], found) for i in matched]
     for search in saved:
-        matches = []
-        try:
-            for at in range(0, len(ids), CHUNK):
-                hits = engine.hits_among(search.query, search.filters, ids[at : at + CHUNK])
-                matches += [
-                    SavedMatch(
-                        search.name,
-                        hit.id,
-                        found,
-                        hit.title,
-                        hit.published.isoformat() if hit.published else None,
-                        hit.url or None,
-                        hit.snippet,
-                    )
-                    for hit in hits
-                ]
-        except SearchAppError as error:
-            report.failed[search.name] = error.message
-            log.warning("saved search %s failed: %s", search.name, error.message)
-            continue
-        report.new[search.name] = store.record(matches)
+        if search.name not in report.failed:
+            report.new[search.name] = store.record(matches[search.name])
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _match(name: str, fields: dict, found: datetime) -> SavedMatch:
+    published = fields.get("date")
+    if isinstance(published, datetime):
+        published = published.date()
+    return SavedMatch(
+        name,
+        fields["id"],
+        found,
+        fields.get("title", ""),
+        published.isoformat() if isinstance(published, date) else None,
+        fields.get("url") or None,
+    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ match once however often it polls."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from urllib.parse import quote
 
 from feedgen.feed import FeedGenerator
@@ -25,6 +25,7 @@ def _tag(search: SavedSearch, *parts: str) -> str:
 def atom_feed(
     search: SavedSearch,
     matches: list[SavedMatch],
+    snippets: Mapping[str, str],
     *,
     feed_url: str,
     search_url: str,
@@ -32,7 +33,7 @@ def atom_feed(
 ) -> bytes:
     """The feed of ``search`` with ``matches`` (newest first) as entries: title, link to the
     article's page, the time it was found (``updated``), its published date when it has
-    one, and the snippet as HTML content."""
+    one, and its snippet (``snippets``, HTML, by article id) as content."""
     feed = FeedGenerator()
     feed.id(_tag(search))
     what = search.query or "(filters only)"
@@ -52,7 +53,7 @@ def atom_feed(
         entry.updated(match.found)
         if match.date:
             entry.published(f"{match.date}T00:00:00Z")
-        content = match.snippet or html.escape(match.title)
+        content = snippets.get(match.article_id) or html.escape(match.title)
         if match.url and match.url.startswith(("http://", "https://")):
             # In the content: feedgen 1.0 writes no rel of an entry's links, so a second
             # link would be a second "alternate" (docs/watching.md).

@@ -39,7 +39,6 @@ CREATE TABLE IF NOT EXISTS matches (
     title TEXT NOT NULL,
     date TEXT,
     url TEXT,
-    snippet TEXT NOT NULL,
     PRIMARY KEY (name, article_id)
 );
 CREATE INDEX IF NOT EXISTS matches_found ON matches(name, found);
@@ -67,7 +66,8 @@ class SavedSearch:
 @dataclass(frozen=True, slots=True)
 class SavedMatch:
     """An article a saved search matched when a reindex added or changed it: ``found`` is
-    when (UTC); title, date, url and snippet as they were then (the feed's entry)."""
+    when (UTC); title, date and url as they were then (the feed's entry; its snippet is
+    made when the feed is read, from the article as it is then)."""
 
     name: str
     article_id: str
@@ -75,7 +75,6 @@ class SavedMatch:
     title: str
     date: str | None
     url: str | None
-    snippet: str
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,7 +83,6 @@ class SavedMatch:
             "title": self.title,
             "date": self.date,
             "url": self.url,
-            "snippet": self.snippet,
         }
 
 
@@ -201,9 +199,9 @@ class SavedSearches:
         with self._transaction() as db:
             before = db.total_changes
             db.executemany(
-                "INSERT OR IGNORE INTO matches VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO matches VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (m.name, m.article_id, m.found.isoformat(), m.title, m.date, m.url, m.snippet)
+                    (m.name, m.article_id, m.found.isoformat(), m.title, m.date, m.url)
                     for m in matches
                 ],
             )
@@ -224,8 +222,7 @@ class SavedSearches:
             (name, limit),
         )
         return [
-            SavedMatch(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], r[5], r[6])
-            for r in rows
+            SavedMatch(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], r[5]) for r in rows
         ]
 
     def match_count(self, name: str) -> int:

@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
-from ..search import MAX_QUERY_LENGTH, Filters, SearchEngine, SearchPage, parse_day
-from . import entities, files
+from ..search import MAX_QUERY_LENGTH, SearchEngine, SearchPage
+from . import entities, files, forms, saved, timeline
+from .params import FILTER_PARAMS, _filters
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,6 @@ TEMPLATES_DIR = (
 DEFAULT_PER_PAGE = 10
 # Nothing the app accepts has a body; a client sending more than this is refused with 413.
 MAX_CONTENT_LENGTH = 64 * 1024
-# A facet parameter's values: how many one request may give, and how long each may be.
-MAX_FILTER_VALUES = 20
-MAX_FILTER_VALUE_LENGTH = 200
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
 
 # Pages use no script, no inline style and nothing from other hosts; the policy makes that a
@@ -78,7 +76,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(entities.bp)
+    app.register_blueprint(saved.bp)
+    app.jinja_env.globals["csrf_token"] = forms.csrf_token
     app.add_template_global(search_url)
+    app.add_template_global(timeline.chart, "timeline_chart")
     app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")
     app.register_error_handler(Exception, handle_error)
     app.after_request(_add_security_headers)
@@ -161,40 +162,6 @@ def _int_arg(name: str, default: int) -> int:
     if not _INTEGER.fullmatch(raw):
         raise BadRequest(f"{name} must be a whole number, got {raw[:40]!r}.")
     return int(raw)
-
-
-# Parameters that narrow a search; each may be repeated (?tag=GRU&tag=poisoning).
-FILTER_PARAMS = ("source", "author", "tag", "year", "entity", "from", "to")
-
-
-def _values(name: str, *, blanks: bool = False) -> tuple[str, ...]:
-    """A filter parameter's values (without blank ones unless asked), bounded in number and
-    length."""
-    values = request.args.getlist(name)
-    if len(values) > MAX_FILTER_VALUES:
-        raise BadRequest(f"At most {MAX_FILTER_VALUES} values of {name} at once.")
-    if any(len(v) > MAX_FILTER_VALUE_LENGTH for v in values):
-        raise BadRequest(f"A {name} value may be at most {MAX_FILTER_VALUE_LENGTH} characters.")
-    return tuple(v for v in values if blanks or v.strip())
-
-
-def _filters() -> Filters:
-    args = request.args
-    years = []
-    for raw in _values("year", blanks=True):
-        if not re.fullmatch(r"[0-9]{4}", raw.strip()):
-            raise BadRequest(f"year must be a four-digit year, got {raw[:40]!r}.")
-        years.append(int(raw))
-    date_from, date_to = args.get("from", "").strip(), args.get("to", "").strip()
-    return Filters(
-        sources=_values("source"),
-        authors=_values("author"),
-        tags=_values("tag"),
-        years=tuple(years),
-        entities=_values("entity"),
-        date_from=parse_day(date_from) if date_from else None,
-        date_to=parse_day(date_to, end=True) if date_to else None,
-    )
 
 
 def _search() -> SearchPage:

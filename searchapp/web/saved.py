@@ -18,12 +18,13 @@ from flask import (
     url_for,
 )
 
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest, NotFound, SearchAppError
 from ..search import Filters, SearchEngine
-from ..watch import SavedSearch, SavedSearches, check_name
+from ..watch import SavedMatch, SavedSearch, SavedSearches, check_name
 from ..watch.feeds import atom_feed
 from ..watch.saved import MAX_NAME_CHARS
 from .forms import check_form, csrf_token
+from .params import _filters
 
 bp = Blueprint("saved", __name__)
 FEED_ENTRIES = 50
@@ -78,6 +79,17 @@ def save_search(name: str, text: str, filters: Filters) -> SavedSearch:
     return store().add(name, text, filters)
 
 
+def snippets(search: SavedSearch, matches: list[SavedMatch]) -> dict[str, str]:
+    """The matches' snippets (HTML) from the articles as they are now; none for an article
+    gone from the index or no longer matching, or when there is no index to read."""
+    ids = [match.article_id for match in matches]
+    try:
+        hits = _engine().hits_among(search.query, search.filters, ids)
+    except SearchAppError:
+        return {}
+    return {hit.id: hit.snippet for hit in hits}
+
+
 def _name(name: str) -> str:
     if len(name) > MAX_NAME_CHARS:
         raise NotFound(f"No saved search named {name[:MAX_NAME_CHARS]!r}….")
@@ -97,8 +109,6 @@ def saved_list():
 def save():
     """Save the search whose parameters are this form's query string; the form gives the
     name and the token."""
-    from . import _filters  # the search's own parsing of its parameters
-
     check_form()
     name = request.form.get("name", "").strip()
     search = save_search(name, request.args.get("q", ""), _filters())
@@ -108,10 +118,12 @@ def save():
 @bp.get("/saved/<name>")
 def saved_page(name: str):
     search = store().get(_name(name))
+    matches = store().matches(search.name, MAX_MATCHES)
     return render_template(
         "saved_search.html",
         search=search,
-        matches=store().matches(search.name, MAX_MATCHES),
+        matches=matches,
+        snippets=snippets(search, matches),
         count=store().match_count(search.name),
         token=csrf_token(),
         q=search.query,
@@ -147,13 +159,18 @@ def api_saved(name: str):
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_MATCHES:
         raise BadRequest(f"limit must be a whole number from 1 to {MAX_MATCHES}.")
     matches = store().matches(search.name, int(limit))
+    shown = snippets(search, matches)
     return jsonify(
         **search.to_dict(),
         feed=url_for("saved.feed", name=search.name, _external=True),
         search=url_for("web.search", **search_args(search), _external=True),
         total_matches=store().match_count(search.name),
         matches=[
-            {**m.to_dict(), "page": url_for("web.article", article_id=m.article_id)}
+            {
+                **m.to_dict(),
+                "snippet": shown.get(m.article_id, ""),
+                "page": url_for("web.article", article_id=m.article_id),
+            }
             for m in matches
         ],
     )
@@ -162,9 +179,11 @@ def api_saved(name: str):
 @bp.get("/feeds/<name>.atom")
 def feed(name: str):
     search = store().get(_name(name))
+    matches = store().matches(search.name, FEED_ENTRIES)
     body = atom_feed(
         search,
-        store().matches(search.name, FEED_ENTRIES),
+        matches,
+        snippets(search, matches),
         feed_url=url_for("saved.feed", name=search.name, _external=True),
         search_url=url_for("web.search", **search_args(search), _external=True),
         article_url=lambda article_id: url_for(

@@ -61,7 +61,7 @@ def test_new_matching_articles_are_recorded_once(folder: Path, tmp_path: Path):
     assert matched(index, "gru-tagged") == ["new"]
     with SavedSearches(index) as store:
         (entry,) = store.matches("novichok")
-    assert entry.title == "Novichok again" and "<mark>novichok</mark>" in entry.snippet.lower()
+    assert entry.title == "Novichok again"
 
     # Unchanged: nothing checked. Changed and still matching: checked, but not new.
     assert update(folder, index).alerts.checked == 0

@@ -63,7 +63,7 @@ def test_names_are_unique_and_searches_not_empty(tmp_path: Path):
 
 
 def match(name: str, article_id: str, found: datetime, title: str = "T") -> SavedMatch:
-    return SavedMatch(name, article_id, found, title, "2020-01-02", None, "s")
+    return SavedMatch(name, article_id, found, title, "2020-01-02", None)
 
 
 def test_an_article_is_recorded_once_per_search_at_its_first_time(tmp_path: Path):

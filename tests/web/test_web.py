@@ -48,6 +48,7 @@ def test_api_search_shape(client):
         "exact_query",
         "timed_out",
         "partial",
+        "histogram",
     ]
     assert data["query"] == "poisoned"
     assert data["total"] == 2 and data["page"] == 1 and data["per_page"] == 5
