@@ -528,4 +528,4 @@ def test_make_run_ignores_a_host_set_in_the_environment():
         text=True,
         check=True,
     ).stdout
-    assert "serve --host 127.0.0.1 --port 5000" in dry_run
+    assert "serve --watch --host 127.0.0.1 --port 5000" in dry_run
