@@ -121,6 +121,7 @@ bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.entities_speed --size 100000 --facets-only \
 		--json data/bench/entities-100000.json
 	$(BIN)/python -m benchmarks.timeline_speed --size 100000 --json data/bench/timeline-100000.json
+	$(BIN)/python -m benchmarks.export_speed --size 100000 --json data/bench/export-100000.json
 
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 import re
 import signal
 import sys
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 # searchapp.search.SORTS, repeated here so that `--help` and option parsing need no import of
 # the search engine (a test checks the two agree).
 SORTS = ("relevance", "newest", "oldest")
+# searchapp.search.export.FORMATS, repeated for the same reason.
+EXPORT_FORMATS = ("csv", "jsonl")
 # A reindex shorter than this shows no progress bar at all.
 PROGRESS_DELAY_S = 1.0
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
@@ -183,6 +186,12 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 @main.command()
 @click.argument("query", default="")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
+@click.option(
+    "--export",
+    "export_format",
+    type=click.Choice(EXPORT_FORMATS),
+    help="Write every result (not a page) to stdout as CSV or JSON Lines.",
+)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
@@ -198,6 +207,7 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 def search(
     query: str,
     as_json: bool,
+    export_format: str | None,
     limit: int,
     page: int,
     sort: str,
@@ -212,6 +222,8 @@ def search(
     """Search the index and print ranked results (QUERY may be empty with filters)."""
     from .search import Filters, SearchEngine, parse_day
 
+    if as_json and export_format:
+        raise click.UsageError("--json and --export are two different outputs; give one.")
     try:
         engine = SearchEngine(index_dir, config=EngineConfig.load())
     except SearchAppError as exc:
@@ -225,6 +237,9 @@ def search(
             date_from=parse_day(date_from) if date_from else None,
             date_to=parse_day(date_to, end=True) if date_to else None,
         )
+        if export_format:
+            _export(engine, query, filters, sort, export_format)
+            return
         result = engine.search(query, page=page, per_page=limit, filters=filters, sort=sort)
     except SearchAppError as exc:
         _fail(exc)
@@ -264,6 +279,24 @@ def search(
                 f"{_facet_label(name, v['value'])} ({v['count']})" for v in facets[name]
             )
             click.echo(f"\n{name}: {counts}" if name == "tag" else f"{name}: {counts}")
+
+
+def _export(engine, query: str, filters, sort: str, format: str) -> None:
+    """Every result as CSV or JSON Lines on stdout (UTF-8 bytes, as the API sends them)."""
+    from .search.export import export
+
+    result = export(engine, query, filters=filters, sort=sort)  # type: ignore[arg-type]
+    if result.corrected_to:
+        click.echo(f"Exporting results for: {result.corrected_to} (none for {query!r})", err=True)
+    out = sys.stdout.buffer
+    try:
+        for piece in result.lines(format):  # type: ignore[arg-type]  # a click.Choice
+            out.write(piece.encode("utf-8"))
+        out.flush()
+    except BrokenPipeError:
+        # The reader has gone (`| head`): stop quietly, and don't fail flushing at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 def _facet_label(name: str, value: str) -> str:

@@ -23,6 +23,7 @@ The package's modules, each importing only those listed before it:
 - :mod:`.suggestions`: did you mean (:func:`suggest`), and whether it is sure enough to be
   searched instead (:class:`Suggestion`).
 - :mod:`.service`: :class:`SearchEngine`, and what it remembers per index generation.
+- :mod:`.export`: every hit of a search as rows for CSV and JSON Lines (:func:`export`).
 
 The names below are re-exported for the package's users. The constants are copies: a test
 changing one patches it in the module that uses it.

@@ -21,8 +21,8 @@ from werkzeug.exceptions import HTTPException
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
 from ..search import MAX_QUERY_LENGTH, SearchEngine, SearchPage
-from . import entities, files, forms, saved, timeline
-from .params import FILTER_PARAMS, _filters
+from . import entities, export, files, forms, saved, timeline
+from .params import FILTER_PARAMS, _autocorrect, _filters
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(files.bp)
     app.register_blueprint(entities.bp)
     app.register_blueprint(saved.bp)
+    app.register_blueprint(export.bp)
     app.jinja_env.globals["csrf_token"] = forms.csrf_token
     app.add_template_global(search_url)
     app.add_template_global(timeline.chart, "timeline_chart")
@@ -168,15 +169,13 @@ def _search() -> SearchPage:
     """The search the request's ``q``, filters, ``sort``, ``page``, ``per_page`` and
     ``exact`` ask for."""
     page, per_page = _int_arg("page", 1), _int_arg("per_page", DEFAULT_PER_PAGE)
-    exact = request.args.get("exact", "0")
-    if exact not in ("0", "1"):
-        raise BadRequest("exact must be 0 or 1.")
+    autocorrect = _autocorrect()
     sort = request.args.get("sort", "relevance")
     return engine().search(
         request.args.get("q"),
         page,
         per_page,
-        autocorrect=exact == "0",
+        autocorrect=autocorrect,
         filters=_filters(),
         sort=sort,  # type: ignore[arg-type]  # checked by search()
     )

@@ -45,3 +45,11 @@ def _filters() -> Filters:
         date_from=parse_day(date_from) if date_from else None,
         date_to=parse_day(date_to, end=True) if date_to else None,
     )
+
+
+def _autocorrect() -> bool:
+    """Whether the search may be replaced by its spelling suggestion (``exact=1`` says not)."""
+    exact = request.args.get("exact", "0")
+    if exact not in ("0", "1"):
+        raise BadRequest("exact must be 0 or 1.")
+    return exact == "0"
