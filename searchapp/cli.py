@@ -68,6 +68,52 @@ index_option = _folder_option("--index", INDEX_ENV, DEFAULT_INDEX_DIR, "Index fo
 seeds_option = _folder_option("--seeds", SEEDS_ENV, DEFAULT_SEEDS_DIR, "Folder of article files")
 
 
+def filter_options(command):
+    """The search's filter options: --source, --author, --tag, --entity, --from, --to."""
+    for option in reversed(
+        [
+            click.option(
+                "--source", multiple=True, help="Only this outlet (repeatable: any of them)."
+            ),
+            click.option(
+                "--author", multiple=True, help="Only this author (repeatable: any of them)."
+            ),
+            click.option(
+                "--tag", multiple=True, help="Only articles with this tag (repeatable: all)."
+            ),
+            click.option(
+                "--entity",
+                multiple=True,
+                help="Only articles with this type:name (repeatable: all).",
+            ),
+            click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]])."),
+            click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]])."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _filters(
+    source: tuple[str, ...],
+    author: tuple[str, ...],
+    tag: tuple[str, ...],
+    entity: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+):
+    from .search import Filters, parse_day
+
+    return Filters(
+        sources=source,
+        authors=author,
+        tags=tag,
+        entities=entity,
+        date_from=parse_day(date_from) if date_from else None,
+        date_to=parse_day(date_to, end=True) if date_to else None,
+    )
+
+
 @click.group()
 def main() -> None:
     """Full-text search over a folder of news articles."""
@@ -195,14 +241,7 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1))
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--source", multiple=True, help="Only this outlet (repeatable: any of them).")
-@click.option("--author", multiple=True, help="Only this author (repeatable: any of them).")
-@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable: all).")
-@click.option(
-    "--entity", multiple=True, help="Only articles with this type:name (repeatable: all)."
-)
-@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
-@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
+@filter_options
 @index_option
 def search(
     query: str,
@@ -220,7 +259,7 @@ def search(
     index_dir: Path,
 ) -> None:
     """Search the index and print ranked results (QUERY may be empty with filters)."""
-    from .search import Filters, SearchEngine, parse_day
+    from .search import SearchEngine
 
     if as_json and export_format:
         raise click.UsageError("--json and --export are two different outputs; give one.")
@@ -229,14 +268,7 @@ def search(
     except SearchAppError as exc:
         _fail(exc)
     try:
-        filters = Filters(
-            sources=source,
-            authors=author,
-            tags=tag,
-            entities=entity,
-            date_from=parse_day(date_from) if date_from else None,
-            date_to=parse_day(date_to, end=True) if date_to else None,
-        )
+        filters = _filters(source, author, tag, entity, date_from, date_to)
         if export_format:
             _export(engine, query, filters, sort, export_format)
             return
@@ -313,14 +345,7 @@ def saved() -> None:
 @saved.command("add")
 @click.argument("name")
 @click.argument("query", default="")
-@click.option("--source", multiple=True, help="Only this outlet (repeatable: any of them).")
-@click.option("--author", multiple=True, help="Only this author (repeatable: any of them).")
-@click.option("--tag", multiple=True, help="Only articles with this tag (repeatable: all).")
-@click.option(
-    "--entity", multiple=True, help="Only articles with this type:name (repeatable: all)."
-)
-@click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]]).")
-@click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]]).")
+@filter_options
 @index_option
 def saved_add(
     name: str,
@@ -334,19 +359,12 @@ def saved_add(
     index_dir: Path,
 ) -> None:
     """Save QUERY (and the filters) as NAME: a slug such as gru-poisonings."""
-    from .search import Filters, SearchEngine, parse_day
+    from .search import SearchEngine
     from .watch import SavedSearches, check_name
 
     try:
         check_name(name)
-        filters = Filters(
-            sources=source,
-            authors=author,
-            tags=tag,
-            entities=entity,
-            date_from=parse_day(date_from) if date_from else None,
-            date_to=parse_day(date_to, end=True) if date_to else None,
-        )
+        filters = _filters(source, author, tag, entity, date_from, date_to)
         engine = SearchEngine(index_dir, config=EngineConfig.load())
         try:  # refused here, with the parser's message, rather than at the next reindex
             engine.search(query, 1, 1, autocorrect=False, filters=filters, facets=False)
