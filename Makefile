@@ -49,7 +49,8 @@ browser:
 		sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 		$$sudo apt-get update && \
 		$$sudo env DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y --no-install-recommends chromium chromium-driver; \
+			apt-get install -y --no-install-recommends chromium chromium-driver \
+			fonts-noto-color-emoji; \
 	fi
 
 # Debian's xapian-tools: xapian-tcpsrv, the shard server of the Xapian engine, which the
