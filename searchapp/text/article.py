@@ -67,6 +67,8 @@ class Article:
     # An e-mail attachment's message (its article id), and a message's attachments.
     parent: str = ""
     attachments: tuple[str, ...] = ()
+    # The language its metadata states (an ISO 639-1 code: "ru"), "" when it states none.
+    lang: str = ""
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding the body's character ``offset``; None if unpaged."""

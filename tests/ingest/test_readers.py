@@ -837,3 +837,189 @@ def test_record_ids_are_slugged_and_long_ones_shortened():
     assert all(ID_CHARS.fullmatch(i) for i in ids)
     assert len(set(ids)) == 3
     assert len(ids[2]) <= 70
+
+
+# --- Languages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ru", "ru"),
+        ("EN", "en"),
+        ("en-GB", "en"),
+        ("ru_RU", "ru"),
+        ("zh-Hant-TW", "zh"),
+        ("es-419", "es"),
+        ("  fr  ", "fr"),
+        ("de_DE.UTF-8", "de"),  # a POSIX locale
+        ("sr_RS@latin", "sr"),
+        ("rus", "ru"),
+        ("fra", "fr"),
+        ("fre", "fr"),
+        ("deu", "de"),
+        ("ger", "de"),
+        ("ukr", "uk"),
+        ("ara", "ar"),
+        ("zho", "zh"),
+        ("chi", "zh"),
+        ("ENG", "en"),
+        ("tgl", "tl"),
+        ("iw", "he"),  # deprecated codes become today's
+        ("in", "id"),
+        ("French", "fr"),
+        ("english", "en"),
+        ("English (United Kingdom)", "en"),
+        ("Norwegian Bokmål", "nb"),
+        ("Deutsch", "de"),  # a language's own name
+        ("русский", "ru"),
+        ("ru-RU, ru", "ru"),  # one language, said twice
+        ("en;q=0.8", "en"),
+        (["uk"], "uk"),
+        ({"name": "Spanish"}, "es"),
+        # No language, several, or none with a two-letter code:
+        ("", ""),
+        ("   ", ""),
+        (None, ""),
+        ("x-klingon", ""),
+        ("i-klingon", ""),
+        ("Klingon", ""),
+        ("xx", ""),
+        ("und", ""),
+        ("mul", ""),
+        ("zxx", ""),
+        ("fil", ""),
+        ("en, fr", ""),
+        (["en", "fr"], ""),
+        ([], ""),
+        ({}, ""),
+        (12, ""),
+        (3.5, ""),
+        (float("nan"), ""),
+        (True, ""),
+        (b"ru", ""),
+        ("e", ""),
+        ("en-", ""),
+        ("ru" * 200, ""),
+    ],
+)
+def test_language_code(value: object, expected: str):
+    assert common.language_code(value) == expected
+
+
+def test_language_code_never_raises():
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert common.language_code(Unprintable()) == ""
+    assert common.language_code(object()) == ""
+
+
+def test_json_and_jsonl_records_state_their_language():
+    records = [
+        {"id": "1", "text": "Текст статьи.", "lang": "ru-RU"},
+        {"id": "2", "text": "Texte de l'article.", "Language": "French"},
+        {"id": "3", "text": "Text des Artikels.", "inLanguage": "ger"},
+        {"id": "4", "text": "No language stated."},
+        {"id": "5", "text": "An odd one.", "language": "x-klingon"},
+        {"id": "6", "text": "Another.", "lang": 12},
+        {"id": "7", "text": "And a list.", "language": ["en", "fr"]},
+    ]
+    expected = ["ru", "fr", "de", "", "", "", ""]
+    assert [a.lang for a in parse("wire.json", json.dumps(records)).articles] == expected
+    jsonl = "\n".join(json.dumps(record) for record in records)
+    assert [a.lang for a in parse("wire.jsonl", jsonl).articles] == expected
+    assert only(parse("one.json", json.dumps(records[0]))).lang == "ru"
+
+
+def test_csv_language_column():
+    data = "id,text,language\n1,Текст.,RUS\n2,Text.,en_GB\n3,Text.,\n4,Text.,klingon\n"
+    assert [a.lang for a in parse("news.csv", data).articles] == ["ru", "en", "", ""]
+    data = "id;text;lang\n1;Texte.;fr-CA\n"
+    assert only(parse("news.csv", data)).lang == "fr"
+
+
+@pytest.mark.parametrize(
+    ("front", "expected"),
+    [
+        ("lang: uk", "uk"),
+        ("language: Russian", "ru"),
+        ("language: [de-AT]", "de"),
+        ("lang: x-klingon", ""),
+        ("lang: 12", ""),
+        ("title: No language", ""),
+    ],
+)
+def test_markdown_front_matter_language(front: str, expected: str):
+    article = only(parse("note.md", f"---\n{front}\n---\n# Heading\n\nBody text."))
+    assert article.lang == expected
+
+
+def test_formats_without_language_metadata_state_none():
+    assert only(parse("story.txt", "Title\n\nlang: ru\n\nBody text.")).lang == ""
+    assert only(parse("note.md", "# Heading\n\nBody text.")).lang == ""
+
+
+_HTML_TEXT = (
+    "<p>Foreign intelligence agencies are using networking sites to approach civil servants, "
+    "the security service warned in a briefing to officials.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ("<html lang='ru-RU'><head>", "ru"),
+        ("<html xml:lang='uk' xmlns='http://www.w3.org/1999/xhtml'><head>", "uk"),
+        # <html lang> wins over a meta; an unusable one gives way to it.
+        ("<html lang='de'><head><meta http-equiv='Content-Language' content='en'>", "de"),
+        ("<html lang='x-klingon'><head><meta http-equiv='content-language' content='fr'>", "fr"),
+        ("<html><head><meta name='Language' content='Spanish'>", "es"),
+        ("<html><head><meta property='og:locale' content='ru_RU'>", "ru"),
+        ("<html><head><meta http-equiv='Content-Language' content='en, fr'>", ""),
+        ("<html lang=''><head>", ""),
+        ("<html><head>", ""),
+    ],
+)
+def test_html_language_from_the_head(head: str, expected: str):
+    page = f"{head}<title>Spies and social media</title></head><body>{_HTML_TEXT}</body></html>"
+    assert only(parse("page.html", page)).lang == expected
+
+
+def test_html_language_in_a_utf16_page():
+    page = f"<html lang='pl'><head><title>T</title></head><body>{_HTML_TEXT}</body></html>"
+    assert only(parse("page.html", page.encode("utf-16"))).lang == "pl"
+
+
+def test_rss_entry_language_wins_over_the_channels():
+    rss = (
+        "<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'><channel>"
+        "<title>Wire</title><language>ru-RU</language>"
+        "<item><guid>1</guid><description>Текст.</description><dc:language>uk</dc:language></item>"
+        "<item><guid>2</guid><description>Текст.</description></item>"
+        "<item><guid>3</guid><description>Text.</description><dc:language>xx</dc:language></item>"
+        "</channel></rss>"
+    )
+    assert [a.lang for a in parse("wire.rss", rss).articles] == ["uk", "ru", "ru"]
+
+
+def test_rss_without_a_language_states_none():
+    rss = (
+        "<rss version='2.0'><channel><title>Wire</title><language>klingon</language>"
+        "<item><guid>1</guid><description>Text.</description></item></channel></rss>"
+    )
+    assert [a.lang for a in parse("wire.rss", rss).articles] == [""]
+
+
+def test_atom_xml_lang_of_the_entry_its_content_or_the_feed():
+    atom = (
+        "<feed xmlns='http://www.w3.org/2005/Atom' xml:lang='fr-FR'><title>Veille</title>"
+        "<id>urn:feed</id>"
+        "<entry xml:lang='de'><id>urn:1</id><title>A</title>"
+        "<content type='html'>&lt;p&gt;Hallo.&lt;/p&gt;</content></entry>"
+        "<entry><id>urn:2</id><title>B</title><content xml:lang='es'>Hola.</content></entry>"
+        "<entry><id>urn:3</id><title>C</title><summary>Bonjour.</summary></entry>"
+        "</feed>"
+    )
+    assert [a.lang for a in parse("veille.atom", atom).articles] == ["de", "es", "fr"]

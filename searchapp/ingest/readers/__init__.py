@@ -11,9 +11,11 @@ cannot be used is reported as a :class:`~searchapp.ingest.discover.Skipped` entr
 (``news.csv#row 7``) and the rest of the file is kept; a file with nothing usable raises
 :class:`~searchapp.errors.CorpusError`.
 
-Metadata (date, outlet, author, url) is taken only where the file states it: record fields,
-front matter, HTML meta tags, feed elements, or a dateline or byline standing alone on one of
-the first lines of a text. Nothing here reaches the network.
+Metadata (date, outlet, author, url, language) is taken only where the file states it: record
+fields, front matter, HTML meta tags, feed elements, document properties, e-mail headers, or a
+dateline or byline standing alone on one of the first lines of a text. A stated language is
+kept as its ISO 639-1 code (:func:`.common.language_code`), never guessed from the text.
+Nothing here reaches the network.
 
 The modules, from the top down:
 

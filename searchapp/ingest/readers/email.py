@@ -1,6 +1,7 @@
 """E-mail (``.eml``: one message; ``.mbox``: a mailbox of many): one article per message, titled
-by its subject, by its sender, dated when it was sent, and one more per readable attachment,
-linked to its message (:attr:`~searchapp.text.article.Article.parent` and ``attachments``).
+by its subject, by its sender, dated when it was sent, in the language its Content-Language
+header states, and one more per readable attachment, linked to its message
+(:attr:`~searchapp.text.article.Article.parent` and ``attachments``).
 
 Messages are parsed by the standard library's ``email`` package. A mailbox is split into
 messages here, on its "From " lines, rather than by ``mailbox``, which reads only files on disk.
@@ -19,7 +20,15 @@ from typing import Any
 from ...errors import CorpusError
 from ...text.article import Article, clean_paragraphs
 from ..discover import Skipped
-from .common import _Batch, _cap_title, _check_length, _html_to_paragraphs, _one_line, _slug
+from .common import (
+    _Batch,
+    _cap_title,
+    _check_length,
+    _html_to_paragraphs,
+    _one_line,
+    _slug,
+    language_code,
+)
 from .dates import _parse_date
 
 # Reads an attachment: (its bytes, "mail.eml#report.pdf", the article id it is to have) -> its
@@ -210,6 +219,9 @@ def _message_articles(
                 articles, inner_skipped = read_attachment(
                     _attachment_bytes(part), f"{relpath}#{prefix}{name}", attachment_id
                 )
+            # The part's Content-Language describes the attachment's own article, not those of
+            # the attachments an attached message holds in turn (they have a parent already).
+            part_lang = _content_language(part)
             articles = [
                 replace(
                     article,
@@ -217,6 +229,7 @@ def _message_articles(
                     parent=article.parent or article_id,
                     published=article.published or published,
                     author=article.author or author,
+                    lang=article.lang or ("" if article.parent else part_lang),
                 )
                 for article in articles
             ]
@@ -240,6 +253,8 @@ def _message_articles(
             raise CorpusError(f"no text in the e-mail (attachment {where}: {skipped[0].reason})")
         raise CorpusError("no text in the e-mail")
     subject = _subject(message)
+    # The language of the body part read (its own header), else the message's.
+    body_lang = _content_language(body_parts[-1]) if paragraphs and body_parts else ""
     article = Article(
         article_id,
         _cap_title(subject or NO_SUBJECT),
@@ -249,6 +264,7 @@ def _message_articles(
         published=published,
         author=author,
         attachments=tuple(linked),
+        lang=body_lang or _content_language(message),
     )
     _check_length(article)
     return [article, *extras], skipped
@@ -429,6 +445,13 @@ def _sender(message: EmailMessage) -> str:
         addresses = email.utils.getaddresses([_raw_header(message, "from")])
     names = (_one_line(_fix_text(name or address)).strip("'\"") for name, address in addresses)
     return ", ".join(dict.fromkeys(name for name in names if name))
+
+
+def _content_language(part: EmailMessage) -> str:
+    """The language a part's (or a message's) Content-Language header states, as
+    :func:`.common.language_code` reads it ("" for none, or several: "en, fr")."""
+    header = _header(part, "content-language")
+    return language_code(_fix_text(str(header))) if header is not None else ""
 
 
 def _sent(message: EmailMessage) -> date | None:

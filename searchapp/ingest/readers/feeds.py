@@ -26,6 +26,7 @@ from .common import (
     _one_line,
     _record_key,
     _titled,
+    language_code,
 )
 from .dates import _make_date, _parse_date, _recover_text_metadata
 
@@ -58,6 +59,8 @@ def _read_feed(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], 
     channel = feed.get("feed") or {}
     feed_title = _feed_text(channel.get("title_detail"), channel.get("title"))
     feed_host = _host(_clean_url(channel.get("link")))
+    # RSS <language>, Atom xml:lang on <feed> (feedparser names both "language").
+    feed_lang = language_code(channel.get("language"))
     batch = _Batch(relpath, file_id)
     for position, entry in enumerate(entries, start=1):
         locator = _as_text(entry.get("id")) or _as_text(entry.get("link"))
@@ -65,23 +68,27 @@ def _read_feed(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], 
             f"entry {position}",
             _record_key("", locator, position),
             lambda article_id, entry=entry: _entry_article(
-                entry, article_id, relpath, feed_title, feed_host
+                entry, article_id, relpath, feed_title, feed_host, feed_lang
             ),
         )
     return batch.result("the feed has no entries")
 
 
 def _entry_article(
-    entry: Mapping[str, Any], article_id: str, relpath: str, feed_title: str, feed_host: str
+    entry: Mapping[str, Any],
+    article_id: str,
+    relpath: str,
+    feed_title: str,
+    feed_host: str,
+    feed_lang: str,
 ) -> Article:
     contents = [c for c in entry.get("content") or [] if _as_text(c.get("value"))]
     if contents:
-        best = max(contents, key=lambda c: len(c.get("value") or ""))
-        paragraphs = _feed_paragraphs(best.get("type"), best.get("value"))
+        detail = max(contents, key=lambda c: len(c.get("value") or ""))
+        paragraphs = _feed_paragraphs(detail.get("type"), detail.get("value"))
     else:
-        paragraphs = _feed_paragraphs(
-            (entry.get("summary_detail") or {}).get("type"), entry.get("summary")
-        )
+        detail = entry.get("summary_detail") or {}
+        paragraphs = _feed_paragraphs(detail.get("type"), entry.get("summary"))
     if not paragraphs:
         raise CorpusError("no article text (the entry has no content or summary)")
     text, text_date, text_author = _recover_text_metadata("\n\n".join(paragraphs))
@@ -106,7 +113,16 @@ def _entry_article(
         source=feed_title or _host(url) or feed_host,
         author=_entry_author(entry) or text_author,
         url=url,
+        lang=_entry_language(entry, detail) or feed_lang,
     )
+
+
+def _entry_language(entry: Mapping[str, Any], detail: Mapping[str, Any]) -> str:
+    """The language the entry states: its own (an RSS item's <dc:language>), else its text's
+    (Atom's xml:lang on the entry or its content, which feedparser gives the text it read);
+    "" leaves the feed's."""
+    own = language_code(dict.get(entry, "language"))
+    return own or (language_code(detail.get("language")) if isinstance(detail, Mapping) else "")
 
 
 def _feed_paragraphs(kind: object, value: object) -> list[str]:

@@ -1,5 +1,5 @@
 """HTML pages (``.html``, ``.htm``): one article, its text and metadata extracted by
-trafilatura."""
+trafilatura, its language from the page's head (:func:`_html_language`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import types
 from datetime import date, timedelta
 from functools import cache
+from typing import Any
 
 from ...errors import CorpusError
 from ...text.article import Article, clean_paragraphs, split_title
@@ -19,6 +20,7 @@ from .common import (
     _one_line,
     _same_text,
     _source_and_url,
+    language_code,
 )
 from .dates import _parse_date, _recover_text_metadata
 
@@ -91,8 +93,66 @@ def _read_html(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], 
         source=source,
         author=_authors((document.author or "").replace(";", ",")) or text_author,
         url=url,
+        lang=_html_language(data),
     )
     return [article], []
+
+
+# Where a page states its language, in order: the root element's attributes, then <meta>
+# elements in the head, by the attribute naming them and the names it may have.
+_ROOT_LANGUAGE_ATTRIBUTES = ("lang", "xml:lang")
+_META_LANGUAGE = (
+    ("http-equiv", ("content-language",)),
+    ("name", ("language", "content-language", "dc.language", "dcterms.language")),
+    ("itemprop", ("inlanguage",)),
+    ("property", ("og:locale",)),
+    ("name", ("og:locale",)),
+)
+_HEAD_CHUNK = 64 * 1024
+
+
+def _html_language(data: bytes) -> str:
+    """The language the page states (:func:`.common.language_code`): ``<html lang>``, else
+    a ``<meta>`` in its head (``http-equiv="content-language"``, ``name="language"``,
+    ``og:locale``...). Only the head is parsed: the parser stops where the body starts."""
+    from lxml import etree
+
+    root: dict[str, str] = {}
+    metas: list[dict[str, str]] = []
+    parser = etree.HTMLPullParser(events=("start",))
+    try:
+        for offset in range(0, len(data), _HEAD_CHUNK):
+            parser.feed(data[offset : offset + _HEAD_CHUNK])
+            if _head_elements(parser, root, metas):
+                break
+        else:
+            parser.close()
+            _head_elements(parser, root, metas)
+    except (etree.LxmlError, ValueError):
+        pass  # what was read before the parser gave up still counts
+    for name in _ROOT_LANGUAGE_ATTRIBUTES:
+        if code := language_code(root.get(name)):
+            return code
+    for attribute, names in _META_LANGUAGE:
+        for meta in metas:
+            if (meta.get(attribute) or "").strip().lower() in names:
+                if code := language_code(meta.get("content")):
+                    return code
+    return ""
+
+
+def _head_elements(parser: Any, root: dict[str, str], metas: list[dict[str, str]]) -> bool:
+    """Collect the root's attributes and the metas' from the parser's new events; whether the
+    body has started."""
+    for _event, element in parser.read_events():
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag == "html" and not root:
+            root.update({str(k).lower(): v for k, v in element.attrib.items()})
+        elif tag == "meta":
+            metas.append({str(k).lower(): v for k, v in element.attrib.items()})
+        elif tag == "body":
+            return True
+    return False
 
 
 def _html_title(data: bytes) -> str:

@@ -5,7 +5,7 @@ Both formats are zip archives of XML, so both pass :func:`_open_package` first, 
 what is not a zip, an encrypted or old binary (OLE) file, and a zip bomb, before any XML is
 parsed. ``.docx`` is read by python-docx. ``.odt`` is read with lxml rather than odfpy: odfpy is
 unmaintained since 2020 and builds the whole DOM itself anyway, while the format is just two XML
-files (``content.xml`` for the text, ``meta.xml`` for title, author and date).
+files (``content.xml`` for the text, ``meta.xml`` for title, author, date and language).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from ...errors import CorpusError
 from ...text.article import Article, split_title
 from ..discover import Skipped
-from .common import _authors, _cap_title, _one_line, _same_text
+from .common import _authors, _cap_title, _one_line, _same_text, language_code
 from .dates import _parse_date
 
 # What a document may unpack to. zipfile stops each member at the size its directory states,
@@ -106,9 +106,11 @@ def _document_article(
     article_id: str,
     relpath: str,
     kind: str,
+    lang: object,
 ) -> Article:
     """The article of a document's ``(text, role)`` blocks: titled by its stated title, else by
-    its first Title (or first-block Heading 1) paragraph, else by its first sentence."""
+    its first Title (or first-block Heading 1) paragraph, else by its first sentence; ``lang``
+    is the language its properties state, as written."""
     blocks = [(_one_line(text), role) for text, role in blocks]
     blocks = [(text, role) for text, role in blocks if text]
     if not blocks:
@@ -136,6 +138,7 @@ def _document_article(
         headline,
         published=_parse_date(published),
         author=_authors(author),
+        lang=language_code(lang),
     )
 
 
@@ -158,7 +161,8 @@ _TEMPLATE_CREATED = datetime(2013, 12, 23, 23, 15, tzinfo=UTC)
 
 def read_docx(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
     """A Word document: its body's paragraphs and table rows in order (headers, footers and
-    comments are left out), with the title, author and creation date its properties state."""
+    comments are left out), with the title, author, creation date and language its properties
+    state."""
     _open_package(data, _WORD, "word/document.xml").close()
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -179,7 +183,9 @@ def read_docx(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], l
     core = document.core_properties
     author = core.author if core.author != _TEMPLATE_AUTHOR else ""
     created = core.created if core.created != _TEMPLATE_CREATED else None
-    article = _document_article(blocks, core.title, author, created, file_id, relpath, _WORD)
+    article = _document_article(
+        blocks, core.title, author, created, file_id, relpath, _WORD, core.language
+    )
     return [article], []
 
 
@@ -278,7 +284,7 @@ _ODT_MIMETYPES = (
 
 def read_odt(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
     """An OpenDocument text: its headings, paragraphs, lists and table rows in order, with the
-    title, author and creation date ``meta.xml`` states."""
+    title, author, creation date and language ``meta.xml`` states."""
     with _open_package(data, _ODT, "content.xml") as archive:
         names = set(archive.namelist())
         if "mimetype" in names:
@@ -299,14 +305,15 @@ def read_odt(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], li
         raise CorpusError(f"not {_a(_ODT)} (content.xml has no office:text body)")
     blocks: list[tuple[str, str]] = []
     _odt_blocks(text_root, _odt_title_styles(content), blocks)
-    title = author = ""
+    title = author = lang = ""
     created = None
     if meta is not None:
         title = _meta_text(meta, "dc:title")
         # ODF's dc:creator is whoever saved it last; meta:initial-creator is the author.
         author = _meta_text(meta, "meta:initial-creator") or _meta_text(meta, "dc:creator")
         created = _meta_text(meta, "meta:creation-date") or _meta_text(meta, "dc:date") or None
-    article = _document_article(blocks, title, author, created, file_id, relpath, _ODT)
+        lang = _meta_text(meta, "dc:language")
+    article = _document_article(blocks, title, author, created, file_id, relpath, _ODT, lang)
     return [article], []
 
 

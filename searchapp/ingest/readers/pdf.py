@@ -8,6 +8,7 @@ opens damaged files the others refuse. Pages are opened and closed one at a time
 
 from __future__ import annotations
 
+import ctypes
 import re
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ import searchapp.ingest.readers.ocr as ocr
 from ...errors import CorpusError
 from ...text.article import Article, clean_paragraphs, join_pages, split_title
 from ..discover import Skipped
-from .common import _authors, _cap_title, _one_line, _same_text
+from .common import _authors, _cap_title, _one_line, _same_text, language_code
 from .dates import _parse_date
 
 # A page with less text than this and an image on it is a scan (a page number or a stray mark
@@ -83,12 +84,14 @@ _NO_TEXT_LAYER = f"no text layer; {ocr.OCR_MISSING}"
 
 def read_pdf(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], list[Skipped]]:
     """The PDF as one paged article (:attr:`~searchapp.text.article.Article.pages`), with the
-    title, author and date its metadata states; pages that could not be read are reported."""
+    title, author and date its metadata states and the language its catalog does (``/Lang``);
+    pages that could not be read are reported."""
     if not data.strip():
         raise CorpusError("empty file")
     document = _open(data)
     try:
         metadata = _metadata(document)
+        lang = _catalog_language(document)
         page_count = len(document)
         if page_count == 0:
             raise CorpusError("the PDF has no pages")
@@ -117,6 +120,7 @@ def read_pdf(data: bytes, relpath: str, file_id: str) -> tuple[list[Article], li
         published=_pdf_date(metadata.get("CreationDate", "")),
         author=_metadata_author(metadata.get("Author", "")),
         pages=starts,
+        lang=lang,
     )
     return [article], skipped
 
@@ -151,6 +155,26 @@ def _metadata(document: pdfium.PdfDocument) -> dict[str, str]:
         return document.get_metadata_dict(skip_empty=True)
     except (pdfium.PdfiumError, UnicodeDecodeError, ValueError):
         return {}
+
+
+# A catalog's /Lang longer than this (in UTF-16 bytes) is no language tag.
+_LANG_MAX_BYTES = 512
+
+
+def _catalog_language(document: pdfium.PdfDocument) -> str:
+    """The document's language as its catalog states it (``/Lang``, a tag such as "ru-RU"),
+    :func:`.common.language_code`; "" when it states none."""
+    try:
+        size = pdfium_c.FPDFCatalog_GetLanguage(document, None, 0)
+        if size <= 2 or size > _LANG_MAX_BYTES:  # 2: just the terminating NUL
+            return ""
+        buffer = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFCatalog_GetLanguage(
+            document, ctypes.cast(buffer, ctypes.POINTER(pdfium_c.FPDF_WCHAR)), size
+        )
+    except (AttributeError, TypeError, ctypes.ArgumentError, pdfium.PdfiumError):
+        return ""  # a pdfium without the call, or a catalog it cannot read
+    return language_code(buffer.raw[:size].decode("utf-16-le", "replace").rstrip("\x00"))
 
 
 # --- Pages ----------------------------------------------------------------------------------------

@@ -118,6 +118,79 @@ def test_raw_8bit_utf8_headers_are_read():
     assert (article.title, article.author) == ("Zürich outage", "Jürg Meier")
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("ru-RU", "ru"), ("DE", "de"), ("en, fr", ""), ("x-klingon", ""), (None, "")],
+)
+def test_content_language_gives_the_language(header: str | None, expected: str):
+    msg = message() if header is None else in_language(message(), header)
+    assert only(read_eml(msg.as_bytes(), "a.eml", "a")).lang == expected
+
+
+def in_language(msg: EmailMessage, lang: str) -> EmailMessage:
+    """``msg`` with a Content-Language header (set_content and add_attachment move or drop the
+    Content- headers set before them)."""
+    msg["Content-Language"] = lang
+    return msg
+
+
+def test_the_body_parts_content_language_wins_over_the_messages():
+    msg = message(body=None)
+    msg.set_content("Текст письма.")
+    msg.add_alternative("<p>Текст письма.</p>", subtype="html")
+    in_language(msg, "en")
+    plain = next(part for part in msg.iter_parts() if part.get_content_subtype() == "plain")
+    in_language(plain, "ru")
+    assert only(read_eml(msg.as_bytes(), "a.eml", "a")).lang == "ru"
+
+
+def test_attachments_state_their_own_language_not_the_messages():
+    document = docx.Document()
+    document.core_properties.language = "uk-UA"
+    document.add_paragraph("Звіт про інцидент.")
+    out = io.BytesIO()
+    document.save(out)
+    msg = message()
+    msg.add_attachment(
+        out.getvalue(),
+        maintype="application",
+        subtype="vnd.openxmlformats-officedocument.wordprocessingml.document",
+        filename="report.docx",
+    )
+    msg.add_attachment("Texte de la note.\n", filename="note.txt")
+    msg.add_attachment("Another note.\n", filename="plain.txt")
+    in_language(msg, "en-GB")
+    in_language(list(msg.iter_attachments())[1], "fr")
+    mail, report, note, plain = only_both(
+        read_eml(msg.as_bytes(), "a.eml", "a", read_attachment=fake_reader)
+    )
+    # The document's own language; else its part's header; never the message's.
+    assert [a.lang for a in (mail, report, note, plain)] == ["en", "uk", "fr", ""]
+
+
+def test_an_attached_message_states_its_own_language():
+    inner = in_language(message("Пересланный текст.", subject="Original"), "ru")
+    outer = message("Forwarding this.", subject="Fwd: Original")
+    outer.add_attachment(inner, filename="alert.eml")
+    in_language(outer, "en")
+    mail, forwarded = only_both(
+        read_eml(outer.as_bytes(), "f.eml", "f", read_attachment=fake_reader)
+    )
+    assert (mail.lang, forwarded.lang) == ("en", "ru")
+
+
+def test_mbox_messages_state_their_languages():
+    box = b"".join(
+        b"From x@example.org Tue Mar  4 10:15:00 2025\n" + m.as_bytes() + b"\n"
+        for m in (
+            in_language(message("Eins.", Message_ID="<1@x>"), "de"),
+            message("Two.", Message_ID="<2@x>"),
+        )
+    )
+    articles, _ = read_mbox(box, "box.mbox", "box")
+    assert [a.lang for a in articles] == ["de", ""]
+
+
 def test_hard_wrapped_lines_and_quoted_replies_become_paragraphs():
     body = "We saw the scan\nat noon and blocked it.\n\n> Did you block it?\n> Please confirm.\n"
     article = only(read_eml(message(body).as_bytes(), "a.eml", "a"))

@@ -73,6 +73,20 @@ def test_docx_core_properties_give_title_author_and_date():
     assert article.published == date(2021, 5, 3)
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("ru-RU", "ru"), ("DE", "de"), ("French", "fr"), ("x-klingon", ""), ("", "")],
+)
+def test_docx_core_properties_give_the_language(language: str, expected: str):
+    document = report()
+    document.core_properties.language = language
+    assert only(read_docx(docx_bytes(document), "port.docx", "port")).lang == expected
+
+
+def test_docx_without_a_stated_language_has_none():
+    assert only(read_docx(docx_bytes(report()), "port.docx", "port")).lang == ""
+
+
 def test_docx_stated_title_repeated_as_first_paragraph_is_not_kept_twice():
     document = docx.Document()
     document.core_properties.title = "Quarterly threat review"
@@ -314,6 +328,20 @@ def test_odt_meta_falls_back_to_creator_and_date():
     meta = "<dc:creator>Jon Berg</dc:creator><dc:date>2020-02-29T10:00:00Z</dc:date>"
     article = only(read_odt(odt_bytes(meta=meta), "b.odt", "b"))
     assert (article.author, article.published) == ("Jon Berg", date(2020, 2, 29))
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ("<dc:language>uk-UA</dc:language>", "uk"),
+        ("<dc:language>por</dc:language>", "pt"),
+        ("<dc:language>und</dc:language>", ""),
+        ("<dc:title>No language</dc:title>", ""),
+        (None, ""),
+    ],
+)
+def test_odt_meta_gives_the_language(meta: str | None, expected: str):
+    assert only(read_odt(odt_bytes(meta=meta), "b.odt", "b")).lang == expected
 
 
 def test_odt_first_heading_is_the_title_without_meta_and_styles():

@@ -44,10 +44,14 @@ def make_pdf(
     header: str | None = None,
     footer: str | None = None,
     heading: str | None = None,
+    lang: str | None = None,
 ) -> bytes:
-    """A PDF with one text per page; ``header`` and ``footer`` may hold ``{n}``, the page."""
+    """A PDF with one text per page; ``header`` and ``footer`` may hold ``{n}``, the page.
+    ``lang`` is the catalog's /Lang."""
     pdf = FPDF()
     pdf.set_auto_page_break(False)
+    if lang is not None:
+        pdf.set_lang(lang)
     if title is not None:
         pdf.set_title(title)
     if author is not None:
@@ -124,6 +128,15 @@ def test_metadata_gives_title_author_and_date():
     )
     assert article.headline and skipped == []
     assert article.id == "r" and article.path == "reports/r.pdf"
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [("ru-RU", "ru"), ("EN-gb", "en"), ("fra", "fr"), ("x-klingon", ""), (None, "")],
+)
+def test_the_catalogs_lang_gives_the_language(lang: str | None, expected: str):
+    article, _ = read(make_pdf([prose(1)], lang=lang))
+    assert article.lang == expected
 
 
 def test_without_metadata_the_title_is_page_ones_heading():
