@@ -116,6 +116,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 10000 --json data/bench/speed-10000.json
 	$(BIN)/python -m benchmarks.entities_speed --size 10000 --json data/bench/entities-10000.json
 	$(BIN)/python -m benchmarks.timeline_speed --size 10000 --json data/bench/timeline-10000.json
+	$(BIN)/python -m benchmarks.alerts_speed --size 10000 --json data/bench/alerts-10000.json
 
 bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 100000 --json data/bench/speed-100000.json
@@ -123,6 +124,7 @@ bench-100k: $(STAMP)
 		--json data/bench/entities-100000.json
 	$(BIN)/python -m benchmarks.timeline_speed --size 100000 --json data/bench/timeline-100000.json
 	$(BIN)/python -m benchmarks.export_speed --size 100000 --json data/bench/export-100000.json
+	$(BIN)/python -m benchmarks.alerts_speed --size 100000 --json data/bench/alerts-100000.json
 
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)
