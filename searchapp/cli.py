@@ -69,7 +69,7 @@ seeds_option = _folder_option("--seeds", SEEDS_ENV, DEFAULT_SEEDS_DIR, "Folder o
 
 
 def filter_options(command):
-    """The search's filter options: --source, --author, --tag, --entity, --from, --to."""
+    """The search's filter options: --source, --author, --tag, --entity, --lang, --from, --to."""
     for option in reversed(
         [
             click.option(
@@ -86,6 +86,12 @@ def filter_options(command):
                 multiple=True,
                 help="Only articles with this type:name (repeatable: all).",
             ),
+            click.option(
+                "--lang",
+                multiple=True,
+                help="Only articles in this language, a code or a name: ru, Russian "
+                "(repeatable: any of them).",
+            ),
             click.option("--from", "date_from", help="Published on or after (YYYY[-MM[-DD]])."),
             click.option("--to", "date_to", help="Published on or before (YYYY[-MM[-DD]])."),
         ]
@@ -99,6 +105,7 @@ def _filters(
     author: tuple[str, ...],
     tag: tuple[str, ...],
     entity: tuple[str, ...],
+    lang: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
 ):
@@ -109,6 +116,7 @@ def _filters(
         authors=author,
         tags=tag,
         entities=entity,
+        lang=lang,
         date_from=parse_day(date_from) if date_from else None,
         date_to=parse_day(date_to, end=True) if date_to else None,
     )
@@ -254,6 +262,7 @@ def search(
     author: tuple[str, ...],
     tag: tuple[str, ...],
     entity: tuple[str, ...],
+    lang: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
     index_dir: Path,
@@ -268,7 +277,7 @@ def search(
     except SearchAppError as exc:
         _fail(exc)
     try:
-        filters = _filters(source, author, tag, entity, date_from, date_to)
+        filters = _filters(source, author, tag, entity, lang, date_from, date_to)
         if export_format:
             _export(engine, query, filters, sort, export_format)
             return
@@ -300,12 +309,13 @@ def search(
         click.echo()
         click.echo(f"{rank}. {click.style(hit.title, bold=True) if color else hit.title}")
         about = [hit.published.isoformat() if hit.published else "", hit.source, hit.author]
+        about += [hit.language if hit.lang != "en" else ""]
         about += [", ".join(hit.tags), hit.id + (f", p. {hit.page}" if hit.page else "")]
         about += [f"score {hit.score:.2f}"] if hit.score is not None else []
         click.echo(f"   {' · '.join(part for part in about if part)}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
     facets = result.facets.to_dict()
-    for name in ("tag", "source", "year", "person", "org", "place", "indicator"):
+    for name in ("tag", "source", "lang", "year", "person", "org", "place", "indicator"):
         if facets[name]:
             counts = ", ".join(
                 f"{_facet_label(name, v['value'])} ({v['count']})" for v in facets[name]
@@ -332,7 +342,12 @@ def _export(engine, query: str, filters, sort: str, format: str) -> None:
 
 
 def _facet_label(name: str, value: str) -> str:
-    """An entity facet's value without its type ("Christine Lee"); indicators keep theirs."""
+    """An entity facet's value without its type ("Christine Lee"), indicators keeping theirs;
+    a language by its name ("Russian")."""
+    if name == "lang":
+        from .search import language_name
+
+        return language_name(value)
     return value.partition(":")[2] if name in ("person", "org", "place") else str(value)
 
 
@@ -354,6 +369,7 @@ def saved_add(
     author: tuple[str, ...],
     tag: tuple[str, ...],
     entity: tuple[str, ...],
+    lang: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
     index_dir: Path,
@@ -364,7 +380,7 @@ def saved_add(
 
     try:
         check_name(name)
-        filters = _filters(source, author, tag, entity, date_from, date_to)
+        filters = _filters(source, author, tag, entity, lang, date_from, date_to)
         engine = SearchEngine(index_dir, config=EngineConfig.load())
         try:  # refused here, with the parser's message, rather than at the next reindex
             engine.search(query, 1, 1, autocorrect=False, filters=filters, facets=False)

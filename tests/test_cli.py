@@ -284,3 +284,22 @@ def test_search_by_entity_and_its_facets(runner, fixture_index: Path):
     assert "person: " in result.stdout
     bad = invoke(runner, "search", "", "--entity", "GRU", *args)
     assert bad.exit_code == 1 and "Not an entity" in bad.stderr
+
+
+def test_search_by_language_and_its_facet(runner, tmp_path: Path):
+    from tests.search.helpers import index_languages
+
+    args = ("--index", str(index_languages(tmp_path, "whoosh")))
+    result = invoke(runner, "search", "GRU", "--lang", "ru", *args)
+    assert result.exit_code == 0 and "\n2 results (" in result.stdout
+    assert "ru-skripal" in result.stdout and "ru-hackers" in result.stdout
+    assert "   Wire · Russian · " in result.stdout  # the language, after the outlet
+    assert "lang: Russian (2)" in result.stdout
+    either = invoke(runner, "search", "GRU", "--lang", "ru", "--lang", "Arabic", "--json", *args)
+    data = json.loads(either.stdout)
+    assert {r["lang"] for r in data["results"]} == {"ru", "ar"} and data["total"] == 3
+    every = invoke(runner, "search", "GRU", "--limit", "50", *args).stdout
+    english = every[every.index("GRU officers named") :].splitlines()[1]
+    assert english.startswith("   Wire · ") and "English" not in english  # it goes without saying
+    assert "lang: " in every and "Arabic (1)" in every
+    assert invoke(runner, "search", "lang:ar", *args).stdout.startswith("1 result (")

@@ -28,12 +28,14 @@ from . import query
 
 # Bump whenever the fields or the analysis chain change: an index built with another version
 # is rebuilt by the next reindex instead of being searched with mismatched terms.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # The fields a query's words search, and the metadata fields a query may restrict
-# (`source:bbc`, `tag:GRU`, `date:2017`): these filter the hits and never add to the score.
+# (`source:bbc`, `tag:GRU`, `date:2017`, `lang:ru`): these filter the hits and never add to
+# the score. ``lang`` is the article's language, an ISO 639-1 code (one term per document, none
+# when unknown).
 SEARCH_FIELDS = ("title", "body")
-FILTER_FIELDS = ("source", "author", "tag", "date", "year", "entity")
+FILTER_FIELDS = ("source", "author", "tag", "date", "year", "entity", "lang")
 # Facets of the entity field give each group's (searchapp.text.entities.GROUPS) most
 # frequent values: ENTITY_FACET_TOP of them, by count then value (the same in every engine).
 ENTITY_FACET_TOP = 50
@@ -65,8 +67,9 @@ class Found:
 
     total: int
     matches: list[Match]
-    # "source", "year", "tag", "entity", "month" -> value -> count (entity: see
-    # ENTITY_FACET_TOP; month: "YYYY-MM", "" for the undated, see months_of)
+    # "source", "year", "tag", "entity", "lang", "month" -> value -> count (entity: see
+    # ENTITY_FACET_TOP; lang: language codes, the unknown ones not counted; month: "YYYY-MM",
+    # "" for the undated, see months_of)
     facets: dict[str, dict[Any, int]] | None = None
     timed_out: bool = False
 
@@ -164,6 +167,11 @@ class View(Protocol):
     def entity_values(self, prefix: str = "") -> Iterator[tuple[str, int]]:
         """The ``entity`` field's values starting with ``prefix`` ("person:"), in order, each
         with the number of documents that have it."""
+        ...
+
+    def languages(self) -> dict[str, int]:
+        """Documents per language code (the ``lang`` field) over the whole index, the
+        documents of unknown language left out. Cheap: read from the field's terms."""
         ...
 
     def words_within(self, word: str, maxdist: int, prefix: int) -> Iterator[str]:

@@ -9,8 +9,8 @@ The package's modules, each importing only those listed before it:
 
 - :mod:`.ranking`: :class:`Ranking`, how plain words are combined and scored, and each engine's
   defaults (:data:`ENGINE_RANKINGS`).
-- :mod:`.filters`: :class:`Filters` (facet clicks, from=/to=) as query clauses, and
-  :func:`parse_day`.
+- :mod:`.filters`: :class:`Filters` (facet clicks, from=/to=) as query clauses,
+  :func:`parse_day`, and language codes and their names (:func:`language_name`).
 - :mod:`.words`: the words of the query text as typed (phrases, operators, metadata clauses).
 - :mod:`.synonyms`: query-time synonyms (:class:`Synonym`).
 - :mod:`.expansion`: prefix*, wild?card, fuzzy~ words and term ranges expanded, within
@@ -34,7 +34,7 @@ from __future__ import annotations
 from ..engines.base import SORTS
 from .expansion import MAX_EXPANSIONS, MAX_WILDCARD_SCAN
 from .feedback import FEEDBACK_CHARS, FEEDBACK_DEPTH
-from .filters import Filters, parse_day
+from .filters import Filters, language_code, language_name, parse_day
 from .parsing import MAX_QUERY_LENGTH, QUERY_FIELDS, SearchQuery, build_query, check_query_text
 from .ranking import DEFAULT_RANKING, ENGINE_RANKINGS, OPERATORS, Operator, Ranking
 from .results import (
@@ -90,6 +90,8 @@ __all__ = [
     "Synonym",
     "build_query",
     "check_query_text",
+    "language_code",
+    "language_name",
     "parse_day",
     "suggest",
 ]

@@ -11,7 +11,7 @@ from ..engines import query
 from ..engines.base import SEARCH_FIELDS, View
 from ..errors import QueryError
 from ..text import analysis
-from .filters import _canonical_tag
+from .filters import _canonical_tag, language_code
 
 # Words a prefix*, wild?card or fuzzy~ term may expand to before the query is refused.
 MAX_EXPANSIONS = 1024
@@ -79,6 +79,15 @@ class _Expander:
         if fieldname == "tag" and isinstance(q, (query.Term, query.Phrase)):
             value = q.text if isinstance(q, query.Term) else " ".join(q.words)
             return query.Term("tag", _canonical_tag(value), boost=q.boost)
+        if fieldname == "lang" and isinstance(q, (query.Term, query.Phrase)):
+            value = q.text if isinstance(q, query.Term) else " ".join(q.words)
+            return query.Term("lang", language_code(value), boost=q.boost)  # `lang:Russian`
+        if fieldname == "lang" and isinstance(q, _PATTERNS):
+            codes = _languages_matching(q, self.view)
+            if not codes:  # no hits, not "nothing to search"
+                typed = f"[{q.start} TO {q.end}]" if isinstance(q, query.TermRange) else None
+                return query.Term("lang", typed or _as_typed(q), boost=q.boost)
+            return _any_term("lang", codes, q.boost)
         if fieldname in SEARCH_FIELDS:
             if isinstance(q, (query.Prefix, query.Wildcard, query.FuzzyTerm)):
                 stems = self.stems(q)
@@ -97,6 +106,29 @@ class _Expander:
         if q.is_leaf():
             return q
         return q.apply(self.rewrite)
+
+
+_PATTERNS = (query.Prefix, query.Wildcard, query.FuzzyTerm, query.TermRange)
+
+
+def _languages_matching(q: query.Query, view: View) -> list[str]:
+    """The index's language codes a pattern or range on ``lang`` matches (``lang:[a TO f]``);
+    a fuzzy code is the code typed. Engines take only terms on ``lang``."""
+    if isinstance(q, query.FuzzyTerm):
+        return [language_code(q.text)]
+    codes = sorted(view.languages())
+    if isinstance(q, query.Prefix):
+        return [code for code in codes if code.startswith(q.text.lower())]
+    if isinstance(q, query.Wildcard):
+        pattern = re.compile(fnmatch.translate(q.text.lower()))
+        return [code for code in codes if pattern.match(code)]
+    start, end = (q.start or "").lower(), None if q.end is None else q.end.lower()
+    return [
+        code
+        for code in codes
+        if (code > start or (code == start and not q.startexcl))
+        and (end is None or code < end or (code == end and not q.endexcl))
+    ]
 
 
 def _as_typed(q: query.Prefix | query.Wildcard | query.FuzzyTerm) -> str:

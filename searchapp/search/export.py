@@ -176,6 +176,7 @@ def export(
     filters: Filters | None = None,
     sort: Sort = "relevance",
     autocorrect: bool = True,
+    as_typed: bool = False,
 ) -> Export:
     """Every hit of the search :meth:`SearchEngine.search` runs for these arguments, in the
     same order; refused as it refuses them (:class:`QueryError`), before any row is made."""
@@ -184,7 +185,15 @@ def export(
     if sort not in SORTS:
         raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
     view = engine.view()
-    q = build_query(text, view, engine.ranking, filters, entities=engine.entities)
+    q = build_query(
+        text,
+        view,
+        engine.ranking,
+        filters,
+        entities=engine.entities,
+        languages=engine.languages,
+        as_typed=as_typed,
+    )
     matches = _every_match(engine, view, q, sort)
     corrected_to = None
     if not matches and text and autocorrect:
@@ -195,7 +204,12 @@ def export(
         if suggestion and suggestion.sure(view):
             try:
                 suggested_q = build_query(
-                    suggestion.text, view, engine.ranking, filters, entities=engine.entities
+                    suggestion.text,
+                    view,
+                    engine.ranking,
+                    filters,
+                    entities=engine.entities,
+                    languages=engine.languages,
                 )
             except QueryError:
                 suggested_q = None

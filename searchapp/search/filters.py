@@ -4,6 +4,7 @@ clauses of the query tree."""
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +22,8 @@ _DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 class Filters:
     """Restrictions given as parameters (facet clicks, from=/to=) rather than in the query.
 
-    Several sources, authors or years: any of them. Several tags: all of them (an article has
-    many tags, and analysts narrow down: "GRU" and "poisoning").
+    Several sources, authors, years or languages: any of them. Several tags: all of them (an
+    article has many tags, and analysts narrow down: "GRU" and "poisoning").
     """
 
     sources: tuple[str, ...] = ()
@@ -33,6 +34,8 @@ class Filters:
     entities: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    # Language codes ("ru", as the articles' ``lang``): any of them.
+    lang: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return any(
@@ -44,6 +47,7 @@ class Filters:
                 self.entities,
                 self.date_from,
                 self.date_to,
+                self.lang,
             )
         )
 
@@ -59,6 +63,8 @@ class Filters:
             clauses.append(query.Term("entity", _entity_value(value)))
         if self.years:
             clauses.append(query.Or([query.Term("year", y) for y in self.years]))
+        if self.lang:
+            clauses.append(query.Or([query.Term("lang", language_code(c)) for c in self.lang]))
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise QueryError(f"from ({self.date_from}) is after to ({self.date_to}).")
         if self.date_from or self.date_to:
@@ -108,6 +114,31 @@ def _entity_value(value: str) -> str:
             f"{', '.join(ENTITY_TYPES)} (e.g. person:Christine Lee)."
         )
     return f"{kind}:{name.strip()}"
+
+
+def language_code(value: str) -> str:
+    """A language filter's value as the index holds it: a code lower-cased ("RU" is "ru"), a
+    language's English name as its code ("Russian" is "ru"); anything else as written."""
+    text = value.strip().lower()
+    return text if text in _language_names() else _language_codes().get(text, text)
+
+
+def language_name(code: str) -> str:
+    """A language code's English name ("ru": "Russian"), or the code when it has none."""
+    return _language_names().get(code, code)
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    """The ISO 639-1 codes' English names, as CLDR gives them (Babel's data)."""
+    from babel import Locale
+
+    return {code: name for code, name in Locale("en").languages.items() if len(code) == 2}
+
+
+@functools.cache
+def _language_codes() -> dict[str, str]:
+    return {name.casefold(): code for code, name in sorted(_language_names().items())}
 
 
 def _canonical_tag(value: str) -> str:

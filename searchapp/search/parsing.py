@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..engines import query
 from ..engines.base import FILTER_FIELDS, SEARCH_FIELDS, View
@@ -19,6 +19,7 @@ from .entities import Entities
 from .exact import exact_forms
 from .expansion import _Expander
 from .filters import Filters
+from .languages import Languages, in_every_language, transliterate
 from .names import name_phrases
 from .ranking import DEFAULT_RANKING, Ranking
 from .synonyms import Synonym, _clause_words, _synonym_concepts
@@ -147,15 +148,19 @@ def _combine_words(
     ranking: Ranking,
     synonyms: Gazetteer,
     used: list[tuple[int, int, Synonym]],
+    view: View,
+    languages: Languages,
 ) -> query.Query:
     """Apply the plain-words policy to the top-level clauses (one per word or phrase, OR-ed by
     the parser): synonyms (appended to ``used``), the proximity, name and exact-form bonuses,
     and the all-words bonus or requirement. The words before a top-level NOT get the same
     treatment."""
     if isinstance(q, query.AndNot):
-        return query.AndNot(_combine_words(q.a, text, ranking, synonyms, used), q.b)
+        combined = _combine_words(q.a, text, ranking, synonyms, used, view, languages)
+        return query.AndNot(combined, q.b)
     clauses = list(q.subqueries) if isinstance(q, query.Or) else [q]
     concepts = _synonym_concepts(clauses, text, ranking, synonyms, used)
+    transliterate(concepts, text, view, languages, ranking, used)
     near = (
         _proximity(clauses, ranking)
         + name_phrases(clauses, text, ranking)
@@ -182,6 +187,8 @@ def build_query(
     filters: Filters | None = None,
     synonyms: Gazetteer | None = None,
     entities: Entities | None = None,
+    languages: Languages | None = None,
+    as_typed: bool = False,
 ) -> SearchQuery:
     """Parse user query text into the Whoosh queries that are run, whatever the engine.
 
@@ -192,7 +199,13 @@ def build_query(
     which restricts the hits without changing their scores. Empty text with filters matches
     every document that passes them. Entity clauses (`person:…`, `cve:…`) are resolved by
     ``entities`` (the index's, or one without corrections) to the entity field's values.
+    Title and body words are also searched as the index's other languages stem them, and
+    across scripts (:mod:`searchapp.search.languages`; ``languages`` remembers what it
+    needs of the index, else it is found again). ``as_typed`` searches the words without
+    synonyms or other-script spellings (``exact=1``), as quoting each of them would.
     """
+    if as_typed:
+        ranking = replace(ranking, synonym_weight=0.0)
     extra = filters.to_query() if filters else None
     if extra is not None and not text.strip():
         return SearchQuery(query.Every(), extra)
@@ -208,9 +221,11 @@ def build_query(
     typed = frozenset(_query_terms(q, ["body"]))
     synonyms = default_synonyms() if synonyms is None else synonyms
     used: list[tuple[int, int, Synonym]] = []
-    q = _combine_words(q, text, ranking, synonyms, used).normalize()
+    languages = languages or Languages()
+    q = _combine_words(q, text, ranking, synonyms, used, view, languages).normalize()
     if q is query.NullQuery:
         raise QueryError(_nothing_to_search_message(text))
+    q = in_every_language(q, text, languages.keys(view))
     if extra is not None:
         required.append(extra)
     exact = None

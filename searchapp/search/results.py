@@ -12,7 +12,7 @@ from ..engines.base import Sort
 from ..engines.whoosh.highlight import SNIPPET_CHARS
 from ..text.article import shorten
 from ..text.entities import GROUPS, TYPES, group_of, grouped, split_value
-from .filters import Filters, _canonical_tag
+from .filters import Filters, _canonical_tag, language_code, language_name
 from .synonyms import Synonym
 from .timeline import Histogram
 
@@ -37,10 +37,16 @@ class Hit:
     page: int | None = None  # a paged document's page of the snippet's best fragment
     parent: str = ""  # an attachment's message
     entities: tuple[str, ...] = ()  # entity values (searchapp.text.entities)
+    lang: str = ""  # ISO 639-1 code ("ru"), "" when unknown
 
     @property
     def entity_groups(self) -> dict[str, list[str]]:
         return grouped(self.entities)
+
+    @property
+    def language(self) -> str:
+        """The language's English name ("Russian"), "" when unknown."""
+        return language_name(self.lang) if self.lang else ""
 
     def to_dict(self, article_url: Callable[[Hit], str]) -> dict[str, Any]:
         return {
@@ -67,12 +73,18 @@ class FacetValue:
         kind, name = split_value(self.value)
         return name if kind in TYPES and name else self.value
 
+    @property
+    def language(self) -> str:
+        """A language facet's value by its English name ("ru": "Russian")."""
+        return language_name(self.value)
+
 
 @dataclass(frozen=True, slots=True)
 class Facets:
     source: list[FacetValue] = field(default_factory=list)
     year: list[FacetValue] = field(default_factory=list)
     tag: list[FacetValue] = field(default_factory=list)
+    lang: list[FacetValue] = field(default_factory=list)  # language codes (FacetValue.language)
     # Entity facets: values "type:name" (FacetValue.label shows the name).
     person: list[FacetValue] = field(default_factory=list)
     org: list[FacetValue] = field(default_factory=list)
@@ -85,7 +97,7 @@ class Facets:
                 {"value": v.value, "count": v.count, "selected": v.selected}
                 for v in getattr(self, name)
             ]
-            for name in ("source", "year", "tag", *GROUPS)
+            for name in ("source", "year", "tag", "lang", *GROUPS)
         }
 
 
@@ -170,10 +182,16 @@ class ArticleView:
     parent: str = ""  # an attachment's message
     attachments: tuple[str, ...] = ()  # a message's attachments
     entities: tuple[str, ...] = ()
+    lang: str = ""  # ISO 639-1 code ("ru"), "" when unknown
 
     @property
     def entity_groups(self) -> dict[str, list[str]]:
         return grouped(self.entities)
+
+    @property
+    def language(self) -> str:
+        """The language's English name ("Russian"), "" when unknown."""
+        return language_name(self.lang) if self.lang else ""
 
     @property
     def paragraphs_html(self) -> list[str]:
@@ -205,6 +223,7 @@ def _metadata_dict(item: Hit | ArticleView) -> dict[str, Any]:
         "author": item.author,
         "source_url": item.url,
         "tags": list(item.tags),
+        "lang": item.lang,
     }
 
 
@@ -222,6 +241,7 @@ def _metadata(fields: dict[str, Any]) -> dict[str, Any]:
         "tags": tuple(t for t in fields.get("tag", "").split(",") if t),
         "parent": fields.get("parent", ""),
         "entities": tuple(fields.get("entities", ())),
+        "lang": fields.get("lang", ""),
     }
 
 
@@ -251,6 +271,7 @@ def _facets(groups: dict[str, dict[Any, int]], filters: Filters) -> Facets:
         source=values("source", filters.sources),
         year=values("year", (str(y) for y in filters.years)),
         tag=values("tag", (_canonical_tag(t) for t in filters.tags)),
+        lang=values("lang", (language_code(c) for c in filters.lang)),
         **entity_facets,
     )
 

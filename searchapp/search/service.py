@@ -28,6 +28,7 @@ from ..text.article import page_at, split_pages
 from .among import Among, articles_among, matching
 from .entities import Entities, EntityPage, entity_page
 from .filters import Filters
+from .languages import Languages
 from .parsing import (
     SearchQuery,
     _or_fallback,
@@ -90,6 +91,8 @@ class SearchEngine:
         self._related_cache: _LRU[list[Hit]] = _LRU(QUERY_CACHE_SIZE)
         # The index's corrections and entity directory.
         self.entities = Entities(self.index_dir)
+        # The index's languages, and its Cyrillic words by their Latin skeletons.
+        self.languages = Languages()
 
     def view(self) -> View:
         """This thread's view of the newest generation of the index."""
@@ -138,12 +141,14 @@ class SearchEngine:
         filters: Filters | None = None,
         sort: Sort = "relevance",
         facets: bool = True,
+        as_typed: bool = False,
     ) -> SearchPage:
         """One page of hits, with facet counts over all of them. When nothing matches,
         ``autocorrect`` is on and the spelling suggestion is sure (:meth:`Suggestion.sure
         <searchapp.search.suggestions.Suggestion.sure>`), the suggestion is searched instead
         and the page says so (``corrected``); otherwise it is only offered. Text may be empty
-        when ``filters`` are given (browsing)."""
+        when ``filters`` are given (browsing). ``as_typed``: no synonyms, no other-script
+        spellings (see :func:`build_query`)."""
         started = time.perf_counter()
         filters = filters or Filters()
         text = "" if filters and not (text or "").strip() else check_query_text(text)
@@ -162,7 +167,15 @@ class SearchEngine:
             if text
             else None
         )
-        q = build_query(text, view, self.ranking, filters, entities=self.entities)
+        q = build_query(
+            text,
+            view,
+            self.ranking,
+            filters,
+            entities=self.entities,
+            languages=self.languages,
+            as_typed=as_typed,
+        )
         options: dict[str, Any] = {
             "sort": sort,
             "facets": facets,
@@ -179,7 +192,12 @@ class SearchEngine:
         ):
             try:
                 suggested_q = build_query(
-                    suggestion.text, view, self.ranking, filters, entities=self.entities
+                    suggestion.text,
+                    view,
+                    self.ranking,
+                    filters,
+                    entities=self.entities,
+                    languages=self.languages,
                 )
             except QueryError:
                 suggested_q = None
@@ -222,7 +240,9 @@ class SearchEngine:
         if not ids:
             return []
         view = self.view()
-        q = build_query(text, view, self.ranking, filters, entities=self.entities)
+        q = build_query(
+            text, view, self.ranking, filters, entities=self.entities, languages=self.languages
+        )
         among = query.Or([query.Term("id", article_id) for article_id in ids])
         restrict = among if q.filter is None else query.And([q.filter, among])
         sort: Sort = "relevance" if _scores_words(q.scored) else "newest"
@@ -243,14 +263,27 @@ class SearchEngine:
         which says nothing of these articles)."""
         filters = filters or Filters()
         text = "" if filters and not text.strip() else check_query_text(text)
-        q = build_query(text, among.view, self.ranking, filters, entities=self.entities)
+        q = build_query(
+            text,
+            among.view,
+            self.ranking,
+            filters,
+            entities=self.entities,
+            languages=self.languages,
+        )
         return [among.fields[key]["id"] for key in matching(among, q)]
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
         view = self.view()
-        q = build_query(check_query_text(text), view, self.ranking, entities=self.entities)
+        q = build_query(
+            check_query_text(text),
+            view,
+            self.ranking,
+            entities=self.entities,
+            languages=self.languages,
+        )
         found = self._run(view, q, 1, limit)
         return [(view.fields(match.key)["id"], match.score) for match in found.matches]
 
@@ -317,7 +350,8 @@ class SearchEngine:
         fields = view.fields(match.key)
         body = fields["body"]
         typed, with_synonyms = body_terms
-        scan = Scan(body, near=with_synonyms)
+        lang = fields.get("lang", "")
+        scan = Scan(body, near=with_synonyms, lang=lang)
         snippet, where = SNIPPETS.snippet_at(scan, typed) if typed else ("", None)
         if not snippet and with_synonyms != typed:
             snippet, where = SNIPPETS.snippet_at(scan, with_synonyms)
@@ -326,7 +360,7 @@ class SearchEngine:
         return Hit(
             id=fields["id"],
             title=fields["title"],
-            title_html=highlight_whole(fields["title"], terms),
+            title_html=highlight_whole(fields["title"], terms, lang),
             # Sorted by date, an engine's "score" is its sort key.
             score=round(match.score or 0.0, 4) if ranked else None,
             snippet=snippet,
@@ -344,7 +378,13 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                q = build_query(check_query_text(text), view, self.ranking, entities=self.entities)
+                q = build_query(
+                    check_query_text(text),
+                    view,
+                    self.ranking,
+                    entities=self.entities,
+                    languages=self.languages,
+                )
                 terms = _query_terms(q.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
@@ -357,9 +397,9 @@ class SearchEngine:
             title,
             body,
             fields.get("path", ""),
-            highlight_whole(title, terms),
+            highlight_whole(title, terms, fields.get("lang", "")),
             [
-                _page_view(number, text, terms)
+                _page_view(number, text, terms, fields.get("lang", ""))
                 for number, text in zip(numbers, split_pages(body, pages), strict=True)
             ],
             attachments=tuple(fields.get("attachments", ())),
@@ -390,8 +430,8 @@ class SearchEngine:
         return self._related_cache.get(key, lambda: _related(view, article_id, limit))
 
 
-def _page_view(number: int | None, text: str, terms: set[str]) -> PageView:
-    paragraphs = [highlight_whole(p, terms) for p in text.split("\n\n") if p]
+def _page_view(number: int | None, text: str, terms: set[str], lang: str) -> PageView:
+    paragraphs = [highlight_whole(p, terms, lang) for p in text.split("\n\n") if p]
     return PageView(number, paragraphs, sum("<mark>" in p for p in paragraphs))
 
 

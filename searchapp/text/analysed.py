@@ -3,11 +3,12 @@ its gazetteer tags and its vocabulary, which every engine indexes (never terms o
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from . import analysis
+from . import analysis, language
 from .article import Article
 from .corrections import Corrections
 from .entities import entity_values, find_entities
@@ -34,6 +35,7 @@ class AnalysedArticle:
     tags: tuple[str, ...]  # gazetteer tags by canonical name
     entities: tuple[str, ...]  # "type:name" values (text.entities), corrections applied
     words: frozenset[str]  # unstemmed vocabulary: what patterns and suggestions look up
+    lang: str = ""  # ISO 639-1 code: the metadata's language, else the detected one; "" unknown
 
     @property
     def day(self) -> int:
@@ -58,13 +60,14 @@ class AnalysedArticle:
 
     def stored(self) -> dict[str, Any]:
         """The stored fields, as :meth:`searchapp.engines.base.View.fields` returns them."""
-        return stored_fields(self.article, self.tags, self.entities)
+        return stored_fields(self.article, self.tags, self.entities, self.lang)
 
 
 def stored_fields(
     article: Article,
     tags: tuple[str, ...] | list[str],
     entities: tuple[str, ...] | list[str] = (),
+    lang: str = "",
 ) -> dict[str, Any]:
     """What an engine stores of an article and gives back for display: id, title, body,
     path, url, source, author, tag (comma-separated), date (a ``date`` or None), pages (the
@@ -84,6 +87,7 @@ def stored_fields(
         "parent": article.parent,
         "attachments": list(article.attachments),
         "entities": list(entities),
+        "lang": lang or article.lang,
     }
 
 
@@ -111,11 +115,29 @@ def _title_case(text: str, table: analysis.Words) -> bool:
     return len(later) >= 2 and sum(text[start].isupper() for start in later) * 2 > len(later)
 
 
+# Set to a language code, every article whose metadata states none is taken to be in that
+# language, undetected (a collection known to be of one language indexes faster).
+LANGUAGE_ENV = "SEARCHAPP_LANGUAGE"
+
+
+def language_of(article: Article) -> str:
+    """The article's language: its metadata's, else :data:`LANGUAGE_ENV`'s, else detected
+    from its text ("" when too short or unsure to tell)."""
+    if article.lang:
+        return article.lang
+    assumed = os.environ.get(LANGUAGE_ENV, "")
+    if assumed:
+        return language.normalize_code(assumed)
+    return language.detect(f"{article.title}\n{article.body}")
+
+
 def analyse(article: Article, corrections: Corrections | None = None) -> AnalysedArticle:
     """Everything an engine indexes of ``article``, from one pass of the analysis over the
-    title and one over the body; its entities with ``corrections`` applied."""
-    title_postings, title_words = analysis.positions_and_words(article.title)
-    body_postings, body_words = analysis.positions_and_words(article.body)
+    title and one over the body, each word as the article's language (:func:`language_of`)
+    analyses it; its entities with ``corrections`` applied."""
+    lang = language_of(article)
+    title_postings, title_words = analysis.positions_and_words(article.title, lang)
+    body_postings, body_words = analysis.positions_and_words(article.body, lang)
     text = f"{article.title}\n{article.body}"
     words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
     # A Title Case headline's capitals say nothing about names.
@@ -134,4 +156,5 @@ def analyse(article: Article, corrections: Corrections | None = None) -> Analyse
         tags=tuple(gazetteer.tags_of(tagged)),
         entities=entity_values(mentions),
         words=frozenset(words.vocabulary()),
+        lang=lang,
     )

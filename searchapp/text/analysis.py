@@ -1,7 +1,8 @@
 """Text analysis: tokenizing, normalising and stemming with NLTK.
 
 This is the only module that uses NLTK, and it uses only parts that need no downloaded data
-(a regexp tokenizer and the Snowball English stemmer). The same chain runs at index time and at
+(a regexp tokenizer and the Snowball stemmers), with each article's language choosing
+its stemmer and stopwords (:mod:`searchapp.text.scripts`). The same chain runs at index time and at
 query time; the Whoosh side wraps :func:`analyze` in an analyzer (see ``schema.py``).
 """
 
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
+
+from . import scripts
 
 
 def _import_nltk_without_scipy() -> None:
@@ -120,11 +124,28 @@ def normalize(word: str) -> str:
         return word.replace(",", "")
     word = word.replace("’", "'").lower()
     if not word.isascii():
-        decomposed = unicodedata.normalize("NFKD", word)
-        word = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        word = _fold(word)
     if word.endswith("'s"):
         word = word[:-2]
     return word.strip("'")
+
+
+# Combining marks kept: the breve of Cyrillic й, a letter of its own that Russian endings
+# (-ый, -ий) and so the Russian stemmer depend on.
+_KEPT_MARKS = frozenset("\u0306")
+
+
+def _fold(word: str) -> str:
+    """Accents folded (é -> e, ё -> е, Arabic short vowels dropped), full-width forms made
+    plain (NFKD), but й kept."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    kept = "".join(
+        ch
+        for i, ch in enumerate(decomposed)
+        if not unicodedata.combining(ch)
+        or (ch in _KEPT_MARKS and i and "\u0400" <= decomposed[i - 1] <= "\u04ff")
+    )
+    return unicodedata.normalize("NFC", kept)
 
 
 @lru_cache(maxsize=200_000)
@@ -137,15 +158,69 @@ def stem(word: str) -> str:
     return _stemmer.stem(word)
 
 
+@cache
+def _snowball(language: str) -> StemmerI:
+    return SnowballStemmer(language)
+
+
+@cache
+def _stoplist(language: str) -> frozenset[str]:
+    """The stopwords of a Snowball language, folded as :func:`normalize` folds words."""
+    if language == "english":
+        return STOPWORDS
+    code = next(code for code, name in scripts.SNOWBALL.items() if name == language)
+    words = _STOPLISTS.get(code, "").split()
+    return frozenset(normalize(word) for word in words)
+
+
+_STOPLISTS: dict[str, str] = tomllib.loads(
+    resources.files("searchapp").joinpath("data/stoplists.toml").read_text("utf-8")
+)
+
+
+# French and Italian elide an article or pronoun into the next word (l'espionnage,
+# d'informations, dell'intelligence), which is searched without it, as Lucene's
+# ElisionFilter does.
+_ELIDING = frozenset({"french", "italian"})
+_ELISION = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|dell|dall|nell|sull|all|un)'")
+
+
 @lru_cache(maxsize=200_000)
-def lexeme(token: str) -> tuple[str, str, bool]:
-    """``(normalised word, its stem, is a stopword)`` for a token; ``("", "", False)`` when it
-    normalises to nothing or is too long to index. One cached lookup per token instead of
-    two, which is most of what analysing a document costs."""
+def lexeme(token: str, key: str = scripts.DEFAULT_KEY) -> tuple[str, str, bool]:
+    """``(normalised word, its index term, is a stopword)`` for a token in an article of
+    analysis ``key`` (:func:`searchapp.text.scripts.analysis_key`); ``("", "", False)`` when
+    it normalises to nothing or is too long to index. One cached lookup per token instead of
+    two, which is most of what analysing a document costs.
+
+    The index term is the word's stem; where ``key`` stems the word's script otherwise than
+    English articles do (French words, Ukrainian ones unstemmed), the stem is marked with the
+    key (``fr:attaqu``), so a query's French stems count in French articles only and never
+    add to an English article's score through a stem the two languages happen to share."""
     norm = normalize(token) if len(token) <= MAX_TOKEN_LENGTH else ""
     if not norm:
         return "", "", False
-    return norm, stem(norm), norm in STOPWORDS
+    script = scripts.script_of(norm)
+    language = scripts.stemmers(key)[script]
+    if language == "english":
+        return norm, stem(norm), norm in STOPWORDS
+    if language is None:
+        stemmed, stopped = norm, False
+    else:
+        if language in _ELIDING:
+            norm = _ELISION.sub("", norm) or norm
+        # The folded word, as for English: a query typed without its accents stems the same.
+        stemmed, stopped = _snowball(language).stem(norm), norm in _stoplist(language)
+    if language != scripts.stemmers(scripts.DEFAULT_KEY)[script]:
+        stemmed = f"{key}:{stemmed}"
+    return norm, stemmed, stopped
+
+
+def _tokens(text: str) -> list[str]:
+    """The tokens of ``text``, Chinese and Japanese ones segmented into their words."""
+    tokens = _tokenizer.tokenize(text)
+    if not scripts.has_cjk(text):
+        return tokens
+    return [word for token in tokens for word, _at in scripts.segment(token)]
 
 
 def tokenize(text: str, spans: bool = True) -> Iterator[tuple[str, int, int]]:
@@ -153,14 +228,15 @@ def tokenize(text: str, spans: bool = True) -> Iterator[tuple[str, int, int]]:
 
     One ``tokenize`` (findall) pass; spans come from ``str.find`` from the previous token on,
     which is exact because tokens are substrings in order, and much faster than NLTK's
-    ``span_tokenize`` generator chain.
+    ``span_tokenize`` generator chain. Japanese pairs of characters overlap, so the search
+    for the next one starts one character on, not after the last one.
     """
     cursor = 0
-    for token in _tokenizer.tokenize(text):
+    for token in _tokens(text):
         if spans:
             start = text.find(token, cursor)
-            cursor = start + len(token)
-            yield token, start, cursor
+            cursor = start + (1 if scripts.has_cjk(token) else len(token))
+            yield token, start, start + len(token)
         else:
             yield token, 0, 0
 
@@ -172,6 +248,7 @@ def analyze(
     remove_stops: bool = True,
     compounds: bool = True,
     spans: bool = True,
+    lang: str = "",
 ) -> Iterator[Term]:
     """The analysis chain: tokenize, normalise, drop stopwords, stem.
 
@@ -179,8 +256,10 @@ def analyze(
     ("cybercriminal") at the position of its second half, so both spellings find it while the
     halves keep their positions for phrase queries. With ``remove_stops=False`` stopwords are
     yielded flagged ``stopped`` (the highlighter wants every token). Without ``spans`` the
-    character offsets are not computed (all 0).
+    character offsets are not computed (all 0). ``lang``: the article's language, which
+    chooses the stemmers (:mod:`searchapp.text.scripts`).
     """
+    key = scripts.analysis_key(lang)
     previous: tuple[str, int] | None = None  # (normalised word, start) of the last word
     hyphenated = False  # a hyphen joins the last word to the next
     pos = -1
@@ -188,7 +267,7 @@ def analyze(
         if token in _HYPHEN_TOKENS:
             hyphenated = previous is not None
             continue
-        norm, stemmed, stopped = lexeme(token)
+        norm, stemmed, stopped = lexeme(token, key) if key else lexeme(token)
         if not norm:
             previous, hyphenated = None, False
             continue
@@ -200,7 +279,8 @@ def analyze(
         if not (stopped and remove_stops) or (joined and pos < 0):
             pos += 1
         if joined:
-            yield Term(stem(joined) if stemming else joined, pos, joined_start, end)
+            joined_stem = lexeme(joined, key)[1] if key else stem(joined)
+            yield Term(joined_stem if stemming else joined, pos, joined_start, end)
         if stopped:
             if not remove_stops:
                 yield Term(norm, pos, start, end, stopped=True)
@@ -208,7 +288,7 @@ def analyze(
         yield Term(stemmed if stemming else norm, pos, start, end)
 
 
-def positions(text: str) -> dict[str, list[int]]:
+def positions(text: str, lang: str = "") -> dict[str, list[int]]:
     """Each stem of ``text`` with its positions: exactly the terms of :func:`analyze` with
     its defaults, without the per-token :class:`Term` objects and spans. The indexing path
     (``schema.StemmedText``, and feedback terms at search time); a test keeps the two in
@@ -218,18 +298,20 @@ def positions(text: str) -> dict[str, list[int]]:
     previous = ""  # the last word, normalised; "" when there is none to join to
     hyphenated = False
     pos = -1
-    for token in _tokenizer.tokenize(text):
+    key = scripts.analysis_key(lang)
+    for token in _tokens(text):
         if token in _HYPHEN_TOKENS:
             hyphenated = bool(previous)
             continue
-        norm, stemmed, stopped = lexeme(token)
+        norm, stemmed, stopped = lexeme(token, key) if key else lexeme(token)
         if not norm:
             previous, hyphenated = "", False
             continue
         if hyphenated and previous:
             if not stopped or pos < 0:
                 pos += 1
-            found.setdefault(stem(previous + norm), []).append(pos)
+            joined = previous + norm
+            found.setdefault(lexeme(joined, key)[1] if key else stem(joined), []).append(pos)
             if not stopped:
                 found.setdefault(stemmed, []).append(pos)
         elif not stopped:
@@ -270,7 +352,7 @@ class Words:
         )
 
 
-def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
+def positions_and_words(text: str, lang: str = "") -> tuple[dict[str, list[int]], Words]:
     """:func:`positions` and :func:`words` of ``text`` from one pass (the indexing path, which
     needs both for every title and body)."""
     found: dict[str, list[int]] = {}
@@ -279,11 +361,12 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
     hyphenated = False
     pos = -1  # index position: joins take one (unless to a stopword), stopwords none
     word_pos = -1  # word table position: neither joins nor stopwords take one
+    key = scripts.analysis_key(lang)
     for token, start, end in tokenize(text):
         if token in _HYPHEN_TOKENS:
             hyphenated = bool(previous)
             continue
-        norm, stemmed, stopped = lexeme(token)
+        norm, stemmed, stopped = lexeme(token, key) if key else lexeme(token)
         if not norm:
             previous, hyphenated = "", False
             continue
@@ -292,7 +375,7 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
             table.joined.add(joined)
             if not stopped or pos < 0:
                 pos += 1
-            found.setdefault(stem(joined), []).append(pos)
+            found.setdefault(lexeme(joined, key)[1] if key else stem(joined), []).append(pos)
             if not stopped:
                 found.setdefault(stemmed, []).append(pos)
         elif not stopped:
@@ -303,16 +386,17 @@ def positions_and_words(text: str) -> tuple[dict[str, list[int]], Words]:
             continue
         word_pos += 1
         table.words.append(norm)
-        table.stems.append(stemmed)
+        # The table's stems are English's, which the gazetteer and the name rules know.
+        table.stems.append(lexeme(token)[1] if key else stemmed)
         table.pos.append(word_pos)
         table.start.append(start)
         table.end.append(end)
     return found, table
 
 
-def words(text: str) -> Words:
+def words(text: str, lang: str = "") -> Words:
     """The :class:`Words` of ``text`` (the tagger's table when the caller has none)."""
-    return positions_and_words(text)[1]
+    return positions_and_words(text, lang)[1]
 
 
 def vocabulary(text: str) -> set[str]:

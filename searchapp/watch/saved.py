@@ -101,7 +101,7 @@ def check_name(name: str) -> str:
 def filters_to_dict(filters: Filters) -> dict[str, Any]:
     """The filters that are set, as JSON values (dates as YYYY-MM-DD)."""
     out: dict[str, Any] = {}
-    for key in ("sources", "authors", "tags", "years", "entities"):
+    for key in ("sources", "authors", "tags", "years", "entities", "lang"):
         if values := getattr(filters, key):
             out[key] = list(values)
     for key in ("date_from", "date_to"):
@@ -118,6 +118,7 @@ def filters_from_dict(data: dict[str, Any]) -> Filters:
         tags=tuple(data.get("tags", ())),
         years=tuple(int(y) for y in data.get("years", ())),
         entities=tuple(data.get("entities", ())),
+        lang=tuple(data.get("lang", ())),
         **days,
     )
 

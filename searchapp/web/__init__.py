@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import RATE_LIMIT_ENV, Settings, is_loopback
 from ..errors import BadRequest, ConfigError, IndexMissing, SearchAppError
-from ..search import MAX_QUERY_LENGTH, SearchEngine, SearchPage
+from ..search import MAX_QUERY_LENGTH, SearchEngine, SearchPage, language_code, language_name
 from . import entities, export, files, forms, saved, timeline
 from .params import FILTER_PARAMS, _autocorrect, _filters
 
@@ -82,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.add_template_global(search_url)
     app.add_template_global(timeline.chart, "timeline_chart")
     app.add_template_global(MAX_QUERY_LENGTH, "max_query_length")
+    app.add_template_filter(language_name)
     app.register_error_handler(Exception, handle_error)
     app.after_request(_add_security_headers)
     return app
@@ -176,6 +177,7 @@ def _search() -> SearchPage:
         page,
         per_page,
         autocorrect=autocorrect,
+        as_typed=not autocorrect,  # exact=1: the words as typed, nothing else
         filters=_filters(),
         sort=sort,  # type: ignore[arg-type]  # checked by search()
     )
@@ -229,11 +231,19 @@ def search():
 def _active_filters() -> list[tuple[str, str, str]]:
     """(parameter, value, label) of each filter parameter in the request."""
     return [
-        (name, value, value if name == "entity" else f"{name}: {value}")
+        (name, value, _filter_label(name, value))
         for name in FILTER_PARAMS
         for value in request.args.getlist(name)
         if value.strip()
     ]
+
+
+def _filter_label(name: str, value: str) -> str:
+    if name == "entity":
+        return value
+    if name == "lang":
+        return f"language: {language_name(language_code(value))}"
+    return f"{name}: {value}"
 
 
 @bp.get("/article/<article_id>")

@@ -36,6 +36,7 @@ def export_search():
         filters=_filters(),
         sort=request.args.get("sort", "relevance"),  # type: ignore[arg-type]  # checked
         autocorrect=_autocorrect(),
+        as_typed=not _autocorrect(),
     )
     response = Response(_encoded(result.lines(format)), content_type=MEDIA_TYPES[format])
     name = _file_name(result.shown_query)

@@ -14,7 +14,7 @@ MAX_FILTER_VALUES = 20
 MAX_FILTER_VALUE_LENGTH = 200
 
 # Parameters that narrow a search; each may be repeated (?tag=GRU&tag=poisoning).
-FILTER_PARAMS = ("source", "author", "tag", "year", "entity", "from", "to")
+FILTER_PARAMS = ("source", "author", "tag", "year", "entity", "lang", "from", "to")
 
 
 def _values(name: str, *, blanks: bool = False) -> tuple[str, ...]:
@@ -42,6 +42,7 @@ def _filters() -> Filters:
         tags=_values("tag"),
         years=tuple(years),
         entities=_values("entity"),
+        lang=_values("lang"),
         date_from=parse_day(date_from) if date_from else None,
         date_to=parse_day(date_to, end=True) if date_to else None,
     )

@@ -61,6 +61,7 @@ def search_args(search: SavedSearch) -> dict[str, Any]:
         ("tag", filters.tags),
         ("year", filters.years),
         ("entity", filters.entities),
+        ("lang", filters.lang),
     ):
         if values:
             args[param] = list(values)

@@ -11,6 +11,7 @@ stays as strict and is marked as an expected failure on that engine only (`known
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -57,7 +58,7 @@ CORPUS = {
         "A zeppelin airship crossed the harbour at night. The zeppelin crew dropped flares "
         "on the docks while the airship engines droned.",
         date="2017-03-05", source="Reuters", author="Jane Doe",
-        url="https://example.com/zeppelin-raid",
+        url="https://example.com/zeppelin-raid", lang="en",
     ),
     "b/kettle-adjacent.json": record(
         "Kitchen auction", "Bidders fought for a copper kettle at the auction.",
@@ -84,7 +85,7 @@ CORPUS = {
         "Sanctions on Moscow widen",
         "Britain widened sanctions on Russian banks after the poisoning. The Kremlin denied "
         "any role.",
-        date="2018-03-14", source="Reuters", author="Jane Doe",
+        date="2018-03-14", source="Reuters", author="Jane Doe", lang="en",
     ),
 }  # fmt: skip
 PUBLISHED = {
@@ -105,6 +106,7 @@ ZEPPELIN = {"zeppelin-raid", "airship-hangar", "zeppelin-museum"}  # body stem "
 AIRSHIP = {"zeppelin-raid", "airship-hangar"}
 KETTLE = {"kettle-adjacent", "kettle-near", "kettle-far", "kettle-reversed"}  # "kettl"
 RUSSIAN = {"gru-officers", "sanctions-moscow"}
+STATED_ENGLISH = {"zeppelin-raid", "sanctions-moscow"}  # their records say lang: en
 REUTERS = {"zeppelin-raid", "zeppelin-museum", "sanctions-moscow"}
 GUARDIAN = {"airship-hangar", "kettle-adjacent", "gru-officers"}
 # Added by the writer tests.
@@ -324,23 +326,37 @@ MIXED_FACETS = {
 }
 
 
-def test_facets_count_every_hit(built):
+def languages_of(analysed: dict[str, AnalysedArticle], ids) -> dict[str, int]:
+    """The language facet of these articles: their languages as stored, unknown ones left out
+    (by the engines themselves: the facet has no placeholder for them)."""
+    return dict(Counter(lang for i in ids if (lang := analysed[i].stored()["lang"])))
+
+
+def test_facets_count_every_hit(built, analysed):
     view = built.view()
     mixed = q.Or([body("zeppelin"), body("russian")])
+    every = {**EVERY_FACETS, "lang": languages_of(analysed, ALL)}
+    some = {**MIXED_FACETS, "lang": languages_of(analysed, ZEPPELIN | RUSSIAN)}
+    assert every["lang"]["en"] >= len(STATED_ENGLISH)
     for sort in ("relevance", "newest", "oldest"):
-        for scored, total, expected in ((q.Every(), 11, EVERY_FACETS), (mixed, 5, MIXED_FACETS)):
+        for scored, total, expected in ((q.Every(), 11, every), (mixed, 5, some)):
             found = view.search(scored, None, 1, sort=sort, facets=True)
             assert len(found.matches) == 1 and found.total == total
             assert real_values(found.facets) == expected, (sort, scored)
             assert view.search(scored, None, 1, sort=sort).facets is None
     filtered = view.search(q.Every(), q.Term("source", "reuters"), 1, facets=True)
     assert real_values(filtered.facets)["year"] == {2016: 1, 2017: 1, 2018: 1}
+    assert filtered.facets["lang"] == languages_of(analysed, REUTERS)
 
 
-def test_facets_hold_only_the_values_articles_have(request, built):
+def test_facets_hold_only_the_values_articles_have(request, built, analysed):
     known_break(request, built, WHOOSH_FACETS)
     view = built.view()
-    every = {**EVERY_FACETS, "month": {**EVERY_FACETS["month"], "": UNDATED}}
+    every = {
+        **EVERY_FACETS,
+        "lang": languages_of(analysed, ALL),
+        "month": {**EVERY_FACETS["month"], "": UNDATED},
+    }
     for sort in ("relevance", "newest"):
         assert view.search(q.Every(), None, 1, sort=sort, facets=True).facets == every
 
@@ -439,6 +455,24 @@ def test_vocabulary(built, analysed):
     assert list(view.words_within("zepelin", 1, 2)) == ["zeppelin"]
 
 
+def test_languages(built, analysed):
+    """Documents per language over the whole index (every shard), and ``lang`` as a filter
+    field: one term per document, none for an unknown language."""
+    view = built.view()
+    languages = languages_of(analysed, ALL)
+    assert view.languages() == languages and "" not in languages
+    assert languages["en"] >= len(STATED_ENGLISH)
+    english = {i for i in ALL if analysed[i].stored()["lang"] == "en"}
+    assert STATED_ENGLISH <= english
+    assert set(ids(view, q.Every(), q.Term("lang", "en"))) == english
+    assert set(ids(view, q.Term("lang", "en"))) == english  # scored, it adds nothing
+    assert set(ids(view, q.Every("lang"))) == {i for i in ALL if analysed[i].stored()["lang"]}
+    assert ids(view, q.Every(), q.Term("lang", "ru")) == []
+    assert ids(view, q.Every(), q.Term("lang", "")) == []
+    zeppelins = view.search(body("zeppelin"), q.Term("lang", "en"), 10, facets=True)
+    assert zeppelins.facets["lang"] == {"en": zeppelins.total}
+
+
 def test_term_statistics(built, analysed):
     view = built.view()
     assert (view.doc_frequency("body", "zeppelin"), view.frequency("body", "zeppelin")) == (3, 4)
@@ -533,6 +567,7 @@ def test_stored_fields_round_trip(built, analysed):
         "parent": "",
         "attachments": [],
         "entities": [],
+        "lang": "en",
     }
     assert view.document("sanctions-moscow")["tag"] == "Russia,UK,poisoning,sanctions"
     assert view.document("kettle-near") == {
@@ -549,6 +584,7 @@ def test_stored_fields_round_trip(built, analysed):
         "parent": "",
         "attachments": [],
         "entities": [],
+        "lang": analysed["kettle-near"].lang,  # none stated: the detected one, if any
     }
     assert view.document("tie-a")["date"] is None
     for match in view.search(q.Every(), None, 100).matches:

@@ -35,6 +35,7 @@ def test_a_search_is_kept_with_its_filters(tmp_path: Path):
         entities=("person:Sergei Skripal",),
         date_from=date(2018, 3, 1),
         date_to=date(2018, 12, 31),
+        lang=("ru", "en"),
     )
     with SavedSearches(tmp_path) as store:
         store.add("skripal", " novichok ", filters)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def test_api_search_shape(client):
     first = data["results"][0]
     assert set(first) == {
         *("id", "title", "score", "snippet", "url", "page"),
-        *("published", "source", "author", "source_url", "tags", "entities"),
+        *("published", "source", "author", "source_url", "tags", "lang", "entities"),
     }
     assert first["page"] is None  # no paged documents here
     assert "<mark>" in first["snippet"]
@@ -229,9 +230,10 @@ def test_article_page_highlights_query(client):
     response = client.get("/article/nerve-agent?q=poisoned")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Former spy <mark>poisoned</mark> with nerve agent in Salisbury</h1>" in html
+    title = "Former spy <mark>poisoned</mark> with nerve agent in Salisbury</h1>"
+    assert re.search(r'<h1 dir="auto"(?: lang="en")?>' + re.escape(title), html)
     assert "<mark>poison</mark>" in html
-    assert html.count("<p>") >= 2
+    assert len(re.findall(r'<p dir="auto"(?: lang="en")?>', html)) >= 2
     assert "show image" not in html
 
 
@@ -265,7 +267,10 @@ def test_pages_load_nothing_from_other_hosts_and_need_no_javascript(client):
 
 def test_api_search_returns_facets_over_all_hits(client):
     data = client.get("/api/search?q=hackers&per_page=1").get_json()
-    assert set(data["facets"]) == {"source", "year", "tag", "person", "org", "place", "indicator"}
+    assert set(data["facets"]) == {
+        *("source", "year", "tag", "lang"),
+        *("person", "org", "place", "indicator"),
+    }
     tags = {v["value"]: v["count"] for v in data["facets"]["tag"]}
     assert tags["cyber attack"] == data["total"] > 1  # counted over every hit, not the page
     assert all(set(v) == {"value", "count", "selected"} for v in data["facets"]["source"])

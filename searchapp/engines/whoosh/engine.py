@@ -172,6 +172,7 @@ class WhooshView:
         if "groupedby" in options:
             groups = {name: dict(results.groups(name)) for name in FACET_FIELDS}
             groups["entity"] = top_entities(groups["entity"])
+            groups["lang"].pop("", None)  # the documents without one
             groups["month"] = months_of(groups.pop("day"))
         matches = [Match(hit.docnum, hit.score or 0.0) for hit in results]
         return Found(len(results), matches, groups, timed_out)
@@ -191,13 +192,15 @@ class WhooshView:
         groups = None
         if facets:
             counted = vectorized.facet_counts(
-                self.searcher, ids, ("source_name", "year", "day"), ("tag",), ("entity",)
+                self.searcher, ids, ("source_name", "year", "day", "lang"), ("tag",), ("entity",)
             )
+            counted["lang"].pop("", None)  # the documents without one
             groups = {
                 "source": counted["source_name"],
                 "year": counted["year"],
                 "tag": counted["tag"],
                 "entity": top_entities(counted["entity"]),
+                "lang": counted["lang"],
                 "month": months_of(counted["day"]),
             }
         matches = [Match(docnum, score) for score, docnum in best]
@@ -223,9 +226,10 @@ class WhooshView:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             return None
-        like = query.Or(
-            [query.Term("body", word, boost=weight) for word, weight in self._key_terms(docnum)]
-        )
+        key_terms = self._key_terms(docnum)
+        if not key_terms:  # no other article shares a word (as the Xapian engine answers)
+            return []
+        like = query.Or([query.Term("body", word, boost=weight) for word, weight in key_terms])
         if not self.fast:
             similar = searcher.search(like, limit=limit, mask={docnum})
             return [Match(hit.docnum, hit.score or 0.0) for hit in similar]
@@ -293,6 +297,25 @@ class WhooshView:
             if count:
                 yield value, count
 
+    def languages(self) -> dict[str, int]:
+        """The ``lang`` field's terms and their document counts, segment by segment; a
+        segment's deleted documents (counted by its terms until a merge) are taken off by
+        their column value, so the cost is the deletions', not the documents'."""
+        counts: dict[str, int] = {}
+        for segment, _offset in self.searcher.leaf_searchers():
+            reader = segment.reader()
+            if "lang" not in reader.indexed_field_names():
+                continue
+            for btext in reader.lexicon("lang"):
+                code = _text(btext)
+                counts[code] = counts.get(code, 0) + reader.doc_frequency("lang", code)
+            if reader.has_deletions():
+                column = reader.column_reader("lang", translate=True)
+                for docnum in reader.deleted_docs_set:
+                    if code := column[docnum]:
+                        counts[code] = counts.get(code, 0) - 1
+        return {code: count for code, count in counts.items() if code and count > 0}
+
     def words_within(self, word: str, maxdist: int, prefix: int) -> Iterator[str]:
         for found in self.vocabulary.terms_within("vocab", word, maxdist, prefix=prefix):
             yield _text(found)
@@ -319,6 +342,7 @@ def _neutral(fields: dict[str, Any]) -> dict[str, Any]:
         "parent": fields.get("parent", ""),
         "attachments": list(fields.get("attachments", ())),
         "entities": list(fields.get("entities", ())),
+        "lang": fields.get("lang", ""),
     }
 
 
@@ -375,6 +399,7 @@ FACET_FIELDS = {
     "year": sorting.FieldFacet("year"),
     "tag": _TagFacet("tag"),
     "entity": _TagFacet("entity"),
+    "lang": sorting.FieldFacet("lang"),
     "day": sorting.FieldFacet("day"),
 }
 

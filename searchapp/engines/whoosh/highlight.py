@@ -7,6 +7,7 @@ shares (they come from :mod:`searchapp.text.analysis`)."""
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import re
 from collections.abc import Iterable, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 from whoosh import highlight
 
-from ...text import analysis
+from ...text import analysis, scripts
 from .schema import SCHEMA
 
 SNIPPET_CHARS = 200
@@ -116,25 +117,24 @@ class Scan:
     a superset of the analyser's matches, which only widens the stretches.
     """
 
-    __slots__ = ("text", "_tokens", "_starts", "_forms", "_hyphens")
+    __slots__ = ("text", "lang", "_key", "_tokens", "_starts", "_forms", "_hyphens")
 
-    def __init__(self, text: str, near: Iterable[str] | None = None) -> None:
+    def __init__(self, text: str, near: Iterable[str] | None = None, lang: str = "") -> None:
         """``near``: the terms the snippets will look for. In a text longer than
         :data:`LONG_TEXT_CHARS` (a long report), only the stretches around words that may
-        match them are tokenized (see :func:`_windows`); the whole text when none does."""
+        match them are tokenized (see :func:`_windows`); the whole text when none does.
+        ``lang``: the text's language, which chooses its stemmers as at indexing."""
         self.text = text
+        self.lang = lang
+        self._key = key = scripts.analysis_key(lang)
         windows = _windows(text, frozenset(near)) if near is not None else None
-        # The analyser's tokens and spans (analysis.tokenize, from the match objects).
-        self._tokens = [
-            (m.group(), m.start(), m.end())
-            for start, end in windows or [(0, len(text))]
-            for m in _TOKEN.finditer(text, start, end)
-        ]
-        if windows and not any(_forms(token)[1] in near for token, _s, _e in self._tokens):
-            self._tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        self._tokens = _tokens(text, windows or [(0, len(text))])
+        if windows and not any(_forms(token, key)[1] in near for token, _s, _e in self._tokens):
+            self._tokens = _tokens(text, [(0, len(text))])
         self._starts = [start for _token, start, _end in self._tokens]
         # Each distinct token's normalised form, and the form the analyser emits for it.
-        self._forms = {token: _forms(token) for token in {t for t, _s, _e in self._tokens}}
+        distinct = {t for t, _s, _e in self._tokens}
+        self._forms = {token: _forms(token, key) for token in distinct}
         self._hyphens = [
             i for i, (token, _s, _e) in enumerate(self._tokens) if token in _HYPHEN_TOKENS
         ]
@@ -146,7 +146,7 @@ class Scan:
         for i in self._hyphens:
             if 0 < i < len(tokens) - 1:
                 before, after = forms[tokens[i - 1][0]][0], forms[tokens[i + 1][0]][0]
-                if before and after and analysis.stem(before + after) in terms:
+                if before and after and analysis.lexeme(before + after, self._key)[1] in terms:
                     found.append(i + 1)
         return sorted(set(found))
 
@@ -197,6 +197,7 @@ class Scan:
                 mode="index",
                 removestops=False,
                 start_char=start,
+                lang=self.lang,
             )
 
 
@@ -237,16 +238,23 @@ def _to_space(text: str, at: int, step: int) -> int:
     return max(0, at)
 
 
-# The analyser's tokens, and its hyphen tokens, which join the words around them into a
-# compound.
-_TOKEN = re.compile(analysis._TOKEN_PATTERN)
+# The analyser's hyphen tokens, which join the words around them into a compound.
 _HYPHEN_TOKENS = analysis._HYPHEN_TOKENS
 
 
-def _forms(token: str) -> tuple[str, str]:
+def _tokens(text: str, windows: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """The analyser's tokens and spans (:func:`analysis.tokenize`) within ``windows``."""
+    return [
+        (token, start + offset, end + offset)
+        for offset, stop in windows
+        for token, start, end in analysis.tokenize(text[offset:stop])
+    ]
+
+
+def _forms(token: str, key: str = scripts.DEFAULT_KEY) -> tuple[str, str]:
     """A token's normalised form and the term the analyser emits for it (the normalised
-    word for a stopword, else its stem; "" for neither)."""
-    norm, stemmed, stopped = analysis.lexeme(token)
+    word for a stopword, else its stem; "" for neither), in an article of analysis ``key``."""
+    norm, stemmed, stopped = analysis.lexeme(token, key) if key else analysis.lexeme(token)
     return norm, norm if stopped else stemmed
 
 
@@ -258,13 +266,14 @@ SNIPPETS = Snippets(
 )
 
 
-def highlight_whole(text: str, terms: set[str]) -> str:
-    """All of ``text``, escaped, with words whose index term is in ``terms`` marked."""
+def highlight_whole(text: str, terms: set[str], lang: str = "") -> str:
+    """All of ``text``, escaped, with words whose index term is in ``terms`` marked (their
+    terms as the text's language ``lang`` stems them)."""
     if terms:
         marked = highlight.highlight(
             text,
             terms,
-            SCHEMA["body"].analyzer,
+            functools.partial(SCHEMA["body"].analyzer, lang=lang),
             highlight.WholeFragmenter(charlimit=None),
             MarkFormatter(budget=None),
             top=1,

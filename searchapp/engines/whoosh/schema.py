@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from whoosh import fields, formats
-from whoosh.analysis import SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
+from whoosh.analysis import IDAnalyzer, SimpleAnalyzer, SpaceSeparatedTokenizer, Token, Tokenizer
 
 from ...text import analysis
 from ...text.analysed import exact_forms
@@ -46,6 +46,7 @@ class NltkAnalyzer(Tokenizer):
         start_char: int = 0,
         tokenize: bool = True,
         mode: str = "",
+        lang: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -66,6 +67,7 @@ class NltkAnalyzer(Tokenizer):
             remove_stops=removestops,
             compounds=mode != "query",
             spans=chars or keeporiginal,
+            lang=lang,
         ):
             token.text = term.text
             token.boost = 1.0
@@ -206,6 +208,9 @@ def build_schema() -> fields.Schema:
         # comma-separated for indexing (names have no commas), and stored as a tuple.
         entity=EntityValues(),
         entities=fields.STORED(),
+        # The language, an ISO 639-1 code ("ru"): one term, none when unknown; a column for
+        # its facet; `lang:RU` is searched lower-cased.
+        lang=fields.ID(stored=True, sortable=True, analyzer=IDAnalyzer(lowercase=True)),
         date=fields.DATETIME(stored=True),
         year=fields.NUMERIC(int, bits=32, sortable=True),
         # Date as a day number, 0 when unknown: Whoosh gives missing column values the

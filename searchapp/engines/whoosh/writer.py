@@ -66,6 +66,8 @@ def _document(
     }
     if article.source:
         document["source_name"] = article.source
+    if lang := analysed.lang or article.lang:  # as stored_fields stores it; "" not indexed
+        document["lang"] = lang
     if article.published:
         document["date"] = datetime.combine(article.published, datetime.min.time())
         document["year"] = article.published.year

@@ -8,6 +8,7 @@ source / author    ``XSRC``/``A`` + word at its position, wdf 0: phrase-searchab
 source_name        boolean ``XSN`` + outlet, and slot 2 (facet)
 tag                boolean ``K`` + tag; slots 7+: one bit per gazetteer tag, 8 to a slot (facet)
 entity             boolean ``XN`` + ``type:name``; slot 1000: the values, newline-separated (facet)
+lang               boolean ``XL`` + language code, and slot 1001 (facet); none when unknown
 year / day         boolean ``Y`` + year; slots 1 and 0 ``sortable_serialise`` (ranges, facet)
 id                 boolean ``Q`` + id (replace and delete by it), slot 3 (ties)
 sort keys          slots 4 and 5: day number then id, for newest/oldest (undated last in both)
@@ -47,11 +48,12 @@ STATE_KEY = "searchapp"  # each shard's metadata entry holding its _State
 TITLE, SOURCE, AUTHOR = "S", "XSRC", "A"
 SOURCE_NAME, TAG, YEAR, ID, WORD, PRESENT = "XSN", "K", "Y", "Q", "W", "XF"
 ENTITY = "XN"
+LANG = "XL"
 TITLE_EXACT, BODY_EXACT = "XT", "XE"
 FIELD_PREFIXES = {"title": TITLE, "body": "", "source": SOURCE, "author": AUTHOR}
 EXACT_PREFIXES = {"title_exact": TITLE_EXACT, "body_exact": BODY_EXACT}
 METADATA_WORD_FIELDS = ("source", "author")
-PRESENCE_FIELDS = ("source", "author", "tag", "date", "year")
+PRESENCE_FIELDS = ("source", "author", "tag", "date", "year", "lang")
 
 SLOT_DAY, SLOT_YEAR, SLOT_SOURCE, SLOT_ID, SLOT_NEWEST, SLOT_OLDEST, SLOT_LENGTHS = range(7)
 # A document's tags as bits, one per gazetteer tag, TAG_BITS to a slot: a match spy per slot
@@ -60,6 +62,8 @@ SLOT_TAGS = 7
 TAG_BITS = 8
 # A document's entity values: a match spy counts each set of them, split into values here.
 SLOT_ENTITIES = 1000
+# A document's language code (none when unknown): a match spy counts the languages.
+SLOT_LANG = 1001
 
 # Sort keys: a 7-digit day number then the id, so the key's order is the date's, ties by id.
 _LAST_DAY = date.max.toordinal()  # 3652059: "newest" counts days back from it
@@ -129,6 +133,10 @@ def _document(analysed: AnalysedArticle) -> tuple[xapian.Document, _Lengths]:
         doc.add_boolean_term(_term(ENTITY, value))
     if analysed.entities:
         doc.add_value(SLOT_ENTITIES, "\n".join(analysed.entities))
+    lang = analysed.lang or article.lang  # as stored_fields stores it
+    if lang:
+        doc.add_boolean_term(_term(LANG, lang))
+        doc.add_value(SLOT_LANG, lang)
     day = analysed.day
     if analysed.year is not None:
         doc.add_boolean_term(f"{YEAR}{analysed.year}")
@@ -143,6 +151,7 @@ def _document(analysed: AnalysedArticle) -> tuple[xapian.Document, _Lengths]:
         "tag": analysed.tags,
         "date": analysed.year,
         "year": analysed.year,
+        "lang": lang,
     }
     for fieldname, value in present.items():
         if value:
@@ -186,6 +195,7 @@ def _article(data: bytes) -> Article:
         pages=tuple(fields.get("pages", ())),
         parent=fields.get("parent", ""),
         attachments=tuple(fields.get("attachments", ())),
+        lang=fields.get("lang", ""),
     )
 
 

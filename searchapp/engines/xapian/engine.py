@@ -28,9 +28,11 @@ from .documents import (
     ENTITY,
     FIELD_PREFIXES,
     ID,
+    LANG,
     SLOT_DAY,
     SLOT_ENTITIES,
     SLOT_ID,
+    SLOT_LANG,
     SLOT_NEWEST,
     SLOT_OLDEST,
     SLOT_SOURCE,
@@ -358,6 +360,7 @@ class XapianView:
                 for group in range(_tag_slots()):
                     spies[f"tag {group}"] = xapian.ValueCountMatchSpy(SLOT_TAGS + group)
                 spies["entity"] = xapian.ValueCountMatchSpy(SLOT_ENTITIES)
+                spies["lang"] = xapian.ValueCountMatchSpy(SLOT_LANG)
                 spies["day"] = xapian.ValueCountMatchSpy(SLOT_DAY)
                 for spy in spies.values():
                     enquire.add_matchspy(spy)
@@ -486,6 +489,19 @@ class XapianView:
 
         return self._iterate(values)
 
+    def languages(self) -> dict[str, int]:
+        """The ``lang`` terms' document counts (over every shard: the combined database's
+        term list sums them, as :meth:`entity_values` reads them)."""
+
+        def counts(connection: _Connection) -> dict[str, int]:
+            cut = len(LANG.encode("utf-8"))
+            return {
+                item.term[cut:].decode("utf-8"): item.termfreq
+                for item in connection.db.allterms(LANG)
+            }
+
+        return self._call(counts)
+
 
 def _docid(db: xapian.Database, article_id: str) -> int | None:
     for item in db.postlist(_term(ID, article_id)):
@@ -500,6 +516,7 @@ def _facet_counts(spies: dict[str, xapian.ValueCountMatchSpy]) -> dict[str, dict
         "year": {},
         "tag": {},
         "entity": {},
+        "lang": {},
         "day": {},
     }
     names = default_gazetteer().names
@@ -507,7 +524,7 @@ def _facet_counts(spies: dict[str, xapian.ValueCountMatchSpy]) -> dict[str, dict
         for item in spy.values():
             if name in ("year", "day"):
                 values: list[Any] = [int(xapian.sortable_unserialise(item.term))]
-            elif name == "source":
+            elif name in ("source", "lang"):
                 values = [item.term.decode("utf-8")]
             elif name == "entity":
                 values = item.term.decode("utf-8").split("\n")

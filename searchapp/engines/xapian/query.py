@@ -20,6 +20,7 @@ from .documents import (
     EXACT_PREFIXES,
     FIELD_PREFIXES,
     ID,
+    LANG,
     METADATA_WORD_FIELDS,
     PRESENCE_FIELDS,
     PRESENT,
@@ -98,6 +99,8 @@ def _term_query(fieldname: str, text: Any) -> xapian.Query:
         return _boolean(xapian.Query(_term(TAG, text)))
     if fieldname == "entity":
         return _boolean(xapian.Query(_term(ENTITY, text)))
+    if fieldname == "lang":
+        return _boolean(xapian.Query(_term(LANG, text)))
     if fieldname == "id":
         return _boolean(xapian.Query(_term(ID, text)))
     if fieldname == "year":

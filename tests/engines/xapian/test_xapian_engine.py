@@ -360,6 +360,7 @@ def test_total_and_facets_count_every_match(view, analysed):
         years = Counter(a.year for a in chosen if a.year)
         tags = Counter(tag for a in chosen for tag in a.tags)
         entities = Counter(value for a in chosen for value in a.entities)
+        languages = Counter(lang for a in chosen if (lang := a.stored()["lang"]))
         months = Counter(
             a.article.published.strftime("%Y-%m") if a.article.published else "" for a in chosen
         )
@@ -368,6 +369,7 @@ def test_total_and_facets_count_every_match(view, analysed):
             "year": years,
             "tag": tags,
             "entity": entities,
+            "lang": languages,
             "month": months,
         }
         assert not found.timed_out
@@ -581,12 +583,13 @@ def test_a_first_build_is_committed_as_it_goes_but_not_searchable(tmp_path, arti
 
 
 def test_terms_past_xapian_length_limit(tmp_path):
-    # A compound of two 60-character CJK words is 360 bytes; Xapian's limit is 245.
+    # A compound of two 60-character Hangul words is 360 bytes; Xapian's limit is 245 (Korean
+    # is not segmented as Chinese is).
     outlet = "The Very Long Outlet Name " * 12
     article = Article(
         id="long" * 70,
-        title="中" * 60 + "-" + "文" * 60,
-        body="中" * 60 + "-" + "文" * 60 + " and more",
+        title="가" * 60 + "-" + "나" * 60,
+        body="가" * 60 + "-" + "나" * 60 + " and more",
         path="long.txt",
         headline=True,
         source=outlet,

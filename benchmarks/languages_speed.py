@@ -1,0 +1,126 @@
+"""What languages cost (part of `make bench`): a full reindex of the generated corpus of
+English news sentences with every article taken as English (``SEARCHAPP_LANGUAGE=en``: no
+detection, today's analysis) and with each article's language detected and its words
+analysed by it, in one run; then the keyword searches' latency with the query analysed in
+every language of the index and across scripts, and without (the rewrite turned off).
+
+The reindexes run as child processes (``searchapp reindex --full``), as in speed.py,
+alternately without and with detection, ``--repeat`` times each, the best of each counting;
+the searches run in process, every query once as a warm-up, then ROUNDS timed passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from benchmarks.corpus import corpus_files, generate
+from benchmarks.speed import ROUNDS, build_queries, quantiles, run_child
+from searchapp.search import SearchEngine, parsing
+from searchapp.text.analysed import LANGUAGE_ENV
+
+
+def reindex(corpus_dir: Path, index_dir: Path, detect: bool) -> float:
+    command = [sys.executable, "-m", "searchapp.cli", "reindex", "--full"]
+    command += ["--seeds", str(corpus_dir), "--index", str(index_dir)]
+    saved = os.environ.pop(LANGUAGE_ENV, None)
+    if not detect:
+        os.environ[LANGUAGE_ENV] = "en"
+    try:
+        return run_child(command).seconds
+    finally:
+        os.environ.pop(LANGUAGE_ENV, None)
+        if saved is not None:
+            os.environ[LANGUAGE_ENV] = saved
+
+
+@contextmanager
+def _without_languages() -> Iterator[None]:
+    """The query as it was before languages: no per-language stems, no transliteration."""
+    saved = parsing.in_every_language, parsing.transliterate
+    parsing.in_every_language = lambda q, text, keys: q
+    parsing.transliterate = lambda *args: None
+    try:
+        yield
+    finally:
+        parsing.in_every_language, parsing.transliterate = saved
+
+
+def keyword_latency(index_dir: Path, queries: list[str], languages: bool) -> dict[str, Any]:
+    engine = SearchEngine(index_dir)
+    try:
+        with nullcontext() if languages else _without_languages():
+            for text in queries:
+                engine.search(text)
+            samples = []
+            for _ in range(ROUNDS):
+                engine.forget_queries()
+                for text in queries:
+                    started = time.perf_counter()
+                    engine.search(text)
+                    samples.append((time.perf_counter() - started) * 1000)
+        return quantiles(samples)
+    finally:
+        engine.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--root", type=Path, default=Path("data/bench"))
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--work", type=Path, default=None, help="where indexes are built")
+    parser.add_argument("--repeat", type=int, default=2, help="reindexes of each kind")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="one reindex (detecting), then searches"
+    )
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    corpus = generate(args.size, args.seed, args.root, args.data)
+    queries = build_queries(corpus_files(corpus), args.seed)["keywords"]
+    result: dict[str, Any] = {"articles": args.size}
+    with tempfile.TemporaryDirectory(dir=args.work) as work:
+        index_dir = Path(work) / "index"
+        offs, ons = [], []
+        for _ in range(1 if args.queries_only else args.repeat):
+            if not args.queries_only:
+                offs.append(reindex(corpus.folder, Path(work) / "english", detect=False))
+            ons.append(reindex(corpus.folder, index_dir, detect=True))
+        result["reindex_runs_s"] = {"english": offs, "detected": ons}
+        result["reindex_detected_s"] = round(min(ons), 1)
+        if offs:
+            result["reindex_english_s"] = round(min(offs), 1)
+            result["languages_share"] = round((min(ons) - min(offs)) / min(offs), 3)
+        result["keywords_without_languages_ms"] = keyword_latency(index_dir, queries, False)
+        result["keywords_with_languages_ms"] = keyword_latency(index_dir, queries, True)
+    print(f"Languages at {args.size:,} articles:")
+    if offs:
+        print(
+            f"  full reindex  all taken as English {result['reindex_english_s']:.1f} s, "
+            f"detected and analysed by language {result['reindex_detected_s']:.1f} s "
+            f"(+{100 * result['languages_share']:.1f}%; the budget is +20%)"
+        )
+    off_q = result["keywords_without_languages_ms"]
+    on_q = result["keywords_with_languages_ms"]
+    change = 100 * (on_q["p95"] - off_q["p95"]) / off_q["p95"]
+    print(
+        f"  keyword search  p50 {off_q['p50']:.1f} -> {on_q['p50']:.1f} ms, "
+        f"p95 {off_q['p95']:.1f} -> {on_q['p95']:.1f} ms with the query in every language "
+        f"({change:+.1f}% at p95; the budget is +5% at 100,000)"
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
