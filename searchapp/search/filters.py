@@ -4,14 +4,13 @@ clauses of the query tree."""
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..engines import query
 from ..errors import QueryError
-from ..text import analysis
+from ..text import analysis, language
 from ..text.entities import ENTITY_TYPES
 from ..text.tags import default_gazetteer
 
@@ -118,27 +117,13 @@ def _entity_value(value: str) -> str:
 
 def language_code(value: str) -> str:
     """A language filter's value as the index holds it: a code lower-cased ("RU" is "ru"), a
-    language's English name as its code ("Russian" is "ru"); anything else as written."""
-    text = value.strip().lower()
-    return text if text in _language_names() else _language_codes().get(text, text)
+    language's name as its code ("Russian" is "ru"); anything else as written."""
+    return language.normalize_code(value) or value.strip().lower()
 
 
 def language_name(code: str) -> str:
     """A language code's English name ("ru": "Russian"), or the code when it has none."""
-    return _language_names().get(code, code)
-
-
-@functools.cache
-def _language_names() -> dict[str, str]:
-    """The ISO 639-1 codes' English names, as CLDR gives them (Babel's data)."""
-    from babel import Locale
-
-    return {code: name for code, name in Locale("en").languages.items() if len(code) == 2}
-
-
-@functools.cache
-def _language_codes() -> dict[str, str]:
-    return {name.casefold(): code for code, name in sorted(_language_names().items())}
+    return language.language_name(code)
 
 
 def _canonical_tag(value: str) -> str:

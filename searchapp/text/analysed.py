@@ -115,6 +115,9 @@ def _title_case(text: str, table: analysis.Words) -> bool:
     return len(later) >= 2 and sum(text[start].isupper() for start in later) * 2 > len(later)
 
 
+# The languages whose capitalised words the name rules (text.names) read as names: German
+# capitalises every noun, Russian sentences open on a capital the rules take for a name.
+NAMED_LANGUAGES = frozenset({"", "en"})
 # Set to a language code, every article whose metadata states none is taken to be in that
 # language, undetected (a collection known to be of one language indexes faster).
 LANGUAGE_ENV = "SEARCHAPP_LANGUAGE"
@@ -142,6 +145,8 @@ def analyse(article: Article, corrections: Corrections | None = None) -> Analyse
     words = title_words.then(body_words, len(article.title) + 1)  # the table of ``text``
     # A Title Case headline's capitals say nothing about names.
     names_from = len(article.title) + 1 if _title_case(article.title, title_words) else 0
+    if lang not in NAMED_LANGUAGES:
+        names_from = len(text)  # the name rules read English ("Mr", "spokesman", capitals)
     gazetteer = default_gazetteer()
     tagged = gazetteer.mentions(text, words)  # the tags, and the agencies and groups
     mentions = find_entities(text, corrections, table=words, names_from=names_from, tagged=tagged)

@@ -26,3 +26,24 @@ def test_whoosh_indexes_text_given_to_an_exact_field_the_same_way():
     body = "Steele met two spies; the Spies spoke of steel and a mole."
     from_text = {word.decode(): weight for word, _count, weight, _value in field.index(body)}
     assert from_text == {"spies": 1.0}
+
+
+def test_the_name_rules_read_english_articles_only():
+    russian = Article(
+        id="ru",
+        title="Суд отклонил жалобу Навального",
+        body="Адвокаты Навального заявили, что будут обжаловать решение суда в Москве.",
+        path="ru.txt",
+        headline=True,
+    )
+    analysed = analyse(russian)
+    assert analysed.lang == "ru"
+    assert not [value for value in analysed.entities if value.startswith("person:")]
+    english = Article(
+        id="en",
+        title="Court rejects appeal",
+        body="Lawyers for Alexei Navalny said they would appeal the ruling of the Moscow court.",
+        path="en.txt",
+        headline=True,
+    )
+    assert "person:Alexei Navalny" in analyse(english).entities

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from ...text.article import (
     split_title,
     url_key,
 )
+from ...text.language import normalize_code
 from ..discover import Skipped
 from .dates import _parse_date, _recover_text_metadata
 
@@ -357,102 +357,15 @@ def _date_value(value: object) -> object:
 
 # --- Languages ------------------------------------------------------------------------------------
 
-# A language tag ("en", "en-GB", "zh-Hant-TW", "ru_RU", "rus"), matched lowercased, once a POSIX
-# locale's charset and modifier ("de_DE.UTF-8", "sr_RS@latin") are cut off.
-_LANGUAGE_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*")
-_POSIX_SUFFIX = re.compile(r"[.@].*")
-# Between the languages of a list ("en, fr", "de;q=0.8").
-_LANGUAGE_SEPARATORS = re.compile(r"[,;/|]")
-# A longer value is a sentence or a dump, not a language.
-_LANGUAGE_MAX_CHARS = 200
-# Three-letter codes whose two-letter code Babel's aliases miss (it reads "tgl" as "fil").
-_THREE_LETTER_EXTRA = {"tgl": "tl"}
-
 
 def language_code(value: object) -> str:
-    """The ISO 639-1 code (lower case) of the language a metadata value states: a language tag
-    ("en-GB", "ru_RU", "EN", "zh-Hant"), a three-letter code ("rus", "ger", "fra"), a POSIX
-    locale ("de_DE.UTF-8"), or a language's name in English or in itself ("French",
-    "Deutsch"). ``""`` for a value stating no language, several different ones ("en, fr"), or
-    one with no two-letter code ("und", "fil", "x-klingon"); never raises."""
+    """The ISO 639-1 code of the language a metadata value states
+    (:func:`searchapp.text.language.normalize_code`; lists joined); never raises."""
     try:
         text = _as_text(value)
     except Exception:  # an object whose str() fails: no language stated
         return ""
-    if not text or len(text) > _LANGUAGE_MAX_CHARS:
-        return ""
-    return _language_code(text)
-
-
-@lru_cache(maxsize=4096)
-def _language_code(text: str) -> str:
-    codes = {_one_language(piece) for piece in _LANGUAGE_SEPARATORS.split(text)}
-    codes.discard("")
-    return codes.pop() if len(codes) == 1 else ""
-
-
-def _one_language(text: str) -> str:
-    text = " ".join(text.split()).casefold()
-    if not text:
-        return ""
-    tag = _LANGUAGE_TAG.fullmatch(_POSIX_SUFFIX.sub("", text))
-    if tag and (code := _code_of(tag.group(1))):
-        return code
-    # A name: "French", "English (United Kingdom)", "русский".
-    name = re.sub(r"\s*\(.*\)$", "", text)
-    return _language_names().get(name, "") or _native_language_names().get(name, "")
-
-
-def _code_of(subtag: str) -> str:
-    """The two-letter code of a primary language subtag: itself when it is one, else its
-    alias's ("iw" is "he", "fra" and "fre" are "fr"); "" when it has none ("und", "fil")."""
-    from babel.core import get_global
-
-    codes = _two_letter_codes()
-    if len(subtag) == 2 and subtag in codes:
-        return subtag
-    alias = _THREE_LETTER_EXTRA.get(subtag) or get_global("language_aliases").get(subtag) or ""
-    alias = alias.split("_", 1)[0].lower()
-    return alias if alias in codes else ""
-
-
-@cache
-def _two_letter_codes() -> frozenset[str]:
-    """The ISO 639-1 codes, as the languages CLDR names in English (Babel's data)."""
-    from babel import Locale
-
-    return frozenset(code for code in Locale("en").languages if len(code) == 2)
-
-
-@cache
-def _language_names() -> dict[str, str]:
-    """Two-letter codes by their languages' English names, casefolded ("french": "fr")."""
-    from babel import Locale
-
-    names: dict[str, str] = {}
-    for code, name in Locale("en").languages.items():
-        if len(code) == 2:
-            names.setdefault(name.casefold(), code)
-    return names
-
-
-@cache
-def _native_language_names() -> dict[str, str]:
-    """Two-letter codes by their languages' own names ("deutsch": "de"); loads every language's
-    locale data, so only asked when a name is not English."""
-    from babel import Locale, UnknownLocaleError, localedata
-
-    names: dict[str, str] = {}
-    for code in sorted(_two_letter_codes()):
-        if not localedata.exists(code):
-            continue
-        try:
-            name = Locale(code).languages.get(code)
-        except (UnknownLocaleError, ValueError, OSError):
-            continue
-        if name:
-            names.setdefault(name.casefold(), code)
-    return names
+    return normalize_code(text)
 
 
 @dataclass
