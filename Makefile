@@ -10,7 +10,7 @@ PORT := 5000
 # The IR test collections (Cranfield, CISI, MED) used by `make eval`; never copied here.
 COLLECTIONS ?= ../shared/ircollections
 
-.PHONY: run test system browser xapian ocr cluster lint index news run-news eval eval-engines eval-spelling eval-entities bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-documents bench-news load clean
+.PHONY: run test system browser xapian ocr cluster lint index news run-news eval eval-engines eval-spelling eval-entities eval-languages bench bench-100k bench-1m bench-engines bench-plot bench-profile bench-documents bench-news load clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -110,6 +110,12 @@ SEEDS_DIR ?= ../shared/seeds
 eval-entities: $(STAMP) news
 	$(BIN)/python -m benchmarks.entities --seeds $(SEEDS_DIR) --news $(NEWS_CSV)
 
+# Language detection against the texts of benchmarks/languages/sample.toml: accuracy per
+# language, failing below 0.95 on texts of 200+ characters (docs/languages.md). `python -m
+# benchmarks.languages --compare` measures the libraries it was chosen among.
+eval-languages: $(STAMP)
+	$(BIN)/python -m benchmarks.languages
+
 # Speed at scale on generated corpora of real news sentences, next to plain Whoosh (corpora
 # cached in data/bench/; figures also written there as JSON). 100k and 1M take much longer.
 bench: $(STAMP)
@@ -117,6 +123,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.entities_speed --size 10000 --json data/bench/entities-10000.json
 	$(BIN)/python -m benchmarks.timeline_speed --size 10000 --json data/bench/timeline-10000.json
 	$(BIN)/python -m benchmarks.alerts_speed --size 10000 --json data/bench/alerts-10000.json
+	$(BIN)/python -m benchmarks.languages_speed --size 10000 --json data/bench/languages-10000.json
 
 bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.speed --sizes 100000 --json data/bench/speed-100000.json
@@ -125,6 +132,8 @@ bench-100k: $(STAMP)
 	$(BIN)/python -m benchmarks.timeline_speed --size 100000 --json data/bench/timeline-100000.json
 	$(BIN)/python -m benchmarks.export_speed --size 100000 --json data/bench/export-100000.json
 	$(BIN)/python -m benchmarks.alerts_speed --size 100000 --json data/bench/alerts-100000.json
+	$(BIN)/python -m benchmarks.languages_speed --size 100000 --queries-only \
+		--json data/bench/languages-100000.json
 
 # Without the plain-Whoosh baseline, which would index for about three hours more.
 bench-1m: $(STAMP)

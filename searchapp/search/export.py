@@ -30,7 +30,7 @@ from ..errors import BadRequest, QueryError
 from ..text import analysis
 from ..text.article import shorten
 from .filters import Filters
-from .parsing import SearchQuery, _query_terms, _scores_words, build_query, check_query_text
+from .parsing import SearchQuery, _query_terms, _scores_words, check_query_text
 from .results import _metadata
 from .service import SearchEngine
 
@@ -185,15 +185,7 @@ def export(
     if sort not in SORTS:
         raise QueryError(f"sort must be one of: {', '.join(SORTS)}.")
     view = engine.view()
-    q = build_query(
-        text,
-        view,
-        engine.ranking,
-        filters,
-        entities=engine.entities,
-        languages=engine.languages,
-        as_typed=as_typed,
-    )
+    q = engine.query(text, view, filters, as_typed=as_typed)
     matches = _every_match(engine, view, q, sort)
     corrected_to = None
     if not matches and text and autocorrect:
@@ -203,14 +195,7 @@ def export(
         )
         if suggestion and suggestion.sure(view):
             try:
-                suggested_q = build_query(
-                    suggestion.text,
-                    view,
-                    engine.ranking,
-                    filters,
-                    entities=engine.entities,
-                    languages=engine.languages,
-                )
+                suggested_q = engine.query(suggestion.text, view, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:

@@ -167,15 +167,7 @@ class SearchEngine:
             if text
             else None
         )
-        q = build_query(
-            text,
-            view,
-            self.ranking,
-            filters,
-            entities=self.entities,
-            languages=self.languages,
-            as_typed=as_typed,
-        )
+        q = self.query(text, view, filters, as_typed=as_typed)
         options: dict[str, Any] = {
             "sort": sort,
             "facets": facets,
@@ -191,14 +183,7 @@ class SearchEngine:
             and suggestion.sure(view)
         ):
             try:
-                suggested_q = build_query(
-                    suggestion.text,
-                    view,
-                    self.ranking,
-                    filters,
-                    entities=self.entities,
-                    languages=self.languages,
-                )
+                suggested_q = self.query(suggestion.text, view, filters)
             except QueryError:
                 suggested_q = None
             if suggested_q is not None:
@@ -240,9 +225,7 @@ class SearchEngine:
         if not ids:
             return []
         view = self.view()
-        q = build_query(
-            text, view, self.ranking, filters, entities=self.entities, languages=self.languages
-        )
+        q = self.query(text, view, filters)
         among = query.Or([query.Term("id", article_id) for article_id in ids])
         restrict = among if q.filter is None else query.And([q.filter, among])
         sort: Sort = "relevance" if _scores_words(q.scored) else "newest"
@@ -263,27 +246,29 @@ class SearchEngine:
         which says nothing of these articles)."""
         filters = filters or Filters()
         text = "" if filters and not text.strip() else check_query_text(text)
-        q = build_query(
+        q = self.query(text, among.view, filters)
+        return [among.fields[key]["id"] for key in matching(among, q)]
+
+    def query(
+        self, text: str, view: View, filters: Filters | None = None, *, as_typed: bool = False
+    ) -> SearchQuery:
+        """The query :func:`build_query` makes of ``text`` and ``filters`` on this index: its
+        ranking, its entity corrections, its languages."""
+        return build_query(
             text,
-            among.view,
+            view,
             self.ranking,
             filters,
             entities=self.entities,
             languages=self.languages,
+            as_typed=as_typed,
         )
-        return [among.fields[key]["id"] for key in matching(among, q)]
 
     def ranked(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
         """Ids and scores of the top ``limit`` documents, ranked exactly as :meth:`search`
         ranks them, without snippets or spelling correction (for evaluations)."""
         view = self.view()
-        q = build_query(
-            check_query_text(text),
-            view,
-            self.ranking,
-            entities=self.entities,
-            languages=self.languages,
-        )
+        q = self.query(check_query_text(text), view)
         found = self._run(view, q, 1, limit)
         return [(view.fields(match.key)["id"], match.score) for match in found.matches]
 
@@ -378,13 +363,7 @@ class SearchEngine:
         terms: set[str] = set()
         if text and text.strip():
             try:
-                q = build_query(
-                    check_query_text(text),
-                    view,
-                    self.ranking,
-                    entities=self.entities,
-                    languages=self.languages,
-                )
+                q = self.query(check_query_text(text), view)
                 terms = _query_terms(q.scored)
             except QueryError:
                 pass  # an unusable query just highlights nothing
