@@ -198,7 +198,8 @@ def test_the_detector_library_is_imported_by_this_module_alone() -> None:
         ("Українська", "uk"),
         ("Deutsch", "de"),
         ("中文", "zh"),
-        ("en, fr", "en"),
+        ("en, en-GB", "en"),
+        ("en, fr", ""),  # two languages: the text decides
         ("en-US-x-twain", "en"),
         ("", ""),
         ("und", ""),  # undetermined (Babel would make it English)
