@@ -49,11 +49,11 @@ LANGUAGE_NAMES = {
 }
 
 # Only the start of a text is read, the cost growing with its length: its first WINDOW
-# characters (about 30 words; 5 are right 99% of the time on the sample), then its first
-# MAX_CHARS when those leave the model less than SURE of the language (a title, a byline or
-# a table of figures first: 3 of 3,685 news articles). 10,000 English articles take about a
-# second, and each of the 3,824 news articles gets the answer 3,000 characters give.
-WINDOW = 200
+# characters (about 80 words), then its first MAX_CHARS when those leave the model less than
+# SURE of the language (a title, a byline or a table of figures first). 200 characters were
+# enough for the sample and the news, not for medical abstracts: 9 of MED's 1,033 were called
+# French or German at 0.95 or more, which cost 0.65% of its nDCG@10 (docs/languages.md).
+WINDOW = 500
 SURE = 0.95
 MAX_CHARS = 2_000
 # Fewer letters than this is no text to judge (a number, an id, one short word).

@@ -124,7 +124,7 @@ def test_what_is_returned_is_a_named_candidate() -> None:
 
 
 def test_a_long_start_without_words_is_read_further() -> None:
-    table = "2019 2020 2021 2022 | 14.5 15.2 16.8 17.1 | " * 10
+    table = "2019 2020 2021 2022 | 14.5 15.2 16.8 17.1 | " * 30
     assert len(table) > language.WINDOW
     assert detect(table + PARAGRAPHS["ru"]) == "ru"
 
