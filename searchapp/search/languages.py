@@ -1,10 +1,10 @@
 """A query in every language of the index, and across scripts.
 
 Each article's words are stemmed by its language (:mod:`searchapp.text.scripts`), so a
-query word is looked for as each of the index's languages would stem it: "attaques" as
-English makes *attaqu*, as French *attaqu* too, "sécurité" as English *securit* and as
-French *secur*. An index of English alone (or of languages analysed as English is) gets
-the query as it was.
+query word is looked for as each of the index's languages would stem it: "informatiques"
+as *informatiqu* in English articles and as *fr:informat* in French ones (a stem of
+another language is marked, :func:`searchapp.text.analysis.lexeme`). An index of English
+alone (or of languages analysed as English is) gets the query as it was.
 
 A Cyrillic word is also searched as its Latin spellings that the index holds (Навальный as
 Navalny, Navalni), and a Latin word as the index's Cyrillic words that spell it (Navalny as
