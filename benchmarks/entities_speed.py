@@ -16,14 +16,12 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import corpus_files, generate
-from benchmarks.speed import ROUNDS, build_queries, quantiles, run_child
+from benchmarks.speed import build_queries, run_child, search_latency
 from searchapp.engines.whoosh import vectorized
-from searchapp.search import SearchEngine
 
 
 def reindex(corpus_dir: Path, index_dir: Path, extract: bool) -> float:
@@ -48,21 +46,10 @@ def keyword_latency(index_dir: Path, queries: list[str], entity_facets: bool) ->
 
     if not entity_facets:
         vectorized.facet_counts = without_entities
-    engine = SearchEngine(index_dir)
     try:
-        for text in queries:
-            engine.search(text)
-        samples = []
-        for _ in range(ROUNDS):
-            engine.forget_queries()
-            for text in queries:
-                started = time.perf_counter()
-                engine.search(text)
-                samples.append((time.perf_counter() - started) * 1000)
-        return quantiles(samples)
+        return search_latency(index_dir, queries)
     finally:
         vectorized.facet_counts = original
-        engine.close()
 
 
 def main() -> None:

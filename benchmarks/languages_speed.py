@@ -16,15 +16,14 @@ import json
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import corpus_files, generate
-from benchmarks.speed import ROUNDS, build_queries, quantiles, run_child
-from searchapp.search import SearchEngine, parsing
+from benchmarks.speed import build_queries, run_child, search_latency
+from searchapp.search import parsing
 from searchapp.text.analysed import LANGUAGE_ENV
 
 
@@ -55,21 +54,8 @@ def _without_languages() -> Iterator[None]:
 
 
 def keyword_latency(index_dir: Path, queries: list[str], languages: bool) -> dict[str, Any]:
-    engine = SearchEngine(index_dir)
-    try:
-        with nullcontext() if languages else _without_languages():
-            for text in queries:
-                engine.search(text)
-            samples = []
-            for _ in range(ROUNDS):
-                engine.forget_queries()
-                for text in queries:
-                    started = time.perf_counter()
-                    engine.search(text)
-                    samples.append((time.perf_counter() - started) * 1000)
-        return quantiles(samples)
-    finally:
-        engine.close()
+    with nullcontext() if languages else _without_languages():
+        return search_latency(index_dir, queries)
 
 
 def main() -> None:

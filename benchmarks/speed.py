@@ -84,6 +84,27 @@ def quantiles(samples: Sequence[float]) -> dict[str, float]:
     return {"p50": statistics.median(ordered), "p95": rank(0.95), "p99": rank(0.99)}
 
 
+def search_latency(index_dir: Path, queries: list[str]) -> dict[str, float]:
+    """The quantiles of ``queries`` searched in process on the index (every query once as a
+    warm-up, then ROUNDS timed passes, the remembered queries forgotten before each)."""
+    from searchapp.search import SearchEngine
+
+    engine = SearchEngine(index_dir)
+    try:
+        for text in queries:
+            engine.search(text)
+        samples = []
+        for _ in range(ROUNDS):
+            engine.forget_queries()
+            for text in queries:
+                started = time.perf_counter()
+                engine.search(text)
+                samples.append((time.perf_counter() - started) * 1000)
+        return quantiles(samples)
+    finally:
+        engine.close()
+
+
 @dataclass(slots=True)
 class ChildRun:
     seconds: float

@@ -232,10 +232,11 @@ def tokenize(text: str, spans: bool = True) -> Iterator[tuple[str, int, int]]:
     for the next one starts one character on, not after the last one.
     """
     cursor = 0
+    cjk = scripts.has_cjk(text)  # once: the per-token test is for Chinese and Japanese only
     for token in _tokens(text):
         if spans:
             start = text.find(token, cursor)
-            cursor = start + (1 if scripts.has_cjk(token) else len(token))
+            cursor = start + (1 if cjk and scripts.has_cjk(token) else len(token))
             yield token, start, start + len(token)
         else:
             yield token, 0, 0
