@@ -53,6 +53,20 @@ def test_a_surname_is_the_full_name_of_the_same_text():
     assert people[1][1] == "Lee" and "surname of Christine Lee" in people[1][2]
 
 
+def test_a_repeated_name_is_found_where_each_mention_is():
+    text = (
+        "Christine Lee met the Kremlin. Later, Christine Lee wrote to the Kremlin. "
+        "Lee said so, and Lee said it again in Paris, then Paris."
+    )
+    found = find_names(text)
+    spans = [(n.type, n.name, text[n.start : n.end]) for n in found]
+    assert spans.count(("person", "Christine Lee", "Christine Lee")) == 2
+    assert spans.count(("person", "Christine Lee", "Lee")) == 2
+    assert spans.count(("org", "Kremlin", "Kremlin")) == 2
+    assert spans.count(("place", "Paris", "Paris")) == 2
+    assert len({n.start for n in found}) == len(found)
+
+
 def test_two_people_with_the_surname_leave_it_alone():
     found = names("Sergei Skripal and Yulia Skripal were found. Skripal was ill.")
     assert ("person", "Skripal") not in found
