@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress
 from typing import NamedTuple
 
 from .analysis import STOPWORDS, Words
@@ -167,9 +166,7 @@ _RUN = re.compile(
     rf"(?=[{re.escape(_UPPER)}])(?<![\w&'\u2019.])(?<![\w&]-)(?!(?:{_OPENING})\b(?! [A-Z]))"
     rf"(?:{_WORD})(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])"
 )
-# What a sentence, quote or line starts after (then spaces), where capitals say nothing.
-_OPENERS = frozenset('.!?:"\u201c\u201d\u2018([\n')
-_THE = re.compile("the ", re.IGNORECASE)
+_OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[^\W\d_A-Z][\w'\u2019-]*")
 
 
@@ -198,10 +195,6 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _moved(word: _Word, shift: int) -> _Word:
-    return _Word(word.text, word.start + shift, word.end + shift)
-
-
 def _strip_possessive(word: _Word) -> _Word:
     if word.text[-1] not in "s'\u2019":
         return word
@@ -224,59 +217,39 @@ class _Finder:
         if table is None:
             self.lower_words = set(_LOWER_WORD.findall(text))
         else:
-            initials = map(text.__getitem__, table.start)
-            self.lower_words = set(compress(table.words, map(str.islower, initials)))
+            self.lower_words = {
+                word for word, start in zip(table.words, table.start, strict=True)
+                if text[start].islower()
+            }  # fmt: skip
+        # Where sentences, quotes and lines start (where capitals say nothing).
+        self.openers = {match.end() for match in _OPENER.finditer(text)}
         self.capitalised: set[str] = set()  # words of runs, sentence openers aside
         self.bare: set[str] = set()  # words opening a run not after "the"
         self.alone: Counter[str] = Counter()  # one-word runs mid-sentence
         self.after_the: list[_Word] = []  # "the Kremlin": an institution, unless a surname
 
     def run(self) -> list[Name]:
-        capitalised, text = self.capitalised, self.text
-        thes = {match.end() for match in _THE.finditer(text)}  # where "the " ends
+        openers, capitalised = self.openers, self.capitalised
         runs = []
-        for words in _runs(text):
+        for words in _runs(self.text):
             first = words[0]
-            opening = self._opens(first.start)
+            opening = first.start in openers
             if opening and len(words) == 1 and first.text.lower() in STOPWORDS:
                 continue
-            # "the Kremlin", not "The Kremlin" opening a sentence.
-            after_the = first.start in thes and not self._opens(first.start - 4)
-            runs.append((words, after_the, opening))
-            stripped = _strip_possessive(first).text
+            after_the = self._after_the(first)
+            runs.append((words, after_the))
             if not opening:
                 capitalised.add(first.text)
                 if len(words) == 1:
-                    self.alone[stripped] += 1
-            if len(words) > 1:
-                capitalised.update(word.text for word in words[1:])
+                    self.alone[_strip_possessive(first).text] += 1
+            capitalised.update(word.text for word in words[1:])
             if not after_the:
-                self.bare.add(stripped)
-        # A run's reading depends only on its words, where it stands and what the whole
-        # text says, so a repeated run ("Trump" twenty times) repeats the first reading.
-        read: dict[tuple[str | bool, ...], tuple[int, list[Name], list, list[_Word]]] = {}
-        found, lone, after = self.found, self.lone, self.after_the
-        for words, after_the, opening in runs:
-            if len(words) == 1:
-                key: tuple[str | bool, ...] = (words[0].text, after_the, opening)
-            else:
-                key = (*[word.text for word in words], after_the, opening)
-            at = words[0].start
-            if (seen := read.get(key)) is not None:
-                was, names, lones, afters = seen
-                shift = at - was
-                found.extend(
-                    Name(n.type, n.name, n.start + shift, n.end + shift, n.why) for n in names
-                )
-                lone.extend((_moved(word, shift), why) for word, why in lones)
-                after.extend(_moved(word, shift) for word in afters)
-                continue
-            sizes = len(found), len(lone), len(after)
-            self._classify(words, after_the, opening)
-            read[key] = (at, found[sizes[0] :], lone[sizes[1] :], after[sizes[2] :])
+                self.bare.add(_strip_possessive(first).text)
+        for words, after_the in runs:
+            self._classify(words, after_the)
         self._resolve_lone()
-        found.sort(key=lambda name: name.start)
-        return found
+        self.found.sort(key=lambda name: name.start)
+        return self.found
 
     def _add(self, kind: str, words: list[_Word], why: str) -> None:
         name = " ".join(w.text for w in words)
@@ -284,11 +257,11 @@ class _Finder:
 
     # (org words: see _is_org)
 
-    def _classify(self, words: list[_Word], after_the: bool, opening: bool) -> None:
+    def _classify(self, words: list[_Word], after_the: bool) -> None:
         words = [*words[:-1], _strip_possessive(words[-1])]
         # A sentence's first word is a name only on the text's evidence.
         first = words[0].text
-        if opening and (
+        if words[0].start in self.openers and (
             not self._name_word(first)
             if len(words) == 1
             else first.lower() in STOPWORDS
@@ -541,17 +514,9 @@ class _Finder:
             or word in self.capitalised
         )
 
-    def _opens(self, at: int) -> bool:
-        """Whether a sentence, quote or line starts at ``at`` (after spaces)."""
-        text = self.text
-        while at > 0:
-            ch = text[at - 1]
-            if ch in _OPENERS:
-                return True
-            if not ch.isspace():
-                return False
-            at -= 1
-        return True
+    def _after_the(self, word: _Word) -> bool:
+        before = self.text[max(0, word.start - 4) : word.start]
+        return before.lower() == "the " and (word.start - 4) not in self.openers
 
     def _title(self, words: list[_Word]) -> tuple[int, str] | None:
         if words[0].text.rstrip(".") not in self.lists.title_words:
