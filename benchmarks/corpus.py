@@ -157,6 +157,18 @@ def _cached(folder: Path, articles: int, seed: int) -> Corpus | None:
     return corpus
 
 
+def add_corpus_options(
+    parser: argparse.ArgumentParser, size: int = 10_000, work: str = "where indexes are built"
+) -> None:
+    """The options of a benchmark over the generated corpus: its size and seed, where it and
+    the news CSV are cached, where the benchmark builds its indexes."""
+    parser.add_argument("--size", type=int, default=size, help="articles in the corpus")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--root", type=Path, default=Path("data/bench"), help="corpus cache")
+    parser.add_argument("--data", type=Path, default=Path("data"), help="news wheel cache")
+    parser.add_argument("--work", type=Path, default=None, help=work)
+
+
 def generate(articles: int, seed: int, root: Path, data_dir: Path) -> Corpus:
     """Write (or reuse) the corpus of ``articles`` articles for ``seed`` under ``root``.
 

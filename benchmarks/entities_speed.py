@@ -16,11 +16,12 @@ import argparse
 import json
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import corpus_files, generate
-from benchmarks.speed import build_queries, run_child, search_latency
+from benchmarks.corpus import add_corpus_options, corpus_files, generate
+from benchmarks.speed import alternately, build_queries, run_child, search_latency
 from searchapp.engines.whoosh import vectorized
 
 
@@ -54,11 +55,7 @@ def keyword_latency(index_dir: Path, queries: list[str], entity_facets: bool) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--root", type=Path, default=Path("data/bench"))
-    parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--work", type=Path, default=None, help="where indexes are built")
+    add_corpus_options(parser)
     parser.add_argument(
         "--facets-only", action="store_true", help="one reindex (with entities), then searches"
     )
@@ -70,11 +67,12 @@ def main() -> None:
     result: dict[str, Any] = {"articles": args.size}
     with tempfile.TemporaryDirectory(dir=args.work) as work:
         index_dir = Path(work) / "index"
-        offs, ons = [], []
-        for _ in range(1 if args.facets_only else args.repeat):
-            if not args.facets_only:
-                offs.append(reindex(corpus.folder, Path(work) / "without", extract=False))
-            ons.append(reindex(corpus.folder, index_dir, extract=True))
+        without = partial(reindex, corpus.folder, Path(work) / "without", False)
+        offs, ons = alternately(
+            None if args.facets_only else without,
+            partial(reindex, corpus.folder, index_dir, True),
+            args.repeat,
+        )
         on = min(ons)
         result["reindex_with_entities_s"] = round(on, 1)
         result["reindex_runs_s"] = {"without": offs, "with": ons}

@@ -35,7 +35,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from benchmarks.corpus import generate
+from benchmarks.corpus import add_corpus_options, generate
 from benchmarks.speed import run_child
 from searchapp.web import create_app
 
@@ -195,11 +195,7 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--size", type=int, default=100_000, help="articles in the corpus")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--root", type=Path, default=Path("data/bench"), help="corpus cache")
-    parser.add_argument("--data", type=Path, default=Path("data"), help="news wheel cache")
-    parser.add_argument("--work", type=Path, default=None, help="where the index is built")
+    add_corpus_options(parser, size=100_000, work="where the index is built")
     parser.add_argument("--index", type=Path, default=None, help="an index of the corpus")
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args(argv)

@@ -18,11 +18,12 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import corpus_files, generate
-from benchmarks.speed import build_queries, run_child, search_latency
+from benchmarks.corpus import add_corpus_options, corpus_files, generate
+from benchmarks.speed import alternately, build_queries, run_child, search_latency
 from searchapp.search import parsing
 from searchapp.text.analysed import LANGUAGE_ENV
 
@@ -60,11 +61,7 @@ def keyword_latency(index_dir: Path, queries: list[str], languages: bool) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--root", type=Path, default=Path("data/bench"))
-    parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--work", type=Path, default=None, help="where indexes are built")
+    add_corpus_options(parser)
     parser.add_argument("--repeat", type=int, default=2, help="reindexes of each kind")
     parser.add_argument(
         "--queries-only", action="store_true", help="one reindex (detecting), then searches"
@@ -76,11 +73,12 @@ def main() -> None:
     result: dict[str, Any] = {"articles": args.size}
     with tempfile.TemporaryDirectory(dir=args.work) as work:
         index_dir = Path(work) / "index"
-        offs, ons = [], []
-        for _ in range(1 if args.queries_only else args.repeat):
-            if not args.queries_only:
-                offs.append(reindex(corpus.folder, Path(work) / "english", detect=False))
-            ons.append(reindex(corpus.folder, index_dir, detect=True))
+        english = partial(reindex, corpus.folder, Path(work) / "english", False)
+        offs, ons = alternately(
+            None if args.queries_only else english,
+            partial(reindex, corpus.folder, index_dir, True),
+            args.repeat,
+        )
         result["reindex_runs_s"] = {"english": offs, "detected": ons}
         result["reindex_detected_s"] = round(min(ons), 1)
         if offs:

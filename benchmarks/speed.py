@@ -176,6 +176,21 @@ def run_child(command: Sequence[str]) -> ChildRun:
     return ChildRun(seconds, usage.ru_maxrss / 1024, tree_peak / 1024, output)
 
 
+def alternately(
+    off: Callable[[], float] | None, on: Callable[[], float], repeat: int
+) -> tuple[list[float], list[float]]:
+    """The times of ``repeat`` runs of ``off`` and of ``on``, taken in turn (a reindex's time
+    drifts from run to run, so one kind never runs all first); one run of ``on`` alone when
+    ``off`` is None."""
+    offs: list[float] = []
+    ons: list[float] = []
+    for _ in range(repeat if off else 1):
+        if off:
+            offs.append(off())
+        ons.append(on())
+    return offs, ons
+
+
 def folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 

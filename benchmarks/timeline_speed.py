@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchmarks.corpus import corpus_files, generate
+from benchmarks.corpus import add_corpus_options, corpus_files, generate
 from benchmarks.speed import build_queries, quantiles, run_child
 from searchapp.engines.whoosh import vectorized
 from searchapp.search.timeline import histogram
@@ -193,11 +193,7 @@ def report(result: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--root", type=Path, default=Path("data/bench"))
-    parser.add_argument("--data", type=Path, default=Path("data"))
-    parser.add_argument("--work", type=Path, default=None, help="where the index is built")
+    add_corpus_options(parser, work="where the index is built")
     parser.add_argument("--index", type=Path, default=None, help="an index of the corpus")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--json", type=Path)
