@@ -6,7 +6,9 @@ every language of the index and across scripts, and without (the rewrite turned 
 
 The reindexes run as child processes (``searchapp reindex --full``), as in speed.py,
 alternately without and with detection, ``--repeat`` times each, the best of each counting;
-the searches run in process, every query once as a warm-up, then ROUNDS timed passes.
+the searches run in process on one engine, every query once as a warm-up in each mode, then
+ROUNDS timed passes in which each query is searched without and with, in turns (which comes
+first alternating), so that drift and the machine's other load fall on both alike.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from functools import partial
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.corpus import add_corpus_options, corpus_files, generate
-from benchmarks.speed import alternately, build_queries, run_child, search_latency
+from benchmarks.speed import ROUNDS, alternately, build_queries, quantiles, run_child
 from searchapp.search import parsing
 from searchapp.text.analysed import LANGUAGE_ENV
 
@@ -54,9 +57,37 @@ def _without_languages() -> Iterator[None]:
         parsing.in_every_language, parsing.transliterate = saved
 
 
-def keyword_latency(index_dir: Path, queries: list[str], languages: bool) -> dict[str, Any]:
-    with nullcontext() if languages else _without_languages():
-        return search_latency(index_dir, queries)
+def keyword_latency(index_dir: Path, queries: list[str]) -> dict[str, Any]:
+    """The keyword searches' quantiles without and with the query in every language, each
+    query timed both ways in turn on one engine, and the index's languages."""
+    from searchapp.search import SearchEngine
+
+    engine = SearchEngine(index_dir)
+    samples: dict[bool, list[float]] = {False: [], True: []}
+
+    def timed(text: str, languages: bool) -> float:
+        engine.forget_queries()
+        with nullcontext() if languages else _without_languages():
+            started = time.perf_counter()
+            engine.search(text)
+            return (time.perf_counter() - started) * 1000
+
+    try:
+        for text in queries:
+            timed(text, False)
+            timed(text, True)
+        for round_ in range(ROUNDS):
+            for number, text in enumerate(queries):
+                first = (round_ + number) % 2 == 1
+                for languages in (first, not first):
+                    samples[languages].append(timed(text, languages))
+        return {
+            "index_languages": sorted(engine.view().languages()),
+            "without": quantiles(samples[False]),
+            "with": quantiles(samples[True]),
+        }
+    finally:
+        engine.close()
 
 
 def main() -> None:
@@ -66,26 +97,33 @@ def main() -> None:
     parser.add_argument(
         "--queries-only", action="store_true", help="one reindex (detecting), then searches"
     )
+    parser.add_argument(
+        "--index", type=Path, help="keep the detected index here (and reuse it if it is there)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     corpus = generate(args.size, args.seed, args.root, args.data)
     queries = build_queries(corpus_files(corpus), args.seed)["keywords"]
     result: dict[str, Any] = {"articles": args.size}
     with tempfile.TemporaryDirectory(dir=args.work) as work:
-        index_dir = Path(work) / "index"
+        index_dir = args.index or Path(work) / "index"
         english = partial(reindex, corpus.folder, Path(work) / "english", False)
+        reused = args.queries_only and args.index is not None and args.index.is_dir()
         offs, ons = alternately(
             None if args.queries_only else english,
-            partial(reindex, corpus.folder, index_dir, True),
+            (lambda: 0.0) if reused else partial(reindex, corpus.folder, index_dir, True),
             args.repeat,
         )
-        result["reindex_runs_s"] = {"english": offs, "detected": ons}
-        result["reindex_detected_s"] = round(min(ons), 1)
+        if not reused:
+            result["reindex_runs_s"] = {"english": offs, "detected": ons}
+            result["reindex_detected_s"] = round(min(ons), 1)
         if offs:
             result["reindex_english_s"] = round(min(offs), 1)
             result["languages_share"] = round((min(ons) - min(offs)) / min(offs), 3)
-        result["keywords_without_languages_ms"] = keyword_latency(index_dir, queries, False)
-        result["keywords_with_languages_ms"] = keyword_latency(index_dir, queries, True)
+        latency = keyword_latency(index_dir, queries)
+        result["index_languages"] = latency["index_languages"]
+        result["keywords_without_languages_ms"] = latency["without"]
+        result["keywords_with_languages_ms"] = latency["with"]
     print(f"Languages at {args.size:,} articles:")
     if offs:
         print(
@@ -93,6 +131,7 @@ def main() -> None:
             f"detected and analysed by language {result['reindex_detected_s']:.1f} s "
             f"(+{100 * result['languages_share']:.1f}%; the budget is +20%)"
         )
+    print(f"  the index's languages  {', '.join(result['index_languages'])}")
     off_q = result["keywords_without_languages_ms"]
     on_q = result["keywords_with_languages_ms"]
     change = 100 * (on_q["p95"] - off_q["p95"]) / off_q["p95"]
