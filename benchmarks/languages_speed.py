@@ -109,10 +109,14 @@ def main() -> None:
         index_dir = args.index or Path(work) / "index"
         english = partial(reindex, corpus.folder, Path(work) / "english", False)
         reused = args.queries_only and args.index is not None and args.index.is_dir()
-        offs, ons = alternately(
-            None if args.queries_only else english,
-            (lambda: 0.0) if reused else partial(reindex, corpus.folder, index_dir, True),
-            args.repeat,
+        offs, ons = (
+            ([], [])
+            if reused
+            else alternately(
+                None if args.queries_only else english,
+                partial(reindex, corpus.folder, index_dir, True),
+                args.repeat,
+            )
         )
         if not reused:
             result["reindex_runs_s"] = {"english": offs, "detected": ons}
