@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -166,6 +165,7 @@ _RUN = re.compile(
     rf"(?=[{re.escape(_UPPER)}])(?<![\w&'\u2019.])(?<![\w&]-)(?!(?:{_OPENING})\b(?! [A-Z]))"
     rf"(?:{_WORD})(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])"
 )
+_THE = re.compile("the ", re.IGNORECASE)
 _OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[^\W\d_A-Z][\w'\u2019-]*")
 
@@ -225,26 +225,33 @@ class _Finder:
         self.openers = {match.end() for match in _OPENER.finditer(text)}
         self.capitalised: set[str] = set()  # words of runs, sentence openers aside
         self.bare: set[str] = set()  # words opening a run not after "the"
-        self.alone: Counter[str] = Counter()  # one-word runs mid-sentence
+        self.alone: set[str] = set()  # one-word runs mid-sentence
         self.after_the: list[_Word] = []  # "the Kremlin": an institution, unless a surname
+        # Where a word follows "the " that opens no sentence: one scan, not a look per run.
+        self.the_ends = {
+            match.end() for match in _THE.finditer(text) if match.start() not in self.openers
+        }
 
     def run(self) -> list[Name]:
-        openers, capitalised = self.openers, self.capitalised
+        openers, capitalised, the_ends = self.openers, self.capitalised, self.the_ends
+        alone, bare = self.alone, self.bare
         runs = []
         for words in _runs(self.text):
             first = words[0]
             opening = first.start in openers
-            if opening and len(words) == 1 and first.text.lower() in STOPWORDS:
+            single = len(words) == 1
+            if opening and single and first.text.lower() in STOPWORDS:
                 continue
-            after_the = self._after_the(first)
+            after_the = first.start in the_ends
             runs.append((words, after_the))
             if not opening:
                 capitalised.add(first.text)
-                if len(words) == 1:
-                    self.alone[_strip_possessive(first).text] += 1
-            capitalised.update(word.text for word in words[1:])
+                if single:
+                    alone.add(_strip_possessive(first).text)
+            if not single:
+                capitalised.update(word.text for word in words[1:])
             if not after_the:
-                self.bare.add(_strip_possessive(first).text)
+                bare.add(_strip_possessive(first).text)
         for words, after_the in runs:
             self._classify(words, after_the)
         self._resolve_lone()
@@ -258,7 +265,9 @@ class _Finder:
     # (org words: see _is_org)
 
     def _classify(self, words: list[_Word], after_the: bool) -> None:
-        words = [*words[:-1], _strip_possessive(words[-1])]
+        last = _strip_possessive(words[-1])
+        if last is not words[-1]:
+            words = [*words[:-1], last]
         # A sentence's first word is a name only on the text's evidence.
         first = words[0].text
         if words[0].start in self.openers and (
@@ -478,7 +487,7 @@ class _Finder:
     def _surname_alone(self, word: _Word) -> bool:
         """Whether the text also writes this word alone, capitalised mid-sentence ("Abe
         said"): a surname after its full name."""
-        return self.alone[word.text] > 0
+        return word.text in self.alone
 
     def _title_at(self, words: list[_Word]) -> tuple[int, int, str] | None:
         """The first title in a run ("German Chancellor Angela Merkel"): where, how many
@@ -513,10 +522,6 @@ class _Finder:
             or tuple(word.split()) in lists.titles
             or word in self.capitalised
         )
-
-    def _after_the(self, word: _Word) -> bool:
-        before = self.text[max(0, word.start - 4) : word.start]
-        return before.lower() == "the " and (word.start - 4) not in self.openers
 
     def _title(self, words: list[_Word]) -> tuple[int, str] | None:
         if words[0].text.rstrip(".") not in self.lists.title_words:
