@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import compress
 from typing import NamedTuple
 
 from .analysis import STOPWORDS, Words
@@ -166,7 +167,7 @@ _RUN = re.compile(
     rf"(?:{_WORD})(?: (?:{_CONNECTOR} ){{0,2}}{_WORD})*(?![\w&])"
 )
 _THE = re.compile("the ", re.IGNORECASE)
-_OPENER = re.compile(r"(?:^|[.!?:\"\u201c\u201d\u2018(\[\n])\s*")
+_OPENING_MARKS = frozenset('.!?:"\u201c\u201d\u2018([')
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[^\W\d_A-Z][\w'\u2019-]*")
 
 
@@ -217,33 +218,29 @@ class _Finder:
         if table is None:
             self.lower_words = set(_LOWER_WORD.findall(text))
         else:
-            self.lower_words = {
-                word for word, start in zip(table.words, table.start, strict=True)
-                if text[start].islower()
-            }  # fmt: skip
-        # Where sentences, quotes and lines start (where capitals say nothing).
-        self.openers = {match.end() for match in _OPENER.finditer(text)}
+            initials = map(text.__getitem__, table.start)
+            self.lower_words = set(compress(table.words, map(str.islower, initials)))
         self.capitalised: set[str] = set()  # words of runs, sentence openers aside
         self.bare: set[str] = set()  # words opening a run not after "the"
         self.alone: set[str] = set()  # one-word runs mid-sentence
         self.after_the: list[_Word] = []  # "the Kremlin": an institution, unless a surname
         # Where a word follows "the " that opens no sentence: one scan, not a look per run.
         self.the_ends = {
-            match.end() for match in _THE.finditer(text) if match.start() not in self.openers
+            match.end() for match in _THE.finditer(text) if not self._opens(match.start())
         }
 
     def run(self) -> list[Name]:
-        openers, capitalised, the_ends = self.openers, self.capitalised, self.the_ends
+        capitalised, the_ends = self.capitalised, self.the_ends
         alone, bare = self.alone, self.bare
         runs = []
         for words in _runs(self.text):
             first = words[0]
-            opening = first.start in openers
+            opening = self._opens(first.start)
             single = len(words) == 1
             if opening and single and first.text.lower() in STOPWORDS:
                 continue
             after_the = first.start in the_ends
-            runs.append((words, after_the))
+            runs.append((words, after_the, opening))
             if not opening:
                 capitalised.add(first.text)
                 if single:
@@ -252,8 +249,8 @@ class _Finder:
                 capitalised.update(word.text for word in words[1:])
             if not after_the:
                 bare.add(_strip_possessive(first).text)
-        for words, after_the in runs:
-            self._classify(words, after_the)
+        for words, after_the, opening in runs:
+            self._classify(words, after_the, opening)
         self._resolve_lone()
         self.found.sort(key=lambda name: name.start)
         return self.found
@@ -264,13 +261,24 @@ class _Finder:
 
     # (org words: see _is_org)
 
-    def _classify(self, words: list[_Word], after_the: bool) -> None:
+    def _opens(self, at: int) -> bool:
+        """Whether a word at ``at`` starts a sentence, a quote or a line (where capitals say
+        nothing): only spaces between it and the text's start, a stop, a colon, a quote,
+        an opening bracket or a line break."""
+        text = self.text
+        while at and text[at - 1].isspace():
+            if text[at - 1] == "\n":
+                return True
+            at -= 1
+        return not at or text[at - 1] in _OPENING_MARKS
+
+    def _classify(self, words: list[_Word], after_the: bool, opening: bool) -> None:
         last = _strip_possessive(words[-1])
         if last is not words[-1]:
             words = [*words[:-1], last]
         # A sentence's first word is a name only on the text's evidence.
         first = words[0].text
-        if words[0].start in self.openers and (
+        if opening and (
             not self._name_word(first)
             if len(words) == 1
             else first.lower() in STOPWORDS
